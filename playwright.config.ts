@@ -1,0 +1,27 @@
+import { defineConfig } from '@playwright/test';
+import { BASE_ARGS, BASE_URL, CHROMIUM_PATH, PREVIEW_PORT, WEBGPU_ARGS } from './tests/e2e/chromium';
+
+// One worker: the machine has 2 cores and SwiftShader's WebGPU is CPU-bound.
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  workers: 1,
+  fullyParallel: false,
+  timeout: 10 * 60_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list'], ['html', { open: 'never' }]],
+  outputDir: 'test-results',
+  use: {
+    baseURL: BASE_URL,
+    headless: true,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: { executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...WEBGPU_ARGS] },
+  },
+  webServer: {
+    command: `npm run build && npx vite preview --port ${PREVIEW_PORT} --strictPort`,
+    url: BASE_URL,
+    reuseExistingServer: !process.env.CI,
+    timeout: 600_000,
+  },
+});

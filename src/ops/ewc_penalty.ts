@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import { assertSameShapes, kernelFor } from './registry';
+
+/** Name of the fused kernel a backend may register for `ewcPenalty` (see src/kernels). */
+export const EWC_PENALTY_KERNEL = 'RetainEwcPenalty';
+
+/**
+ * EWC penalty `(lambda/2) * sum_i F_i (theta_i - anchor_i)^2` over every parameter tensor, as a scalar.
+ * Gradient with respect to `params` is `lambda * F * (theta - anchor)`; anchors and Fisher are constants.
+ */
+export function ewcPenalty(
+  params: tf.Tensor[],
+  anchors: tf.Tensor[],
+  fisher: tf.Tensor[],
+  lambda: number,
+): tf.Scalar {
+  assertSameShapes('ewcPenalty', params, anchors, 'anchors');
+  assertSameShapes('ewcPenalty', params, fisher, 'fisher');
+  if (!Number.isFinite(lambda) || lambda < 0) throw new Error(`ewcPenalty: lambda must be finite and >= 0, got ${lambda}`);
+  const n = params.length;
+  if (n === 0) return tf.scalar(0);
+  const fused = kernelFor(EWC_PENALTY_KERNEL);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
+    const inputs = args.slice(0, 3 * n) as tf.Tensor[];
+    const p = inputs.slice(0, n);
+    const a = inputs.slice(n, 2 * n);
+    const f = inputs.slice(2 * n, 3 * n);
+    let value: tf.Scalar;
+    let grads: tf.Tensor[];
+    if (fused) {
+      // The fused kernel returns [penalty, grad_0, ..., grad_{n-1}] from one pass over the parameters.
+      const outs = fused([...p, ...a, ...f], { lambda, count: n });
+      value = outs[0] as tf.Scalar;
+      grads = outs.slice(1);
+    } else {
+      const out = tf.tidy(() => {
+        const diffs = p.map((pi, i) => tf.sub(pi, a[i]));
+        const g = diffs.map((d, i) => tf.mul(tf.mul(f[i], d), lambda));
+        const sums = diffs.map((d, i) => tf.sum(tf.mul(f[i], tf.square(d))));
+        const v = tf.mul(tf.addN(sums), lambda / 2) as tf.Scalar;
+        return [v, ...g];
+      });
+      value = out[0] as tf.Scalar;
+      grads = out.slice(1);
+    }
+    save(grads);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        ...saved.map((g) => tf.mul(g, dy)),
+        ...a.map((t) => tf.zerosLike(t)),
+        ...f.map((t) => tf.zerosLike(t)),
+      ],
+    };
+  });
+  return (op as (...ts: tf.Tensor[]) => tf.Scalar)(...params, ...anchors, ...fisher);
+}
