@@ -1,0 +1,81 @@
+/**
+ * Errors of the memory layer. Each carries a machine-readable `code` so the app and the tests can tell
+ * exactly why an input, a configuration, a write or an import was refused.
+ */
+
+/** Base class: every memory error has a stable `code`. */
+export class MemoryError extends Error {
+  /** Stable machine-readable reason. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Why a sample offered to a memory was refused. */
+export type MemoryInputErrorCode =
+  | 'not-an-array'
+  | 'bad-x'
+  | 'empty-x'
+  | 'non-finite'
+  | 'dimension-mismatch'
+  | 'bad-label'
+  | 'bad-task'
+  | 'bad-logits'
+  | 'duplicate-id'
+  | 'bad-id'
+  | 'bad-count'
+  | 'unknown-id';
+
+/** A sample (or a call's argument) is malformed; the memory was not changed. */
+export class MemoryInputError extends MemoryError {
+  declare readonly code: MemoryInputErrorCode;
+  constructor(code: MemoryInputErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A memory was configured with impossible limits or an unknown policy. */
+export class MemoryConfigError extends MemoryError {
+  constructor(message: string) {
+    super('bad-config', message);
+  }
+}
+
+/** The browser's storage quota is exhausted even after evicting by the buffer policy; nothing was written. */
+export class StorageFullError extends MemoryError {
+  constructor(message: string) {
+    super('storage-full', message);
+  }
+}
+
+/** Why a project file was refused on import. */
+export type ImportErrorCode =
+  | 'too-small'
+  | 'too-large'
+  | 'bad-magic'
+  | 'unsupported-version'
+  | 'truncated'
+  | 'trailing-bytes'
+  | 'manifest-checksum'
+  | 'bad-manifest'
+  | 'section-checksum'
+  | 'bad-section'
+  | 'shape-mismatch';
+
+/** A project file is truncated, corrupted, foreign, oversized or inconsistent; the current project is untouched. */
+export class ImportError extends MemoryError {
+  declare readonly code: ImportErrorCode;
+  constructor(code: ImportErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A stored project is inconsistent or an operation refers to something that does not exist. */
+export class ProjectStoreError extends MemoryError {
+  constructor(code: 'not-open' | 'unknown-class' | 'unknown-sample' | 'bad-input' | 'newer-schema' | 'blocked', message: string) {
+    super(code, message);
+  }
+}

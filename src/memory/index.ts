@@ -1,0 +1,8 @@
+/** Public API of the memory layer: replay memories, buffer policies, persistence, export/import. */
+export * from './types';
+export * from './errors';
+export * from './random';
+export * from './buffer';
+export * from './policies';
+export * from './replay-memory';
+export { validateSamples, isFloat32Array } from './validate';
