@@ -1,0 +1,150 @@
+/** The app's screen: header, notices, and the panels, wired to one LearnerClient. */
+import type { LearnerClient } from '../client';
+import { Camera } from './camera';
+import { cameraPanel } from './camera-panel';
+import { classesPanel } from './classes-panel';
+import { Bus, type UiContext } from './context';
+import { errorMessage, h } from './dom';
+import { learnPanel } from './learn-panel';
+import { metricsPanel } from './metrics-panel';
+import { Notices } from './notices';
+import { predictPanel } from './predict-panel';
+import { projectPanel } from './project-panel';
+import { storagePanel } from './storage-panel';
+import { Store } from './store';
+
+/** Human names of the backends. */
+const BACKEND_NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'CPU' };
+
+/** What the composition root can do with the mounted app. */
+export interface MountedApp {
+  /** Shows the "new version ready" banner; `reload` activates the new version. */
+  showUpdate(reload: () => void): void;
+  /** Shows the "ready to work offline" notice. */
+  showOfflineReady(): void;
+  /** The client, once started (tests and diagnostics). */
+  client: LearnerClient | null;
+}
+
+/** Mounts the app into `root`: shows a loading state, starts the client, then builds the panels. */
+export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerClient>): MountedApp {
+  const notices = new Notices();
+  const badge = h('span', { class: 'backend-badge', 'data-testid': 'backend-badge', title: 'Where the maths runs' }, 'starting…');
+  const header = h(
+    'header',
+    { class: 'topbar' },
+    h('div', { class: 'brand' }, h('h1', {}, 'Retain'), h('p', { class: 'tagline' }, 'Teach this device new things. It keeps the old ones.')),
+    badge,
+  );
+  const loading = h(
+    'div',
+    { class: 'loading', 'data-testid': 'app-loading', role: 'status' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    h('p', {}, 'Loading the image model… (the first visit downloads about 10 MB; later visits work offline)'),
+  );
+  const main = h('main', { class: 'layout', 'data-testid': 'app', 'aria-busy': 'true' }, loading);
+  root.replaceChildren(header, notices.banners, main, notices.toasts);
+  root.removeAttribute('aria-busy');
+
+  const mounted: MountedApp = {
+    client: null,
+    showUpdate(reload) {
+      notices.banner({
+        id: 'update',
+        kind: 'info',
+        message: 'A new version of Retain is ready.',
+        action: { label: 'Reload', run: reload, testid: 'update-reload' },
+        testid: 'update-banner',
+      });
+    },
+    showOfflineReady() {
+      notices.toast('Retain is ready to work offline.');
+    },
+  };
+
+  void (async () => {
+    let client: LearnerClient;
+    try {
+      client = await startClient();
+    } catch (err) {
+      main.setAttribute('aria-busy', 'false');
+      loading.replaceChildren(
+        h('p', { class: 'field-error', 'data-testid': 'app-error' }, `Retain could not start: ${errorMessage(err)}`),
+        h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Try again'),
+      );
+      return;
+    }
+    mounted.client = client;
+    const status = await client.status();
+    const store = new Store(status);
+    const camera = new Camera(h('video', { autoplay: true, muted: true, playsinline: true }));
+    const bus = new Bus();
+    const ctx: UiContext = {
+      client,
+      store,
+      notices,
+      camera,
+      bus,
+      async refreshStatus() {
+        try {
+          store.applyStatus(await client.status());
+        } catch (err) {
+          notices.error(`The project state could not be read: ${errorMessage(err)}`);
+        }
+      },
+    };
+
+    client.on((e) => {
+      switch (e.type) {
+        case 'classes':
+          store.set({ classes: e.classes });
+          break;
+        case 'backend':
+          store.set({ backend: e.backend, backendNote: e.note });
+          notices.banner({ id: 'backend-change', kind: 'warning', message: `Switched to ${BACKEND_NAMES[e.backend] ?? e.backend}: ${e.note}`, testid: 'backend-change' });
+          break;
+        case 'error':
+          notices.error(e.message, e.code);
+          break;
+        case 'progress':
+          bus.emit('progress', e);
+          break;
+      }
+    });
+
+    store.subscribe((s, prev) => {
+      badge.textContent = BACKEND_NAMES[s.backend] ?? s.backend;
+      badge.dataset.backend = s.backend;
+      badge.title = [s.backendNote, s.adapter].filter(Boolean).join(' — ');
+      if (s.backend !== prev.backend || s === prev) {
+        if (s.backend === 'webgpu') notices.dismiss('backend');
+        else
+          notices.banner({
+            id: 'backend',
+            kind: 'info',
+            message: `Running on ${BACKEND_NAMES[s.backend] ?? s.backend} because WebGPU is not available here${s.backendNote ? ` (${s.backendNote})` : ''}. Everything works; learning is slower.`,
+            testid: 'backend-notice',
+          });
+      }
+    });
+
+    main.replaceChildren(
+      h('div', { class: 'col col-live' }, cameraPanel(ctx), predictPanel(ctx)),
+      h('div', { class: 'col col-teach' }, classesPanel(ctx), learnPanel(ctx)),
+      h('div', { class: 'col col-info' }, metricsPanel(ctx), storagePanel(ctx), projectPanel(ctx)),
+    );
+    main.setAttribute('aria-busy', 'false');
+    main.dataset.ready = 'true';
+
+    // Start the camera straight away only when the person already allowed it; otherwise wait for a click,
+    // so a first visit is not greeted by a permission prompt.
+    try {
+      const perm = await navigator.permissions?.query({ name: 'camera' as PermissionName });
+      if (perm?.state === 'granted') void camera.start();
+    } catch {
+      // Browsers without the camera permission name: wait for the click.
+    }
+  })();
+
+  return mounted;
+}

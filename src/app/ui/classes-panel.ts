@@ -1,0 +1,329 @@
+/** The class list: add, rename, delete (confirmed), sample counts, thumbnails, per-sample delete, images from files. */
+import type { ClassInfo, SampleInfo } from '../client';
+import type { UiContext } from './context';
+import { confirmDialog, promptDialog } from './dialog';
+import { errorMessage, fileButton, h, replaceChildren } from './dom';
+import { codeOf } from './notices';
+
+/** Thumbnails shown on a closed card (the newest ones). */
+const STRIP_SIZE = 8;
+/** Thumbnails shown in an opened card before "show all". */
+const GRID_PAGE = 60;
+
+/** Builds the classes panel. */
+export function classesPanel(ctx: UiContext): HTMLElement {
+  const { client, store, notices, bus } = ctx;
+  const list = h('ul', { class: 'class-list', 'data-testid': 'class-list' });
+  const empty = h(
+    'p',
+    { class: 'empty', 'data-testid': 'classes-empty' },
+    'No classes yet. Add one for each thing Retain should recognise — for example “mug”, “keys”, “nothing”.',
+  );
+  const nameInput = h('input', {
+    type: 'text',
+    id: 'new-class-name',
+    placeholder: 'e.g. mug',
+    maxlength: 60,
+    autocomplete: 'off',
+    required: true,
+    'data-testid': 'new-class-name',
+  });
+  const addForm = h(
+    'form',
+    { class: 'add-class', 'data-testid': 'add-class-form' },
+    h('label', { for: 'new-class-name' }, 'New class'),
+    nameInput,
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'add-class' }, 'Add class'),
+  );
+  addForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = nameInput.value.trim();
+    if (!name) {
+      nameInput.focus();
+      return;
+    }
+    try {
+      const cls = await client.addClass(name);
+      nameInput.value = '';
+      store.set({ classes: [...store.state.classes.filter((c) => c.id !== cls.id), cls], selectedClassId: cls.id });
+      notices.toast(`Class “${cls.name}” added. Hold “Hold to capture” to give it pictures.`);
+    } catch (err) {
+      notices.error(errorMessage(err), codeOf(err));
+    }
+  });
+
+  const cards = new Map<string, ClassCard>();
+  store.subscribe((s) => {
+    empty.hidden = s.classes.length > 0;
+    const seen = new Set<string>();
+    s.classes.forEach((cls, index) => {
+      seen.add(cls.id);
+      let card = cards.get(cls.id);
+      if (!card) {
+        card = new ClassCard(ctx, cls);
+        cards.set(cls.id, card);
+      }
+      card.update(cls, cls.id === s.selectedClassId, s);
+      if (list.children[index] !== card.el) list.insertBefore(card.el, list.children[index] ?? null);
+    });
+    for (const [id, card] of cards) {
+      if (!seen.has(id)) {
+        card.dispose();
+        cards.delete(id);
+      }
+    }
+  });
+  bus.on('samples-changed', ({ classId }) => void cards.get(classId)?.loadSamples());
+  bus.on('project-changed', () => cards.forEach((c) => void c.loadSamples()));
+
+  return h(
+    'section',
+    { class: 'panel classes-panel', 'aria-labelledby': 'classes-heading', 'data-testid': 'classes-panel' },
+    h('h2', { id: 'classes-heading' }, 'Classes'),
+    addForm,
+    empty,
+    list,
+  );
+}
+
+/** One class in the list. */
+class ClassCard {
+  readonly el: HTMLLIElement;
+  private readonly swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  private readonly name = h('span', { class: 'class-name', 'data-testid': 'class-name' });
+  private readonly count = h('span', { class: 'class-count', 'data-testid': 'class-count' });
+  private readonly badge = h('span', { class: 'badge', 'data-testid': 'class-learned' });
+  private readonly strip = h('div', { class: 'thumb-strip', 'data-testid': 'class-thumbs' });
+  private readonly grid = h('ul', { class: 'thumb-grid', 'data-testid': 'sample-grid' });
+  private readonly details: HTMLDetailsElement;
+  private readonly summary = h('summary', { 'data-testid': 'class-samples-toggle' }, 'Samples');
+  private readonly selectButton: HTMLButtonElement;
+  private readonly fileStatus = h('span', { class: 'hint small', 'data-testid': 'class-file-status', 'aria-live': 'polite' });
+  private readonly actions: HTMLButtonElement[] = [];
+  private urls: string[] = [];
+  private samples: SampleInfo[] = [];
+  private showAll = false;
+  private loadedCount = -1;
+  private cls: ClassInfo;
+
+  constructor(
+    private readonly ctx: UiContext,
+    cls: ClassInfo,
+  ) {
+    this.cls = cls;
+    const rename = h('button', { type: 'button', class: 'small', 'data-testid': 'class-rename' }, 'Rename');
+    const del = h('button', { type: 'button', class: 'small danger-text', 'data-testid': 'class-delete' }, 'Delete');
+    this.selectButton = h('button', { type: 'button', class: 'small', 'data-testid': 'class-select' }, 'Capture into this');
+    const files = fileButton({
+      label: 'Add images…',
+      accept: 'image/*',
+      multiple: true,
+      testid: 'class-files',
+      className: 'small',
+      onFiles: (f) => void this.addFiles(f),
+    });
+    this.actions.push(rename, del, this.selectButton, files.button);
+    rename.addEventListener('click', () => void this.rename());
+    del.addEventListener('click', () => void this.remove());
+    this.selectButton.addEventListener('click', () => {
+      ctx.store.set({ selectedClassId: this.cls.id });
+      document.querySelector<HTMLElement>('[data-testid="capture-button"]')?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    });
+    this.details = h(
+      'details',
+      { class: 'samples' },
+      this.summary,
+      h('p', { class: 'hint small' }, 'Pictures marked “test” are kept aside to measure accuracy and are not trained on.'),
+      this.grid,
+    );
+    this.details.addEventListener('toggle', () => {
+      if (this.details.open) this.renderGrid();
+    });
+    this.el = h(
+      'li',
+      { class: 'class-card', 'data-testid': 'class-card' },
+      h('div', { class: 'class-head' }, this.swatch, h('div', { class: 'class-title' }, this.name, h('div', { class: 'class-meta' }, this.count, this.badge))),
+      this.strip,
+      h('div', { class: 'class-actions' }, this.selectButton, files.wrap, rename, del),
+      this.fileStatus,
+      this.details,
+    );
+  }
+
+  /** Shows the latest class info. */
+  update(cls: ClassInfo, selected: boolean, s: { capturing: boolean; learning: boolean; busy: string | null }): void {
+    this.cls = cls;
+    this.el.dataset.classId = cls.id;
+    this.el.dataset.className = cls.name;
+    this.el.classList.toggle('is-selected', selected);
+    this.el.style.setProperty('--class-colour', cls.colour);
+    this.swatch.style.background = cls.colour;
+    this.name.textContent = cls.name;
+    this.count.textContent = cls.sampleCount === 1 ? '1 picture' : `${cls.sampleCount} pictures`;
+    this.count.dataset.count = String(cls.sampleCount);
+    this.badge.textContent = cls.learned ? 'learned' : cls.sampleCount > 0 ? 'not learned yet' : 'needs pictures';
+    this.badge.className = `badge ${cls.learned ? 'badge-ok' : 'badge-new'}`;
+    this.selectButton.hidden = selected;
+    this.selectButton.setAttribute('aria-label', `Capture into ${cls.name}`);
+    const locked = s.capturing || s.learning || s.busy !== null;
+    for (const b of this.actions) b.disabled = locked;
+    this.summary.textContent = `All pictures (${cls.sampleCount})`;
+    this.details.hidden = cls.sampleCount === 0;
+    if (!s.capturing && cls.sampleCount !== this.loadedCount) void this.loadSamples();
+  }
+
+  /** Re-reads this class's samples (thumbnails) from the worker. */
+  async loadSamples(): Promise<void> {
+    const wanted = this.cls.sampleCount;
+    try {
+      this.samples = await this.ctx.client.listSamples(this.cls.id);
+    } catch (err) {
+      // A class deleted meanwhile: nothing to show.
+      this.samples = [];
+      if (this.el.isConnected) this.ctx.notices.error(`Pictures of “${this.cls.name}” could not be read: ${errorMessage(err)}`);
+    }
+    this.loadedCount = wanted;
+    this.revoke();
+    this.renderStrip();
+    if (this.details.open) this.renderGrid();
+  }
+
+  private url(sample: SampleInfo): string {
+    const url = URL.createObjectURL(new Blob([sample.thumbnail], { type: sample.thumbnailType }));
+    this.urls.push(url);
+    return url;
+  }
+
+  private renderStrip(): void {
+    const newest = this.samples.slice(-STRIP_SIZE).reverse();
+    replaceChildren(
+      this.strip,
+      newest.length === 0
+        ? h('span', { class: 'hint small' }, 'No pictures yet: capture with the camera or add images from files.')
+        : newest.map((s) => h('img', { src: this.url(s), alt: '', width: 48, height: 48, loading: 'lazy', 'data-testid': 'class-thumb' })),
+    );
+  }
+
+  private renderGrid(): void {
+    const all = [...this.samples].reverse();
+    const shown = this.showAll ? all : all.slice(0, GRID_PAGE);
+    const items = shown.map((s) => {
+      const del = h(
+        'button',
+        { type: 'button', class: 'thumb-delete', 'aria-label': 'Delete this picture', title: 'Delete this picture', 'data-testid': 'sample-delete' },
+        '×',
+      );
+      del.addEventListener('click', () => void this.deleteSample(s.id));
+      return h(
+        'li',
+        { class: `thumb ${s.heldOut ? 'is-heldout' : ''}`, 'data-testid': 'sample', 'data-sample-id': s.id },
+        h('img', { src: this.url(s), alt: `${s.source === 'file' ? 'Image' : 'Camera picture'} of ${this.cls.name}`, width: 72, height: 72, loading: 'lazy' }),
+        s.heldOut ? h('span', { class: 'thumb-tag', title: 'Kept aside to measure accuracy; not trained on' }, 'test') : null,
+        del,
+      );
+    });
+    replaceChildren(
+      this.grid,
+      items,
+      all.length > shown.length
+        ? h('li', { class: 'thumb-more' }, h('button', { type: 'button', class: 'small', onclick: () => { this.showAll = true; this.renderGrid(); } }, `Show all ${all.length}`))
+        : null,
+    );
+  }
+
+  private async deleteSample(id: string): Promise<void> {
+    try {
+      await this.ctx.client.deleteSample(id);
+      this.samples = this.samples.filter((s) => s.id !== id);
+      this.ctx.bus.emit('samples-changed', { classId: this.cls.id });
+      await this.ctx.refreshStatus();
+    } catch (err) {
+      this.ctx.notices.error(`The picture could not be deleted: ${errorMessage(err)}`, codeOf(err));
+    }
+  }
+
+  private async rename(): Promise<void> {
+    const taken = new Set(this.ctx.store.state.classes.filter((c) => c.id !== this.cls.id).map((c) => c.name.toLowerCase()));
+    const name = await promptDialog({
+      title: `Rename “${this.cls.name}”`,
+      label: 'New name',
+      initial: this.cls.name,
+      confirmLabel: 'Rename',
+      validate: (v) => (taken.has(v.toLowerCase()) ? `There is already a class called “${v}”.` : null),
+    });
+    if (!name || name === this.cls.name) return;
+    try {
+      await this.ctx.client.renameClass(this.cls.id, name);
+      await this.ctx.refreshStatus();
+    } catch (err) {
+      this.ctx.notices.error(errorMessage(err), codeOf(err));
+    }
+  }
+
+  private async remove(): Promise<void> {
+    const n = this.cls.sampleCount;
+    const ok = await confirmDialog({
+      title: `Delete “${this.cls.name}”?`,
+      message: `This deletes the class and its ${n === 1 ? 'picture' : `${n} pictures`}. Retain will stop predicting it. This cannot be undone (export the project first if you may want it back).`,
+      confirmLabel: 'Delete class',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await this.ctx.client.deleteClass(this.cls.id);
+      await this.ctx.refreshStatus();
+      this.ctx.bus.emit('project-changed', {});
+      this.ctx.notices.toast(`Class “${this.cls.name}” deleted.`);
+    } catch (err) {
+      this.ctx.notices.error(errorMessage(err), codeOf(err));
+    }
+  }
+
+  private async addFiles(files: File[]): Promise<void> {
+    const { client, store, notices } = this.ctx;
+    const failed: string[] = [];
+    let added = 0;
+    store.set({ busy: `adding images to “${this.cls.name}”` });
+    try {
+      for (const [i, file] of files.entries()) {
+        this.fileStatus.textContent = `Adding image ${i + 1} of ${files.length}…`;
+        let bitmap: ImageBitmap;
+        try {
+          bitmap = await createImageBitmap(file);
+        } catch {
+          failed.push(file.name);
+          continue;
+        }
+        try {
+          await client.addSample(this.cls.id, bitmap, 'file');
+          added++;
+        } catch (err) {
+          notices.error(`“${file.name}” could not be added: ${errorMessage(err)}`, codeOf(err));
+          if (codeOf(err) === 'storage-full') break;
+        }
+      }
+    } finally {
+      store.set({ busy: null });
+      this.fileStatus.textContent = '';
+    }
+    if (failed.length) {
+      notices.error(
+        `${failed.length === 1 ? `“${failed[0]}” is` : `${failed.length} files (${failed.slice(0, 3).join(', ')}${failed.length > 3 ? '…' : ''}) are`} not images this browser can read (try JPEG, PNG or WebP).`,
+      );
+    }
+    if (added) notices.toast(`Added ${added} image${added === 1 ? '' : 's'} to “${this.cls.name}”.`);
+    await this.ctx.refreshStatus();
+    this.ctx.bus.emit('samples-changed', { classId: this.cls.id });
+  }
+
+  private revoke(): void {
+    this.urls.forEach((u) => URL.revokeObjectURL(u));
+    this.urls = [];
+  }
+
+  /** Removes the card and frees its thumbnails. */
+  dispose(): void {
+    this.revoke();
+    this.el.remove();
+  }
+}

@@ -1,0 +1,85 @@
+/** Banners (persistent notices such as "new version", errors) and short toasts (confirmations). */
+import type { ErrorCode } from '../client';
+import { h } from './dom';
+
+/** Kind of a banner, which sets its colour and its ARIA role. */
+export type BannerKind = 'info' | 'warning' | 'error';
+
+/** Options of one banner. */
+export interface BannerOptions {
+  /** Stable id: showing a banner with the same id replaces the old one. */
+  id: string;
+  kind: BannerKind;
+  message: string;
+  /** An optional action button. */
+  action?: { label: string; run: () => void; testid?: string };
+  /** Shows a close button (default true). */
+  dismissible?: boolean;
+  testid?: string;
+}
+
+/** Advice added to worker error messages, by error code. */
+const ADVICE: Partial<Record<ErrorCode, string>> = {
+  'storage-full':
+    'Storage is full: free space by deleting samples or classes, lower the replay memory budget, or export the project and reset it.',
+  'device-lost': 'The graphics device was lost; Retain switched backend and reloaded the last saved model.',
+  'import-refused': 'The import was refused and your current project is unchanged.',
+};
+
+/** The banner area and the toast area of the page. */
+export class Notices {
+  readonly banners = h('div', { class: 'banners', 'data-testid': 'banners' });
+  readonly toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite', 'data-testid': 'toasts' });
+
+  /** Shows (or replaces) a banner. */
+  banner(opts: BannerOptions): HTMLElement {
+    this.dismiss(opts.id);
+    const el = h(
+      'div',
+      {
+        class: `banner banner-${opts.kind}`,
+        role: opts.kind === 'error' ? 'alert' : 'status',
+        'data-banner-id': opts.id,
+        'data-testid': opts.testid ?? `banner-${opts.id}`,
+      },
+      h('span', { class: 'banner-text' }, opts.message),
+    );
+    if (opts.action) {
+      const action = opts.action;
+      el.appendChild(
+        h('button', { type: 'button', class: 'primary small', 'data-testid': action.testid, onclick: () => action.run() }, action.label),
+      );
+    }
+    if (opts.dismissible !== false) {
+      el.appendChild(
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'Dismiss', title: 'Dismiss', onclick: () => el.remove() }, '×'),
+      );
+    }
+    this.banners.appendChild(el);
+    return el;
+  }
+
+  /** Removes the banner with this id, if shown. */
+  dismiss(id: string): void {
+    this.banners.querySelector(`[data-banner-id="${CSS.escape(id)}"]`)?.remove();
+  }
+
+  /** Shows an error as a banner, with advice for known codes. */
+  error(message: string, code?: ErrorCode | string): void {
+    const advice = code ? ADVICE[code as ErrorCode] : undefined;
+    const text = advice && !message.includes(advice) ? `${message} — ${advice}` : message;
+    this.banner({ id: `error-${code ?? 'ui'}`, kind: 'error', message: text, testid: code ? `error-${code}` : 'error-banner' });
+  }
+
+  /** A short confirmation that fades by itself. */
+  toast(message: string): void {
+    const el = h('div', { class: 'toast', 'data-testid': 'toast' }, message);
+    this.toasts.appendChild(el);
+    setTimeout(() => el.remove(), 4000);
+  }
+}
+
+/** The error code carried by an AppError-like value, if any. */
+export function codeOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}

@@ -1,0 +1,131 @@
+/** Live predictions: class scores for camera frames (one request in flight at most) or for a picked picture. */
+import type { Prediction } from '../client';
+import type { UiContext } from './context';
+import { errorMessage, fileButton, formatPercent, h, replaceChildren } from './dom';
+
+/** Why live predictions are not running, or null when they are. */
+function pauseReason(ctx: UiContext): string | null {
+  const s = ctx.store.state;
+  if (s.rounds === 0) return 'Teach at least two classes and press “Learn”: live predictions appear here.';
+  if (ctx.camera.state.kind !== 'live') return 'Start the camera to see live predictions, or check a picture from a file.';
+  if (s.learning) return 'Paused while Retain learns.';
+  if (s.capturing) return 'Paused while capturing.';
+  if (s.busy) return `Paused: ${s.busy}`;
+  if (document.hidden) return 'Paused while the page is hidden.';
+  return null;
+}
+
+/** Builds the predictions panel and starts its loop. */
+export function predictPanel(ctx: UiContext): HTMLElement {
+  const { client, store, camera } = ctx;
+  const top = h('p', { class: 'prediction-top', 'data-testid': 'prediction-top', 'aria-live': 'off', 'data-seq': '0' });
+  const bars = h('ul', { class: 'prediction-bars', 'data-testid': 'prediction-bars' });
+  const status = h('p', { class: 'hint', 'data-testid': 'prediction-status' });
+  const timing = h('p', { class: 'hint small', 'data-testid': 'prediction-timing' });
+  const picker = fileButton({ label: 'Check a picture…', accept: 'image/*', testid: 'predict-file', onFiles: (f) => void checkFile(f[0]) });
+  let seq = 0;
+
+  /** Shows one prediction; `source` says where the frame came from. */
+  function render(p: Prediction, source: string): void {
+    seq++;
+    const classes = store.state.classes;
+    const best = p.scores.find((s) => s.classId === p.top);
+    top.dataset.seq = String(seq);
+    top.dataset.topId = p.top ?? '';
+    top.dataset.topName = best?.name ?? '';
+    top.dataset.source = source;
+    replaceChildren(
+      top,
+      best
+        ? [h('span', { class: 'label' }, source === 'camera' ? 'Looks like ' : `${source}: looks like `), h('strong', {}, best.name), ` · ${formatPercent(best.p)}`]
+        : 'Nothing learned yet',
+    );
+    top.style.setProperty('--class-colour', classes.find((c) => c.id === p.top)?.colour ?? 'var(--accent)');
+    // Keep the class order stable (the list's order) so bars don't jump around between frames.
+    const order = new Map(classes.map((c, i) => [c.id, i]));
+    const scores = [...p.scores].sort((a, b) => (order.get(a.classId) ?? 1e9) - (order.get(b.classId) ?? 1e9));
+    replaceChildren(
+      bars,
+      scores.map((sc) => {
+        const colour = classes.find((c) => c.id === sc.classId)?.colour ?? 'var(--accent)';
+        return h(
+          'li',
+          { class: sc.classId === p.top ? 'is-top' : '', 'data-testid': 'prediction-row', 'data-class-id': sc.classId },
+          h('span', { class: 'bar-label' }, sc.name),
+          h(
+            'span',
+            {
+              class: 'bar',
+              role: 'meter',
+              'aria-label': `${sc.name} confidence`,
+              'aria-valuemin': 0,
+              'aria-valuemax': 100,
+              'aria-valuenow': Math.round(sc.p * 100),
+            },
+            h('span', { class: 'bar-fill', style: `width:${(sc.p * 100).toFixed(1)}%;background:${colour}` }),
+          ),
+          h('span', { class: 'bar-value' }, formatPercent(sc.p)),
+        );
+      }),
+    );
+    timing.textContent = `${Math.round(p.ms)} ms per picture on ${store.state.backend.toUpperCase()}`;
+  }
+
+  // The loop: grab, predict, render, repeat — strictly one request in flight, so a slow device never queues up.
+  async function loop(): Promise<void> {
+    for (;;) {
+      const reason = pauseReason(ctx);
+      status.textContent = reason ?? '';
+      status.hidden = reason === null;
+      bars.classList.toggle('is-stale', reason !== null);
+      if (reason !== null || !camera.ready) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      try {
+        const frame = await camera.grab();
+        const p = await client.predict(frame);
+        if (pauseReason(ctx) === null) render(p, 'camera');
+      } catch (err) {
+        status.hidden = false;
+        status.textContent = `Prediction failed: ${errorMessage(err)}`;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+    }
+  }
+  void loop();
+
+  async function checkFile(file: File): Promise<void> {
+    if (store.state.rounds === 0) {
+      ctx.notices.toast('Learn a first round before checking pictures.');
+      return;
+    }
+    try {
+      const bitmap = await createImageBitmap(file);
+      render(await client.predict(bitmap), file.name);
+    } catch (err) {
+      ctx.notices.error(`“${file.name}” could not be checked: ${errorMessage(err)}`);
+    }
+  }
+
+  // Clear stale bars when classes change (a deleted class must not linger).
+  store.subscribe((s, prev) => {
+    if (s.rounds === 0 || (prev.classes !== s.classes && s.classes.length < prev.classes.length)) {
+      bars.replaceChildren();
+      top.textContent = s.rounds === 0 ? 'Nothing learned yet' : '';
+      delete top.dataset.topId;
+      delete top.dataset.topName;
+    }
+  });
+
+  return h(
+    'section',
+    { class: 'panel predict-panel', 'aria-labelledby': 'predict-heading', 'data-testid': 'predict-panel' },
+    h('h2', { id: 'predict-heading' }, 'What Retain sees'),
+    top,
+    status,
+    bars,
+    h('div', { class: 'toolbar' }, picker.wrap, timing),
+  );
+}
