@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ReplayMemory, TensorRecord } from '../memory/types';
+import type { ContinualModel } from './model';
 
 /** The three continual-learning scenarios of van de Ven et al. */
 export type Scenario = 'class-il' | 'task-il' | 'domain-il';
@@ -111,6 +112,13 @@ export interface LearnerConfig {
 /** What a strategy plugin sees for one task. */
 export interface TaskContext {
   task: TaskData;
+  /** The model being trained (its head has already grown for this task's classes). */
+  model: ContinualModel;
+  scenario: Scenario;
+  /** The parameters that train (after the freeze specification). */
+  trainable: tf.Variable[];
+  /** Classes of every task seen so far, this one included (Task-IL masks to them). */
+  taskClasses: ReadonlyMap<number, readonly number[]>;
   /** How many tasks were learned before this one (0 for the first). */
   tasksSeen: number;
   /** Uniform random numbers in [0, 1), seeded. */
@@ -125,7 +133,15 @@ export interface BatchContext extends TaskContext {
   /** Columns of the head the loss may use (Task-IL masks the others). */
   activeColumns: number[] | null;
   /** Set by replay in `beforeBatch`: samples drawn from memory. */
-  replay?: { x: tf.Tensor2D; y: tf.Tensor2D; logits?: tf.Tensor2D; activeColumns?: number[][] };
+  replay?: {
+    x: tf.Tensor2D;
+    y: tf.Tensor2D;
+    /** Stored logits of the replayed samples (their first `logitColumns` columns). */
+    logits?: tf.Tensor2D;
+    logitColumns?: number;
+    /** Additive per-sample logit mask (Task-IL: each sample's own task's classes). */
+    mask?: tf.Tensor2D;
+  };
   /** Weight of the new-data cross-entropy (replay lowers it). */
   newLossWeight: number;
 }
@@ -146,7 +162,7 @@ export interface StrategyPlugin {
   afterBatch?(ctx: BatchContext): void;
   afterTask?(ctx: TaskContext): void | Promise<void>;
   /** The plugin's state for a checkpoint (EWC anchors and Fisher, the LwF teacher...). */
-  exportState?(): { json: Record<string, unknown>; tensors: TensorRecord[] };
+  exportState?(): Promise<{ json: Record<string, unknown>; tensors: TensorRecord[] }>;
   importState?(state: { json: Record<string, unknown>; tensors: TensorRecord[] }): void;
   dispose?(): void;
 }

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs';
+import type { MemorySample } from '../../memory/types';
+import { distillationKL } from '../../ops';
+import { columnMask, maskedCrossEntropy } from '../losses';
+import type { BatchContext, ReplayConfig, StrategyPlugin, TaskContext } from '../types';
+
+/**
+ * Experience replay as a plugin: each batch draws samples from a bounded memory of past tasks and mixes them
+ * in, weighting `(1/t) L_new + (1 - 1/t) L_replay` in task t (van de Ven et al.) or a fixed ratio. With
+ * `distillStored`, the logits stored with each sample are distilled as well (replay of stored outputs).
+ */
+export class ReplayPlugin implements StrategyPlugin {
+  readonly name = 'replay';
+
+  constructor(readonly config: ReplayConfig) {
+    if (!config.memory) throw new Error('replay needs a memory');
+    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) {
+      throw new Error(`replay batchSize must be a positive integer, got ${config.batchSize}`);
+    }
+    if (typeof config.weighting === 'number' && !(config.weighting >= 0 && config.weighting <= 1)) {
+      throw new Error(`replay weighting ratio must be in [0, 1], got ${config.weighting}`);
+    }
+  }
+
+  private replayWeight(tasksSeen: number): number {
+    return this.config.weighting === 'inverse-task' ? 1 - 1 / (tasksSeen + 1) : this.config.weighting;
+  }
+
+  beforeBatch(ctx: BatchContext): void {
+    const memory = this.config.memory;
+    if (memory.size() === 0) return;
+    const samples = memory.sample(this.config.batchSize, ctx.rng);
+    const d = ctx.model.config.inputDim;
+    const C = ctx.model.numOutputs;
+    const b = samples.length;
+    const x = new Float32Array(b * d);
+    const labels = new Int32Array(b);
+    samples.forEach((s, i) => {
+      if (s.x.length !== d) throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
+      x.set(s.x, i * d);
+      labels[i] = s.label;
+    });
+    let mask: Float32Array | undefined;
+    if (ctx.scenario === 'task-il') {
+      mask = new Float32Array(b * C);
+      samples.forEach((s, i) => mask!.set(columnMask(ctx.taskClasses.get(s.task) ?? [s.label], C), i * C));
+    }
+    const logitColumns = this.config.distillStored ? storedLogitColumns(samples, C) : 0;
+    let logits: Float32Array | undefined;
+    if (logitColumns > 0) {
+      logits = new Float32Array(b * logitColumns);
+      samples.forEach((s, i) => logits!.set(s.logits!.subarray(0, logitColumns), i * logitColumns));
+    }
+    ctx.replay = tf.tidy(() => ({
+      x: tf.tensor2d(x, [b, d]),
+      y: tf.oneHot(tf.tensor1d(labels, 'int32'), C).toFloat() as tf.Tensor2D,
+      ...(mask ? { mask: tf.tensor2d(mask, [b, C]) } : {}),
+      ...(logits ? { logits: tf.tensor2d(logits, [b, logitColumns]), logitColumns } : {}),
+    }));
+    ctx.newLossWeight = 1 - this.replayWeight(ctx.tasksSeen);
+  }
+
+  lossTerms(ctx: BatchContext, _logits: tf.Tensor2D, replayLogits?: tf.Tensor2D): Record<string, tf.Scalar> {
+    if (!ctx.replay || !replayLogits) return {};
+    const w = this.replayWeight(ctx.tasksSeen);
+    const terms: Record<string, tf.Scalar> = {
+      replay: tf.mul(maskedCrossEntropy(replayLogits, ctx.replay.y, ctx.replay.mask), w) as tf.Scalar,
+    };
+    const ds = this.config.distillStored;
+    if (ds && ctx.replay.logits && ctx.replay.logitColumns) {
+      const kl = distillationKL(replayLogits, ctx.replay.logits, ds.temperature, ctx.replay.logitColumns);
+      terms.distillStored = tf.mul(kl, w * ds.alpha) as tf.Scalar;
+    }
+    return terms;
+  }
+
+  /** Offers the task's samples to the memory (with the model's logits when distilling stored outputs). */
+  async afterTask(ctx: TaskContext): Promise<void> {
+    const { task, model } = ctx;
+    const d = model.config.inputDim;
+    const n = task.y.length;
+    // Offer at most `storePerClass` random samples per class; the memory's policy decides what it keeps.
+    const byClass = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const list = byClass.get(task.y[i]) ?? [];
+      list.push(i);
+      byClass.set(task.y[i], list);
+    }
+    const chosen: number[] = [];
+    for (const list of byClass.values()) {
+      for (let i = list.length - 1; i > 0; i--) {
+        const j = Math.floor(ctx.rng() * (i + 1));
+        [list[i], list[j]] = [list[j], list[i]];
+      }
+      chosen.push(...list.slice(0, this.config.storePerClass ?? list.length));
+    }
+    const samples: MemorySample[] = chosen.map((i) => ({
+      x: task.x.slice(i * d, (i + 1) * d),
+      label: task.y[i],
+      task: task.task,
+    }));
+    await this.config.memory.add(samples, ctx.rng);
+    if (this.config.distillStored) await this.refreshStoredLogits(ctx);
+  }
+
+  /**
+   * Stores the current model's logits with every kept sample, so all stored outputs have the same width and
+   * come from the model that last consolidated them.
+   */
+  private async refreshStoredLogits(ctx: TaskContext): Promise<void> {
+    const memory = this.config.memory;
+    const kept = memory.all();
+    if (kept.length === 0) return;
+    const d = ctx.model.config.inputDim;
+    const C = ctx.model.numOutputs;
+    const x = new Float32Array(kept.length * d);
+    kept.forEach((s, i) => x.set(s.x, i * d));
+    const logitsT = tf.tidy(() => ctx.model.logits(tf.tensor2d(x, [kept.length, d])));
+    const data = (await logitsT.data()) as Float32Array;
+    logitsT.dispose();
+    const logits = kept.map((_, i) => data.slice(i * C, (i + 1) * C));
+    if (memory.updateLogits) {
+      await memory.updateLogits(
+        kept.map((s) => s.id!),
+        logits,
+      );
+    } else {
+      kept.forEach((s, i) => ((s as MemorySample).logits = logits[i]));
+    }
+  }
+}
+
+/** Columns of stored logits usable for a batch: the narrowest stored width (0 if any sample has none). */
+function storedLogitColumns(samples: readonly MemorySample[], numOutputs: number): number {
+  let w = numOutputs;
+  for (const s of samples) {
+    if (!s.logits) return 0;
+    w = Math.min(w, s.logits.length);
+  }
+  return w;
+}
