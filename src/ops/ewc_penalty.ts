@@ -37,8 +37,9 @@ export function ewcPenalty(
       const out = tf.tidy(() => {
         const diffs = p.map((pi, i) => tf.sub(pi, a[i]));
         const g = diffs.map((d, i) => tf.mul(tf.mul(f[i], d), lambda));
-        const sums = diffs.map((d, i) => tf.sum(tf.mul(f[i], tf.square(d))));
-        const v = tf.mul(tf.addN(sums), lambda / 2) as tf.Scalar;
+        // Empty tensors are skipped: tf.sum of an empty tensor crashes tfjs-backend-webgpu 4.22.
+        const sums = diffs.flatMap((d, i) => (d.size > 0 ? [tf.sum(tf.mul(f[i], tf.square(d)))] : []));
+        const v = (sums.length > 0 ? tf.mul(tf.addN(sums), lambda / 2) : tf.scalar(0)) as tf.Scalar;
         return [v, ...g];
       });
       value = out[0] as tf.Scalar;

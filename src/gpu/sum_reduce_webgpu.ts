@@ -1,0 +1,25 @@
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import source from '../../shaders/sum_reduce.wgsl?raw';
+import { workgroupConstant } from './workgroup';
+
+/** Threads of the single reduction workgroup. */
+export const REDUCE_WORKGROUP_SIZE = workgroupConstant(source, 'REDUCE_WORKGROUP_SIZE');
+
+/**
+ * `scale * sum(X[offset .. offset+count))` in one workgroup, written to a 1-element output (see
+ * shaders/sum_reduce.wgsl). Finishes the EWC penalty and the distillation loss from their partial sums.
+ * Uniforms: offset, count, scale.
+ */
+export class SumReduceProgram implements WebGPUProgram {
+  outputShape = [1];
+  shaderKey = 'retainSumReduce';
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number] = [1, 1, 1];
+  variableNames = ['X'];
+  workgroupSize: [number, number, number] = [REDUCE_WORKGROUP_SIZE, 1, 1];
+  uniforms = 'offset : i32, count : i32, scale : f32,';
+
+  getUserCode(): string {
+    return source;
+  }
+}

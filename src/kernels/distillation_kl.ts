@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import { DistillationKLProgram } from '../gpu/distillation_kl_webgpu';
+import { SumReduceProgram } from '../gpu/sum_reduce_webgpu';
+import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } from './backend';
+
+/**
+ * Fused `RetainDistillationKL` on WebGPU. Inputs `[student, teacher]` (2-D logits), attrs `{temperature, columns}`;
+ * returns `[loss, dLoss/dStudent]`. One workgroup per row writes the row's gradient and KL into a
+ * `[gradient | row KL]` arena, one reduction dispatch makes the loss, and the gradient is sliced out.
+ */
+export function distillationKLWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
+  if (inputs.length !== 2 || inputs[0].rank !== 2 || inputs[1].rank !== 2) {
+    throw new Error('RetainDistillationKL: expected two 2-D logits tensors [student, teacher]');
+  }
+  assertFloat32('RetainDistillationKL', inputs);
+  const [student, teacher] = inputs as [tf.Tensor2D, tf.Tensor2D];
+  const [rows, studentCols] = student.shape;
+  const teacherCols = teacher.shape[1];
+  const { temperature, columns } = attrs;
+  if (rows === 0 || columns === 0) return [tf.scalar(0), tf.zeros(student.shape)];
+  const backend = activeWebGpuBackend('RetainDistillationKL');
+  const arena = backend.runWebGPUProgram(
+    new DistillationKLProgram(rows, studentCols),
+    [flat(student), flat(teacher)],
+    'float32',
+    [
+      { type: 'float32', data: [temperature] },
+      { type: 'int32', data: [columns] },
+      { type: 'int32', data: [rows] },
+      { type: 'int32', data: [studentCols] },
+      { type: 'int32', data: [teacherCols] },
+      { type: 'float32', data: [temperature / rows] },
+    ],
+  );
+  const lossInfo = backend.runWebGPUProgram(new SumReduceProgram(), [arena], 'float32', [
+    { type: 'int32', data: [rows * studentCols] },
+    { type: 'int32', data: [rows] },
+    { type: 'float32', data: [(temperature * temperature) / rows] },
+  ]);
+  dispatchCounts.RetainDistillationKL++;
+  const arenaTensor = toTensor(arena);
+  const loss = tf.reshape(toTensor(lossInfo), []);
+  const grad = tf.reshape(tf.slice(arenaTensor, [0], [rows * studentCols]), [rows, studentCols]);
+  arenaTensor.dispose();
+  return [loss, grad];
+}

@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { EwcPenaltyProgram, EWC_PARAMS_PER_DISPATCH, EWC_WORKGROUP_SIZE } from '../gpu/ewc_penalty_webgpu';
+import { SumReduceProgram } from '../gpu/sum_reduce_webgpu';
+import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor, type Uniform } from './backend';
+
+/**
+ * Anchors and Fisher packed once into two flat arenas, reused while the engine passes the same tensors
+ * (compared by dataId, which changes on `Variable.assign`), so a training step only reads the parameters.
+ */
+interface PackedConstants {
+  backend: WebGPUBackend;
+  sources: object[];
+  shapes: string;
+  anchors: tf.Tensor1D;
+  fisher: tf.Tensor1D;
+}
+
+let packed: PackedConstants | null = null;
+
+/** Disposes the packed anchor/Fisher arenas (they are rebuilt on the next call); for tests and task changes. */
+export function releaseEwcArenas(): void {
+  if (packed) {
+    packed.anchors.dispose();
+    packed.fisher.dispose();
+    packed = null;
+  }
+}
+
+/** Number of tensors the EWC kernel keeps between calls (the packed arenas), for leak accounting. */
+export function ewcArenaTensorCount(): number {
+  return packed ? 2 : 0;
+}
+
+function packFlat(tensors: tf.Tensor[]): tf.Tensor1D {
+  const live = tensors.filter((t) => t.size > 0).map((t) => tf.reshape(t, [-1]));
+  return (live.length === 1 ? tf.clone(live[0]) : tf.concat(live)) as tf.Tensor1D;
+}
+
+function packedConstants(backend: WebGPUBackend, anchors: tf.Tensor[], fisher: tf.Tensor[]): PackedConstants {
+  const sources = [...anchors, ...fisher].map((t) => t.dataId as object);
+  const shapes = anchors.map((t) => t.shape.join('x')).join(',');
+  const fresh =
+    packed !== null &&
+    packed.backend === backend &&
+    !packed.anchors.isDisposed &&
+    !packed.fisher.isDisposed &&
+    packed.shapes === shapes &&
+    packed.sources.length === sources.length &&
+    packed.sources.every((id, i) => id === sources[i]);
+  if (fresh) return packed!;
+  if (packed && packed.backend === backend) releaseEwcArenas();
+  packed = null;
+  // tf.keep: the arenas outlive the tidy scope the op runs in; releaseEwcArenas or the next miss frees them.
+  const [a, f] = tf.tidy(() => [packFlat(anchors), packFlat(fisher)]);
+  packed = { backend, sources, shapes, anchors: tf.keep(a), fisher: tf.keep(f) };
+  return packed;
+}
+
+/**
+ * Fused `RetainEwcPenalty` on WebGPU. Inputs `[...params, ...anchors, ...fisher]`, attrs `{lambda, count}`;
+ * returns `[penalty, grad_0, ..., grad_{n-1}]`. One dispatch per five parameter tensors (each writes its range
+ * of one `[gradient | partial sums]` arena), one reduction dispatch, then the gradient is split per tensor.
+ */
+export function ewcPenaltyWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
+  const n = attrs.count;
+  const lambda = attrs.lambda;
+  if (!Number.isInteger(n) || n < 0 || inputs.length !== 3 * n) {
+    throw new Error(`RetainEwcPenalty: expected 3 x ${n} inputs, got ${inputs.length}`);
+  }
+  assertFloat32('RetainEwcPenalty', inputs);
+  const params = inputs.slice(0, n);
+  const sizes = params.map((p) => p.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total === 0) return [tf.scalar(0), ...params.map((p) => tf.zeros(p.shape))];
+  const backend = activeWebGpuBackend('RetainEwcPenalty');
+  const constants = packedConstants(backend, inputs.slice(n, 2 * n), inputs.slice(2 * n));
+
+  const offsets: number[] = [];
+  sizes.reduce((acc, s, i) => ((offsets[i] = acc), acc + s), 0);
+  const live = params.map((_, i) => i).filter((i) => sizes[i] > 0);
+  const groups: number[][] = [];
+  for (let g = 0; g < live.length; g += EWC_PARAMS_PER_DISPATCH) groups.push(live.slice(g, g + EWC_PARAMS_PER_DISPATCH));
+  const counts = groups.map((g) => g.reduce((acc, i) => acc + sizes[i], 0));
+  const partialSlots = counts.reduce((acc, c) => acc + Math.ceil(c / EWC_WORKGROUP_SIZE), 0);
+  const arenaSize = total + partialSlots;
+
+  let arena: tf.TensorInfo | undefined;
+  let partialBase = 0;
+  groups.forEach((group, gi) => {
+    const count = counts[gi];
+    const ends: number[] = [];
+    let acc = 0;
+    for (let k = 0; k < EWC_PARAMS_PER_DISPATCH - 1; k++) {
+      acc += k < group.length ? sizes[group[k]] : 0;
+      ends.push(k < group.length ? acc : count);
+    }
+    const slots = Array.from({ length: EWC_PARAMS_PER_DISPATCH }, (_, k) => flat(params[group[k] ?? group[0]]));
+    const uniforms: Uniform[] = [
+      { type: 'float32', data: [lambda] },
+      { type: 'int32', data: [offsets[group[0]]] },
+      { type: 'int32', data: [count] },
+      { type: 'int32', data: [total] },
+      { type: 'int32', data: [partialBase] },
+      ...ends.map((e): Uniform => ({ type: 'int32', data: [e] })),
+    ];
+    const program = new EwcPenaltyProgram(arenaSize, count);
+    arena = backend.runWebGPUProgram(
+      program,
+      [...slots, constants.anchors, constants.fisher],
+      'float32',
+      uniforms,
+      arena,
+    );
+    dispatchCounts.RetainEwcPenalty++;
+    partialBase += Math.ceil(count / EWC_WORKGROUP_SIZE);
+  });
+  const arenaInfo = arena!;
+  const penaltyInfo = backend.runWebGPUProgram(new SumReduceProgram(), [arenaInfo], 'float32', [
+    { type: 'int32', data: [total] },
+    { type: 'int32', data: [partialSlots] },
+    { type: 'float32', data: [lambda / 2] },
+  ]);
+  const arenaTensor = toTensor(arenaInfo);
+  const penalty = tf.reshape(toTensor(penaltyInfo), []);
+  const grads = params.map((p, i) =>
+    sizes[i] > 0 ? tf.reshape(tf.slice(arenaTensor, [offsets[i]], [sizes[i]]), p.shape) : tf.zeros(p.shape),
+  );
+  arenaTensor.dispose();
+  return [penalty, ...grads];
+}
