@@ -1,5 +1,6 @@
-import { defineConfig } from 'vite';
-import { existsSync, readdirSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 // Every page of the multi-page build: the app (index.html), the benchmark page and the lab pages under lab/
@@ -14,10 +15,62 @@ const pages = Object.fromEntries(
   ]),
 );
 
+/**
+ * Serves and emits the top-level manifest.webmanifest at the site root (checked to be valid JSON) and links it
+ * from every page. The link is injected after Vite's HTML processing so the manifest keeps its stable root URL
+ * (Vite would otherwise hash it into assets/).
+ */
+function webManifest(): Plugin {
+  const file = path.resolve('manifest.webmanifest');
+  const read = () => {
+    const text = readFileSync(file, 'utf8');
+    JSON.parse(text);
+    return text;
+  };
+  return {
+    name: 'retain-web-manifest',
+    configureServer(server) {
+      server.middlewares.use('/manifest.webmanifest', (_req, res) => {
+        res.setHeader('Content-Type', 'application/manifest+json');
+        res.end(read());
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'manifest.webmanifest', source: read() });
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html) =>
+        html.includes('rel="manifest"')
+          ? html
+          : [{ tag: 'link', attrs: { rel: 'manifest', href: '/manifest.webmanifest' }, injectTo: 'head' }],
+    },
+  };
+}
+
 export default defineConfig({
   build: {
     target: 'es2022',
     rollupOptions: { input: pages },
   },
   worker: { format: 'es' },
+  plugins: [
+    webManifest(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
+      manifest: false,
+      injectRegister: false,
+      injectManifest: {
+        // Everything the app needs offline: shell, scripts (worker included), tfjs's .wasm, the backbone's
+        // model.json + weight shards, icons and the manifest.
+        globPatterns: ['**/*.{html,js,css,wasm,json,bin,png,svg,ico,webmanifest}'],
+        globIgnores: ['**/node_modules/**'],
+        // The backbone's shard (~2.6 MB) and the threaded WASM exceed workbox's 2 MiB default.
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
 });

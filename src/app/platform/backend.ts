@@ -1,0 +1,171 @@
+/**
+ * Picks the tfjs backend the learner runs on. WebGPU wins on a real (hardware) adapter; software adapters
+ * (SwiftShader, llvmpipe, WARP, CPU-type) do not, because they are slower than WASM. Otherwise WebGL and WASM are
+ * timed on a short backbone-shaped probe and the faster one wins; CPU is the last resort. A forced backend
+ * (`?backend=`) is used as is when it initialises.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendName } from '../protocol';
+
+/** The outcome of the choice, for the UI. */
+export interface BackendChoice {
+  backend: BackendName;
+  /** Why: forced, adapter found, probe timings, fallbacks. */
+  note: string;
+  /** The WebGPU adapter's description, when one was found. */
+  adapter: string | null;
+}
+
+/** What is known about the WebGPU adapter. */
+export interface AdapterReport {
+  description: string;
+  /** True for emulated adapters that must not win by default. */
+  software: boolean;
+}
+
+let wasmPathsSet = false;
+
+/** Points tfjs's WASM backend at the .wasm files Vite emitted (served locally and precached, never a CDN). */
+export function useLocalWasmFiles(): void {
+  if (wasmPathsSet) return;
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmPlainUrl,
+    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+  });
+  wasmPathsSet = true;
+}
+
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|warp/i;
+
+/** Asks for a WebGPU adapter and describes it; null when WebGPU is unavailable. */
+export async function inspectWebGpuAdapter(): Promise<AdapterReport | null> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return null;
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch {
+    return null;
+  }
+  if (!adapter) return null;
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const fields = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean) : [];
+  const description = fields.join(' / ') || 'unknown adapter';
+  const fallbackFlag =
+    (info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter ??
+    (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    false;
+  const software = fallbackFlag || SOFTWARE_ADAPTER.test(description) || /cpu/i.test(info?.architecture ?? '');
+  return { description, software };
+}
+
+/** Switches tfjs to `name`; false when it cannot initialise. */
+export async function trySetBackend(name: BackendName): Promise<boolean> {
+  if (name === 'wasm') useLocalWasmFiles();
+  try {
+    const ok = await tf.setBackend(name);
+    if (ok) await tf.ready();
+    return ok && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Milliseconds of one backbone-shaped step on the current backend: a MobileNet-like depthwise + pointwise
+ * convolution block and a 1280-wide dense layer, median of 3 after a warm-up (shader compilation excluded).
+ */
+export async function probeCurrentBackend(): Promise<number> {
+  const x = tf.randomUniform([1, 56, 56, 32]) as tf.Tensor4D;
+  const dw = tf.randomUniform([3, 3, 32, 1]) as tf.Tensor4D;
+  const pw = tf.randomUniform([1, 1, 32, 192]) as tf.Tensor4D;
+  const feats = tf.randomUniform([32, 1280]) as tf.Tensor2D;
+  const dense = tf.randomUniform([1280, 256]) as tf.Tensor2D;
+  const step = async (): Promise<void> => {
+    const out = tf.tidy(() => {
+      const a = tf.relu6(tf.depthwiseConv2d(x, dw, 1, 'same'));
+      const b = tf.conv2d(a, pw, 1, 'same');
+      return tf.add(tf.sum(b), tf.sum(tf.matMul(feats, dense)));
+    });
+    await out.data();
+    out.dispose();
+  };
+  try {
+    await step();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await step();
+      times.push(performance.now() - t0);
+    }
+    return times.sort((a, b) => a - b)[1];
+  } finally {
+    tf.dispose([x, dw, pw, feats, dense]);
+  }
+}
+
+/**
+ * Chooses and activates a backend. `exclude` removes backends (e.g. WebGPU after its device was lost).
+ * Never throws: CPU always initialises.
+ */
+export async function chooseBackend(forced?: BackendName, exclude: readonly BackendName[] = []): Promise<BackendChoice> {
+  const notes: string[] = [];
+  let adapter: AdapterReport | null = null;
+  if (!exclude.includes('webgpu')) adapter = await inspectWebGpuAdapter();
+
+  if (forced && !exclude.includes(forced)) {
+    if (await trySetBackend(forced)) {
+      const extra = forced === 'webgpu' && adapter?.software ? ' (software adapter: expect it to be slow)' : '';
+      return { backend: forced, note: `forced by ?backend=${forced}${extra}`, adapter: adapter?.description ?? null };
+    }
+    notes.push(`${forced} was requested but could not start`);
+  }
+
+  if (adapter && !adapter.software) {
+    if (await trySetBackend('webgpu')) {
+      notes.push(`WebGPU on ${adapter.description}`);
+      return { backend: 'webgpu', note: notes.join('; '), adapter: adapter.description };
+    }
+    notes.push('WebGPU adapter found but the backend failed to start');
+  } else if (adapter) {
+    notes.push(`WebGPU adapter is software (${adapter.description}): not used`);
+  } else if (!exclude.includes('webgpu')) {
+    notes.push('no WebGPU adapter');
+  }
+
+  const timings: { name: BackendName; ms: number }[] = [];
+  for (const name of ['webgl', 'wasm'] as const) {
+    if (exclude.includes(name)) continue;
+    if (!(await trySetBackend(name))) {
+      notes.push(`${name} unavailable`);
+      continue;
+    }
+    try {
+      timings.push({ name, ms: await probeCurrentBackend() });
+    } catch (error) {
+      notes.push(`${name} probe failed: ${(error as Error).message}`);
+    }
+  }
+  timings.sort((a, b) => a.ms - b.ms);
+  if (timings.length > 0) {
+    notes.push(`probe: ${timings.map((t) => `${t.name} ${t.ms.toFixed(1)} ms`).join(', ')}`);
+    for (const { name } of timings) {
+      if (await trySetBackend(name)) return { backend: name, note: notes.join('; '), adapter: adapter?.description ?? null };
+    }
+  }
+  await trySetBackend('cpu');
+  notes.push('falling back to the CPU backend');
+  return { backend: 'cpu', note: notes.join('; '), adapter: adapter?.description ?? null };
+}
+
+/** The GPU device of the active WebGPU backend, or null on other backends. */
+export function currentWebGpuDevice(): GPUDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+}

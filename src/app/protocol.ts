@@ -1,0 +1,197 @@
+/**
+ * The contract between the main thread (`LearnerClient`) and the learner worker: the public types of the app's
+ * API and the messages that carry calls, results and events. No runtime dependencies: both sides import it.
+ */
+
+/** A tfjs backend the app can run on. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** The learning presets the UI offers. */
+export type Preset = 'fast' | 'balanced' | 'max-retention';
+
+/** Settings of one learning round. */
+export interface LearnSettings {
+  preset: Preset;
+  /** Overrides of the preset's values. */
+  advanced?: Partial<AdvancedSettings>;
+}
+
+/** Every tunable of a learning round (the preset supplies the defaults). */
+export interface AdvancedSettings {
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  /** Width of the optional hidden layer of the head; 0 = linear head. Fixed at the first round. */
+  hidden: number;
+  ewcLambda: number;
+  ewcMode: 'separate' | 'online';
+  ewcGamma: number;
+  lwfAlpha: number;
+  lwfTemperature: number;
+  /** Replayed samples per batch. */
+  replayPerBatch: number;
+  /** Samples the replay memory keeps. */
+  memoryBudget: number;
+  bufferPolicy: 'reservoir' | 'class-balanced' | 'herding';
+}
+
+/** A class the user teaches. */
+export interface ClassInfo {
+  id: string;
+  name: string;
+  /** CSS colour for the class's chips and bars. */
+  colour: string;
+  sampleCount: number;
+  /** True once a completed round has trained on this class. */
+  learned: boolean;
+}
+
+/** One captured or imported example (the embedding stays in the worker). */
+export interface SampleInfo {
+  id: string;
+  classId: string;
+  /** Small JPEG/WebP image of the frame. */
+  thumbnail: ArrayBuffer;
+  /** MIME type of `thumbnail`. */
+  thumbnailType: string;
+  /** Held out of training, used to measure per-class accuracy (every 5th captured sample of a class). */
+  heldOut: boolean;
+  source: string;
+  /** Epoch milliseconds. */
+  created: number;
+}
+
+/** Class scores for one frame. */
+export interface Prediction {
+  /** One entry per learned class, highest first. */
+  scores: { classId: string; name: string; p: number }[];
+  /** Id of the best class, or null when nothing was learned yet. */
+  top: string | null;
+  /** Worker-side milliseconds from frame to scores (embedding + head). */
+  ms: number;
+}
+
+/** What one learning round did. */
+export interface RoundReport {
+  /** Index of the round (1-based count of committed rounds after this one); unchanged when cancelled. */
+  round: number;
+  seconds: number;
+  steps: number;
+  cancelled: boolean;
+  finalLoss: number;
+}
+
+/** Accuracy across rounds and per class, on held-out samples. */
+export interface MetricsView {
+  rounds: number;
+  /** Name of each round's "task" (the classes it introduced). */
+  taskNames: string[];
+  /** R[i][j] = accuracy on round j's classes after round i (null where there is no held-out sample). */
+  accuracyMatrix: (number | null)[][];
+  perClass: { classId: string; name: string; accuracy: number | null; heldOut: number }[];
+  averageAccuracy: number | null;
+  forgetting: number | null;
+  /** Total loss of every progress event of every round, in order. */
+  lossHistory: number[];
+}
+
+/** Storage use of the project. */
+export interface StorageInfo {
+  usage: number;
+  quota: number;
+  persisted: boolean;
+  samples: number;
+  memoryBudget: number;
+  bytesPerSample: number;
+}
+
+/** State of the app. */
+export interface AppStatus {
+  backend: string;
+  /** Why this backend (probe results, fallback reason). */
+  backendNote: string;
+  /** GPU adapter description when WebGPU was considered. */
+  adapter: string | null;
+  ready: boolean;
+  classes: ClassInfo[];
+  rounds: number;
+  preset: Preset;
+}
+
+/** Machine-readable kind of an error. */
+export type ErrorCode = 'storage-full' | 'device-lost' | 'import-refused' | 'internal';
+
+/** Events the worker pushes to the UI. */
+export type AppEvent =
+  | { type: 'progress'; step: number; totalSteps: number; losses: Record<string, number> }
+  | { type: 'backend'; backend: string; note: string }
+  | { type: 'classes'; classes: ClassInfo[] }
+  | { type: 'error'; code: ErrorCode; message: string };
+
+/** Options of `LearnerClient.start`. */
+export interface StartOptions {
+  /** Forces a backend (else the worker picks one; the page's `?backend=` also forces it). */
+  backend?: BackendName;
+  /** Name of the project database (tests and benchmarks use their own). Default 'retain'. */
+  project?: string;
+}
+
+/** The calls the worker answers: method name -> (arguments) => result. */
+export interface WorkerApi {
+  init(opts: StartOptions): AppStatus;
+  status(): AppStatus;
+  addClass(name: string): ClassInfo;
+  renameClass(id: string, name: string): void;
+  deleteClass(id: string): void;
+  addSample(classId: string, frame: ImageBitmap, source: 'camera' | 'file'): SampleInfo;
+  listSamples(classId: string): SampleInfo[];
+  deleteSample(id: string): void;
+  learn(settings: LearnSettings): RoundReport;
+  cancelLearn(): void;
+  predict(frame: ImageBitmap): Prediction;
+  metrics(): MetricsView;
+  storage(): StorageInfo;
+  exportProject(): ArrayBuffer;
+  importProject(file: ArrayBuffer): void;
+  exportModel(): { modelJson: string; weights: ArrayBuffer; classes: string[] };
+  reset(): void;
+  /** Test hook: simulates a lost GPU device (the same recovery path as a real `device.lost`). */
+  simulateDeviceLoss(): void;
+  /** Diagnostics: tfjs memory counters in the worker. */
+  memory(): { numTensors: number; numBytes: number; numBytesInGPU?: number };
+}
+
+/** Name of a worker call. */
+export type Method = keyof WorkerApi;
+
+/** Main thread -> worker: one call. */
+export interface RequestMessage<M extends Method = Method> {
+  kind: 'request';
+  id: number;
+  method: M;
+  args: Parameters<WorkerApi[M]>;
+}
+
+/** Worker -> main thread: the outcome of one call. */
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: { message: string; code: ErrorCode } };
+
+/** Worker -> main thread: an event. */
+export interface EventMessage {
+  kind: 'event';
+  event: AppEvent;
+}
+
+/** Any message the worker posts. */
+export type WorkerMessage = ResponseMessage | EventMessage;
+
+/** An error with a code that survives the trip across the worker boundary. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The learner worker's composition root: picks the backend, loads the backbone and the project, then answers
+ * `LearnerClient`'s calls (src/app/protocol.ts) and pushes events. All tfjs work of the app happens here, off
+ * the main thread.
+ */
+/// <reference lib="webworker" />
+import * as tf from '@tensorflow/tfjs';
+import {
+  AppError,
+  type AppEvent,
+  type BackendName,
+  type ErrorCode,
+  type Method,
+  type RequestMessage,
+  type StartOptions,
+  type WorkerMessage,
+} from '../protocol';
+import { Backbone, mobileNetV2Config } from '../platform/backbone';
+import { chooseBackend, currentWebGpuDevice, type BackendChoice } from '../platform/backend';
+import { clEngine } from './engine';
+import { MemoryProjectRepo, type ProjectRepo } from './project';
+import { isQuotaError, LearnerService } from './service';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let service: LearnerService | null = null;
+let starting: Promise<void> | null = null;
+let forcedBackend: BackendName | undefined;
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+/** Resolved by the next 'backend' event (end of a device-loss recovery). */
+const backendWaiters: (() => void)[] = [];
+
+function emit(event: AppEvent): void {
+  post({ kind: 'event', event });
+  if (event.type === 'backend') backendWaiters.splice(0).forEach((wake) => wake());
+}
+
+/** Opens the project's storage. */
+async function openRepo(_project: string): Promise<ProjectRepo> {
+  return new MemoryProjectRepo();
+}
+
+/** Activates a backend and loads the backbone on it; watches a WebGPU device for loss. */
+async function startBackend(forced: BackendName | undefined, exclude: BackendName[]): Promise<{ backend: BackendChoice; backbone: Backbone }> {
+  const backend = await chooseBackend(forced, exclude);
+  const backbone = await Backbone.load(mobileNetV2Config());
+  watchDevice(exclude);
+  return { backend, backbone };
+}
+
+/** On a lost GPU device: move to the next backend, reload the weights from the last checkpoint, carry on. */
+function watchDevice(exclude: BackendName[]): void {
+  const device = currentWebGpuDevice();
+  if (!device) return;
+  void device.lost.then((info) => {
+    if (!service || tf.getBackend() !== 'webgpu' || currentWebGpuDevice() !== device) return;
+    const next = [...exclude, 'webgpu' as const];
+    void service
+      .switchBackend(async () => {
+        const replaced = await startBackend(undefined, next);
+        replaced.backend.note = `GPU device lost (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}); ${replaced.backend.note}`;
+        try {
+          tf.removeBackend('webgpu');
+        } catch {
+          // Already gone.
+        }
+        return replaced;
+      })
+      .catch((error: Error) => emit({ type: 'error', code: 'device-lost', message: `The GPU was lost and recovery failed: ${error.message}` }));
+  });
+}
+
+async function init(opts: StartOptions): Promise<void> {
+  forcedBackend = opts.backend;
+  const { backend, backbone } = await startBackend(forcedBackend, []);
+  const repo = await openRepo(opts.project ?? 'retain');
+  const s = new LearnerService({ repo, backbone, backend, engine: clEngine, emit });
+  await s.open();
+  service = s;
+}
+
+/** A lost device, simulated: destroys the real WebGPU device (the real recovery path), or leaves the current backend. */
+async function simulateDeviceLoss(s: LearnerService): Promise<void> {
+  const device = currentWebGpuDevice();
+  if (device) {
+    const done = new Promise<void>((resolve) => backendWaiters.push(resolve));
+    device.destroy();
+    await done;
+    return;
+  }
+  const current = tf.getBackend() as BackendName;
+  await s.switchBackend(async () => {
+    const replaced = await startBackend(undefined, [current, ...(current === 'cpu' ? [] : ['webgpu' as const])]);
+    replaced.backend.note = `simulated device loss on ${current}; ${replaced.backend.note}`;
+    return replaced;
+  });
+}
+
+async function handle(message: RequestMessage): Promise<unknown> {
+  const { method, args } = message;
+  if (method === 'init') {
+    starting ??= init(args[0] as StartOptions);
+    await starting;
+    return service!.status();
+  }
+  if (starting) await starting;
+  const s = service;
+  if (!s) throw new AppError('internal', 'The learner is not started: call LearnerClient.start()');
+  const a = args as unknown[];
+  switch (method as Method) {
+    case 'status':
+      return s.status();
+    case 'addClass':
+      return s.addClass(a[0] as string);
+    case 'renameClass':
+      return s.renameClass(a[0] as string, a[1] as string);
+    case 'deleteClass':
+      return s.deleteClass(a[0] as string);
+    case 'addSample':
+      return s.addSample(a[0] as string, a[1] as ImageBitmap, a[2] as 'camera' | 'file');
+    case 'listSamples':
+      return s.listSamples(a[0] as string);
+    case 'deleteSample':
+      return s.deleteSample(a[0] as string);
+    case 'learn':
+      return s.learn(a[0] as Parameters<LearnerService['learn']>[0]);
+    case 'cancelLearn':
+      return s.cancelLearn();
+    case 'predict':
+      return s.predict(a[0] as ImageBitmap);
+    case 'metrics':
+      return s.metrics();
+    case 'storage':
+      return s.storage();
+    case 'exportProject':
+      throw new AppError('internal', 'Project export is not available in this build yet');
+    case 'importProject':
+      throw new AppError('import-refused', 'Project import is not available in this build yet');
+    case 'exportModel':
+      return s.exportModel();
+    case 'reset':
+      return s.reset();
+    case 'simulateDeviceLoss':
+      return simulateDeviceLoss(s);
+    case 'memory':
+      return s.memoryInfo();
+    default:
+      throw new AppError('internal', `Unknown call "${String(method)}"`);
+  }
+}
+
+/** Transferable buffers of a result (thumbnails, exports) so large answers are not copied. */
+function transferables(result: unknown): Transferable[] {
+  if (result instanceof ArrayBuffer) return [result];
+  if (Array.isArray(result)) return result.flatMap((r) => (r && typeof r === 'object' && r.thumbnail instanceof ArrayBuffer ? [r.thumbnail] : []));
+  if (result && typeof result === 'object') {
+    const r = result as { thumbnail?: unknown; weights?: unknown };
+    if (r.thumbnail instanceof ArrayBuffer) return [r.thumbnail];
+    if (r.weights instanceof ArrayBuffer) return [r.weights];
+  }
+  return [];
+}
+
+function errorCode(error: unknown): ErrorCode {
+  if (error instanceof AppError) return error.code;
+  if (isQuotaError(error)) return 'storage-full';
+  return 'internal';
+}
+
+self.addEventListener('message', (event: MessageEvent<RequestMessage>) => {
+  const message = event.data;
+  if (!message || message.kind !== 'request') return;
+  handle(message).then(
+    (result) => post({ kind: 'response', id: message.id, ok: true, result }, transferables(result)),
+    (error: unknown) => {
+      const text = error instanceof Error ? error.message : String(error);
+      post({ kind: 'response', id: message.id, ok: false, error: { code: errorCode(error), message: text } });
+    },
+  );
+});
