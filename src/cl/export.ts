@@ -13,7 +13,10 @@ export interface LayersModelExport {
  * Exports the learner's classifier (body + head, softmax on top) as a tfjs layers model that
  * `tf.loadLayersModel` opens elsewhere; its input is the feature vector the learner was trained on.
  */
-export async function exportLayersModel(learner: Learner, weightsFileName = 'weights.bin'): Promise<LayersModelExport> {
+export async function exportLayersModel(
+  learner: Learner,
+  weightsFileName = 'weights.bin',
+): Promise<LayersModelExport> {
   const model = learner.currentModel;
   if (model.numOutputs === 0) throw new Error('nothing to export: the model has not learned any class yet');
   const seq = tf.sequential();

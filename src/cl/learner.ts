@@ -89,21 +89,27 @@ export class Learner {
     }
     if (n === 0) throw new InvalidTaskError(`task ${task.task} has no samples`);
     for (let i = 0; i < task.x.length; i++) {
-      if (!Number.isFinite(task.x[i])) throw new InvalidTaskError(`task ${task.task}: input value ${i} is ${task.x[i]}`);
+      if (!Number.isFinite(task.x[i]))
+        throw new InvalidTaskError(`task ${task.task}: input value ${i} is ${task.x[i]}`);
     }
     const classes = new Set(task.classes);
     if (classes.size === 0) throw new InvalidTaskError(`task ${task.task} declares no classes`);
     for (const c of task.classes) {
-      if (!Number.isInteger(c) || c < 0) throw new InvalidTaskError(`task ${task.task}: class ${c} is not an index`);
+      if (!Number.isInteger(c) || c < 0)
+        throw new InvalidTaskError(`task ${task.task}: class ${c} is not an index`);
     }
     for (let i = 0; i < n; i++) {
       if (!classes.has(task.y[i])) {
-        throw new InvalidTaskError(`task ${task.task}: label ${task.y[i]} (sample ${i}) is not among its classes [${task.classes}]`);
+        throw new InvalidTaskError(
+          `task ${task.task}: label ${task.y[i]} (sample ${i}) is not among its classes [${task.classes}]`,
+        );
       }
     }
     const maxClass = Math.max(...task.classes);
     if (this.config.model.scenario === 'domain-il' && maxClass >= this.model.numOutputs) {
-      throw new InvalidTaskError(`domain-IL task ${task.task}: class ${maxClass} but the head has ${this.model.numOutputs} outputs`);
+      throw new InvalidTaskError(
+        `domain-IL task ${task.task}: class ${maxClass} but the head has ${this.model.numOutputs} outputs`,
+      );
     }
     return n;
   }
@@ -121,7 +127,9 @@ export class Learner {
     const previousClasses = this.taskClasses.get(task.task);
     const rngState = this.rng.getState();
     const optimizer =
-      this.config.optimizer === 'adam' ? tf.train.adam(this.config.learningRate) : tf.train.sgd(this.config.learningRate);
+      this.config.optimizer === 'adam'
+        ? tf.train.adam(this.config.learningRate)
+        : tf.train.sgd(this.config.learningRate);
     const bs = this.config.batchSize;
     const totalSteps = options.iterations ?? Math.ceil(((options.epochs ?? 1) * n) / bs);
     const progressEvery = Math.max(1, options.progressEvery ?? 10);
@@ -183,7 +191,12 @@ export class Learner {
       for (const p of this.plugins) await p.afterTask?.(ctx);
       this.seen++;
       snapshot.dispose();
-      return { task: task.task, steps: totalSteps, seconds: (performance.now() - started) / 1000, finalLosses };
+      return {
+        task: task.task,
+        steps: totalSteps,
+        seconds: (performance.now() - started) / 1000,
+        finalLosses,
+      };
     } catch (err) {
       this.model.copyFrom(snapshot);
       snapshot.dispose();
@@ -245,7 +258,8 @@ export class Learner {
       return kept;
     } finally {
       tf.dispose([ctx.x, ctx.y]);
-      if (ctx.replay) tf.dispose([ctx.replay.x, ctx.replay.y, ctx.replay.logits ?? [], ctx.replay.mask ?? []]);
+      if (ctx.replay)
+        tf.dispose([ctx.replay.x, ctx.replay.y, ctx.replay.logits ?? [], ctx.replay.mask ?? []]);
     }
   }
 
@@ -292,7 +306,8 @@ export class Learner {
     if (this.model.numOutputs === 0) return { accuracy: 0, predictions: new Int32Array(n).fill(-1) };
     const logits = this.logitsOf(task.x, n);
     const active = this.activeColumns(task.classes.filter((c) => c < this.model.numOutputs));
-    const mask = active && active.length > 0 ? tf.tensor1d(columnMask(active, this.model.numOutputs)) : undefined;
+    const mask =
+      active && active.length > 0 ? tf.tensor1d(columnMask(active, this.model.numOutputs)) : undefined;
     const pred = maskedArgMax(logits, mask);
     const predictions = new Int32Array(await pred.data());
     tf.dispose([logits, pred, mask ?? []]);
@@ -339,7 +354,9 @@ export class Learner {
   /** Rebuilds a learner from `exportState()`; `memory` re-attaches the replay memory when replay is on. */
   static fromState(state: EngineState, attach: { memory?: ReplayMemory } = {}): Learner {
     if (state?.format !== 'retain-engine' || state.version !== 1) {
-      throw new Error(`not a Retain engine state (format ${String(state?.format)}, version ${String(state?.version)})`);
+      throw new Error(
+        `not a Retain engine state (format ${String(state?.format)}, version ${String(state?.version)})`,
+      );
     }
     const json = state.json as {
       config: StoredConfig;
@@ -349,7 +366,8 @@ export class Learner {
       plugins: Record<string, Record<string, unknown>>;
     };
     const cfg = json.config;
-    if (cfg.strategies.replay && !attach.memory) throw new Error('this state uses replay: pass its memory to fromState');
+    if (cfg.strategies.replay && !attach.memory)
+      throw new Error('this state uses replay: pass its memory to fromState');
     const { replay, ...rest } = cfg.strategies;
     const config: LearnerConfig = {
       ...cfg,

@@ -45,8 +45,16 @@ export class ContinualModel {
     const bound = 1 / Math.sqrt(fanIn);
     const l = this.layers.length;
     return tf.tidy(() => ({
-      kernel: tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', seed) as tf.Tensor2D, true, this.varName(l, 'kernel')),
-      bias: tf.variable(tf.randomUniform([fanOut], -bound, bound, 'float32', seed + 1) as tf.Tensor1D, true, this.varName(l, 'bias')),
+      kernel: tf.variable(
+        tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', seed) as tf.Tensor2D,
+        true,
+        this.varName(l, 'kernel'),
+      ),
+      bias: tf.variable(
+        tf.randomUniform([fanOut], -bound, bound, 'float32', seed + 1) as tf.Tensor1D,
+        true,
+        this.varName(l, 'bias'),
+      ),
     }));
   }
 
@@ -88,7 +96,8 @@ export class ContinualModel {
   growHead(total: number): void {
     const old = this.head;
     const current = old.kernel.shape[1];
-    if (total < current) throw new Error(`growHead: cannot shrink the head from ${current} to ${total} outputs`);
+    if (total < current)
+      throw new Error(`growHead: cannot shrink the head from ${current} to ${total} outputs`);
     if (total === current) return;
     this.growCount++;
     const fanIn = old.kernel.shape[0];
@@ -97,12 +106,21 @@ export class ContinualModel {
     const l = this.layers.length - 1;
     const grown = tf.tidy(() => ({
       kernel: tf.variable(
-        tf.concat([old.kernel, tf.randomUniform([fanIn, total - current], -bound, bound, 'float32', seed) as tf.Tensor2D], 1),
+        tf.concat(
+          [
+            old.kernel,
+            tf.randomUniform([fanIn, total - current], -bound, bound, 'float32', seed) as tf.Tensor2D,
+          ],
+          1,
+        ),
         true,
         this.varName(l, 'kernel'),
       ),
       bias: tf.variable(
-        tf.concat([old.bias, tf.randomUniform([total - current], -bound, bound, 'float32', seed + 1) as tf.Tensor1D]),
+        tf.concat([
+          old.bias,
+          tf.randomUniform([total - current], -bound, bound, 'float32', seed + 1) as tf.Tensor1D,
+        ]),
         true,
         this.varName(l, 'bias'),
       ),
@@ -120,7 +138,8 @@ export class ContinualModel {
   /** The parameters that train under a freeze specification. */
   trainableVariables(freeze: FreezeSpec = { train: 'all' }): tf.Variable[] {
     const n = this.layers.length;
-    const from = freeze.train === 'all' ? 0 : freeze.train === 'head' ? n - 1 : Math.max(0, n - freeze.layers);
+    const from =
+      freeze.train === 'all' ? 0 : freeze.train === 'head' ? n - 1 : Math.max(0, n - freeze.layers);
     if (freeze.train === 'last' && (!Number.isInteger(freeze.layers) || freeze.layers < 1)) {
       throw new Error(`FreezeSpec: 'last' needs layers >= 1, got ${freeze.layers}`);
     }
@@ -169,14 +188,24 @@ export class ContinualModel {
     for (let l = 0; l < this.layers.length; l++) {
       for (const what of ['kernel', 'bias'] as const) {
         const v = this.layers[l][what];
-        out.push({ name: `${prefix}L${l}/${what}`, shape: [...v.shape], dtype: 'float32', data: (await v.data()) as Float32Array });
+        out.push({
+          name: `${prefix}L${l}/${what}`,
+          shape: [...v.shape],
+          dtype: 'float32',
+          data: (await v.data()) as Float32Array,
+        });
       }
     }
     return out;
   }
 
   /** Builds a model from records written by `exportWeights`, validating every shape. */
-  static fromWeights(config: ModelConfig, records: TensorRecord[], prefix: string, trainable = true): ContinualModel {
+  static fromWeights(
+    config: ModelConfig,
+    records: TensorRecord[],
+    prefix: string,
+    trainable = true,
+  ): ContinualModel {
     const m = new ContinualModel(config, false);
     const byName = new Map(records.map((r) => [r.name, r]));
     const layers = config.hidden.length + 1;
@@ -186,14 +215,26 @@ export class ContinualModel {
       const b = byName.get(`${prefix}L${l}/bias`);
       if (!k || !b) throw new Error(`model weights: layer ${l} is missing`);
       const outDim = l < config.hidden.length ? config.hidden[l] : k.shape[1];
-      if (k.shape.length !== 2 || k.shape[0] !== prevOut || k.shape[1] !== outDim || b.shape.join() !== `${outDim}`) {
-        throw new Error(`model weights: layer ${l} has shapes [${k.shape}] / [${b.shape}], expected [${prevOut},${outDim}] / [${outDim}]`);
+      if (
+        k.shape.length !== 2 ||
+        k.shape[0] !== prevOut ||
+        k.shape[1] !== outDim ||
+        b.shape.join() !== `${outDim}`
+      ) {
+        throw new Error(
+          `model weights: layer ${l} has shapes [${k.shape}] / [${b.shape}], expected [${prevOut},${outDim}] / [${outDim}]`,
+        );
       }
-      if (k.data.length !== prevOut * outDim || b.data.length !== outDim) throw new Error(`model weights: layer ${l} has the wrong size`);
+      if (k.data.length !== prevOut * outDim || b.data.length !== outDim)
+        throw new Error(`model weights: layer ${l} has the wrong size`);
       const inDim = prevOut;
       m.layers.push(
         tf.tidy(() => ({
-          kernel: tf.variable(tf.tensor2d(k.data as Float32Array, [inDim, outDim]), trainable, m.varName(l, 'kernel')),
+          kernel: tf.variable(
+            tf.tensor2d(k.data as Float32Array, [inDim, outDim]),
+            trainable,
+            m.varName(l, 'kernel'),
+          ),
           bias: tf.variable(tf.tensor1d(b.data as Float32Array), trainable, m.varName(l, 'bias')),
         })),
       );

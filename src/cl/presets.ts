@@ -21,7 +21,12 @@ export const strategyPresets = {
     note: 'Rehearses a bounded set of kept samples and copies the previous model’s answers: a little slower, keeps old classes well.',
     build: (memory: ReplayMemory): StrategyConfig => ({
       freeze: { train: 'all' },
-      replay: { memory, batchSize: 32, weighting: 'inverse-task', distillStored: { alpha: 1, temperature: 2 } },
+      replay: {
+        memory,
+        batchSize: 32,
+        weighting: 'inverse-task',
+        distillStored: { alpha: 1, temperature: 2 },
+      },
       lwf: { alpha: 1, temperature: 2 },
     }),
   },
@@ -30,7 +35,12 @@ export const strategyPresets = {
     note: 'Adds a penalty on changing weights that mattered before: slowest and stores extra state, forgets least.',
     build: (memory: ReplayMemory): StrategyConfig => ({
       freeze: { train: 'all' },
-      replay: { memory, batchSize: 32, weighting: 'inverse-task', distillStored: { alpha: 1, temperature: 2 } },
+      replay: {
+        memory,
+        batchSize: 32,
+        weighting: 'inverse-task',
+        distillStored: { alpha: 1, temperature: 2 },
+      },
       lwf: { alpha: 1, temperature: 2 },
       ewc: { lambda: 100, mode: 'online', gamma: 0.9, fisher: 'true', fisherSamples: 200 },
     }),

@@ -59,7 +59,11 @@ export function forgetting(r: AccuracyMatrix): number {
 }
 
 /** Confusion matrix C[true][predicted] of counts. */
-export function confusionMatrix(predicted: ArrayLike<number>, actual: ArrayLike<number>, numClasses: number): number[][] {
+export function confusionMatrix(
+  predicted: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  numClasses: number,
+): number[][] {
   if (predicted.length !== actual.length) {
     throw new Error(`confusionMatrix: ${predicted.length} predictions for ${actual.length} labels`);
   }

@@ -17,13 +17,17 @@ export function distillationKL(
   columns: number = teacherLogits.shape[1],
 ): tf.Scalar {
   if (studentLogits.rank !== 2 || teacherLogits.rank !== 2) {
-    throw new Error(`distillationKL: logits must be 2-D, got ranks ${studentLogits.rank} and ${teacherLogits.rank}`);
+    throw new Error(
+      `distillationKL: logits must be 2-D, got ranks ${studentLogits.rank} and ${teacherLogits.rank}`,
+    );
   }
   const [b, cs] = studentLogits.shape;
   const [bt, ct] = teacherLogits.shape;
   if (b !== bt) throw new Error(`distillationKL: batch sizes differ (${b} vs ${bt})`);
   if (!Number.isInteger(columns) || columns < 0 || columns > cs || columns > ct) {
-    throw new Error(`distillationKL: columns ${columns} out of range for ${cs} student / ${ct} teacher outputs`);
+    throw new Error(
+      `distillationKL: columns ${columns} out of range for ${cs} student / ${ct} teacher outputs`,
+    );
   }
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new Error(`distillationKL: temperature must be > 0, got ${temperature}`);

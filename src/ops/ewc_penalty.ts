@@ -16,7 +16,8 @@ export function ewcPenalty(
 ): tf.Scalar {
   assertSameShapes('ewcPenalty', params, anchors, 'anchors');
   assertSameShapes('ewcPenalty', params, fisher, 'fisher');
-  if (!Number.isFinite(lambda) || lambda < 0) throw new Error(`ewcPenalty: lambda must be finite and >= 0, got ${lambda}`);
+  if (!Number.isFinite(lambda) || lambda < 0)
+    throw new Error(`ewcPenalty: lambda must be finite and >= 0, got ${lambda}`);
   const n = params.length;
   if (n === 0) return tf.scalar(0);
   const fused = kernelFor(EWC_PENALTY_KERNEL);

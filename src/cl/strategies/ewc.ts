@@ -29,7 +29,8 @@ export class EwcPlugin implements StrategyPlugin {
 
   constructor(readonly config: EwcConfig) {
     if (!(config.lambda >= 0)) throw new Error(`EWC lambda must be >= 0, got ${config.lambda}`);
-    if (!(config.gamma >= 0 && config.gamma <= 1)) throw new Error(`EWC gamma must be in [0, 1], got ${config.gamma}`);
+    if (!(config.gamma >= 0 && config.gamma <= 1))
+      throw new Error(`EWC gamma must be in [0, 1], got ${config.gamma}`);
     if (!Number.isInteger(config.fisherSamples) || config.fisherSamples < 1) {
       throw new Error(`EWC fisherSamples must be a positive integer, got ${config.fisherSamples}`);
     }
@@ -54,7 +55,8 @@ export class EwcPlugin implements StrategyPlugin {
   private align(ctx: TaskContext): void {
     const vars = ctx.model.allVariables();
     if (this.fisher.length === 0) return;
-    if (this.fisher.length !== vars.length) throw new Error('EWC state does not match the model: different layer count');
+    if (this.fisher.length !== vars.length)
+      throw new Error('EWC state does not match the model: different layer count');
     const pad = (ts: tf.Tensor[]) =>
       ts.map((t, i) => {
         if (t.shape.join() === vars[i].shape.join()) return t;
@@ -74,7 +76,12 @@ export class EwcPlugin implements StrategyPlugin {
     if (this.tasks === 0 || this.config.lambda === 0) return {};
     // The trainable variables are a suffix of all variables (freezing keeps the last layers).
     const from = this.fisher.length - ctx.trainable.length;
-    const penalty = ewcPenalty(ctx.trainable, this.anchor.slice(from), this.fisher.slice(from), this.config.lambda);
+    const penalty = ewcPenalty(
+      ctx.trainable,
+      this.anchor.slice(from),
+      this.fisher.slice(from),
+      this.config.lambda,
+    );
     return { ewc: this.offset === 0 ? penalty : (tf.add(penalty, this.offset) as tf.Scalar) };
   }
 
@@ -86,7 +93,9 @@ export class EwcPlugin implements StrategyPlugin {
     const n = task.y.length;
     const m = Math.min(this.config.fisherSamples, n);
     const mask =
-      ctx.scenario === 'task-il' ? tf.tensor2d(columnMask(task.classes, model.numOutputs), [1, model.numOutputs]) : undefined;
+      ctx.scenario === 'task-il'
+        ? tf.tensor2d(columnMask(task.classes, model.numOutputs), [1, model.numOutputs])
+        : undefined;
     const online = this.config.mode === 'online' && this.tasks > 0;
     // Online mode decays the old Fisher in the first accumulation step: F <- gamma F + g_1^2 / m.
     let fisher: tf.Tensor[] = online ? this.fisher.map((f) => f.clone()) : vars.map((v) => tf.zerosLike(v));
@@ -123,7 +132,9 @@ export class EwcPlugin implements StrategyPlugin {
     if (this.config.mode === 'online' || this.tasks === 0) {
       const theta = vars.map((v) => v.clone());
       if (this.config.mode === 'separate') {
-        this.sumFTheta2 = await sumOf(fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(theta[k]))))));
+        this.sumFTheta2 = await sumOf(
+          fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(theta[k]))))),
+        );
       }
       tf.dispose([...this.fisher, ...this.anchor]);
       this.fisher = fisher;
@@ -137,7 +148,9 @@ export class EwcPlugin implements StrategyPlugin {
           return tf.where(tf.greater(s, 0), tf.divNoNan(num, s), vars[k]);
         }),
       );
-      this.sumFTheta2 += await sumOf(fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(vars[k]))))));
+      this.sumFTheta2 += await sumOf(
+        fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(vars[k]))))),
+      );
       tf.dispose([...this.fisher, ...this.anchor, ...fisher]);
       this.fisher = sumF;
       this.anchor = anchor;
@@ -145,7 +158,9 @@ export class EwcPlugin implements StrategyPlugin {
     this.tasks++;
     if (this.config.mode === 'separate') {
       // Constant part: lambda/2 * (sum F theta*^2 - sum F anchor^2), which the folded penalty leaves out.
-      const folded = await sumOf(this.fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(this.anchor[k]))))));
+      const folded = await sumOf(
+        this.fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(this.anchor[k]))))),
+      );
       this.offset = (this.config.lambda / 2) * Math.max(0, this.sumFTheta2 - folded);
     }
   }
@@ -164,7 +179,8 @@ export class EwcPlugin implements StrategyPlugin {
     this.offset = Number(state.json.offset ?? 0);
     this.fisher = fromRecords('fisher/', state.tensors);
     this.anchor = fromRecords('anchor/', state.tensors);
-    if (this.fisher.length !== this.anchor.length) throw new Error('EWC state: Fisher and anchors do not pair up');
+    if (this.fisher.length !== this.anchor.length)
+      throw new Error('EWC state: Fisher and anchors do not pair up');
     if (this.tasks > 0 && this.fisher.length === 0) throw new Error('EWC state: Fisher tensors are missing');
   }
 

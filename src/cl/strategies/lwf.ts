@@ -37,10 +37,16 @@ export class LwfPlugin implements StrategyPlugin {
 
   async exportState(): Promise<{ json: Record<string, unknown>; tensors: TensorRecord[] }> {
     if (!this.teacher) return { json: { hasTeacher: false }, tensors: [] };
-    return { json: { hasTeacher: true, outputs: this.teacher.numOutputs }, tensors: await this.teacher.exportWeights('teacher/') };
+    return {
+      json: { hasTeacher: true, outputs: this.teacher.numOutputs },
+      tensors: await this.teacher.exportWeights('teacher/'),
+    };
   }
 
-  importState(state: { json: Record<string, unknown>; tensors: TensorRecord[] }, modelConfig?: ContinualModel['config']): void {
+  importState(
+    state: { json: Record<string, unknown>; tensors: TensorRecord[] },
+    modelConfig?: ContinualModel['config'],
+  ): void {
     this.dispose();
     if (!state.json.hasTeacher) return;
     const first = state.tensors.find((t) => t.name === 'teacher/L0/kernel');

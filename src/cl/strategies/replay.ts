@@ -36,7 +36,8 @@ export class ReplayPlugin implements StrategyPlugin {
     const x = new Float32Array(b * d);
     const labels = new Int32Array(b);
     samples.forEach((s, i) => {
-      if (s.x.length !== d) throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
+      if (s.x.length !== d)
+        throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
       x.set(s.x, i * d);
       labels[i] = s.label;
     });

@@ -7,13 +7,21 @@ export function padTo(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (t.rank !== shape.length || t.shape.some((s, i) => s > shape[i])) {
     throw new Error(`cannot pad [${t.shape}] to [${shape}]`);
   }
-  return tf.pad(t, t.shape.map((s, i) => [0, shape[i] - s] as [number, number]));
+  return tf.pad(
+    t,
+    t.shape.map((s, i) => [0, shape[i] - s] as [number, number]),
+  );
 }
 
 /** Reads tensors back as named records. */
 export async function toRecords(prefix: string, ts: readonly tf.Tensor[]): Promise<TensorRecord[]> {
   const data = await Promise.all(ts.map((t) => t.data()));
-  return ts.map((t, i) => ({ name: `${prefix}${i}`, shape: [...t.shape], dtype: 'float32', data: data[i] as Float32Array }));
+  return ts.map((t, i) => ({
+    name: `${prefix}${i}`,
+    shape: [...t.shape],
+    dtype: 'float32',
+    data: data[i] as Float32Array,
+  }));
 }
 
 /** Builds tensors from records named `${prefix}0..n-1` (in order). */
