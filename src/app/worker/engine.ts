@@ -18,6 +18,9 @@ export function strategiesFor(preset: Preset, settings: AdvancedSettings, memory
     out.replay = {
       ...base.replay,
       batchSize: settings.replayPerBatch,
+      // The app offers each round's samples to the memory itself, under their stored ids (so their thumbnails
+      // stay) and with logits: the plugin only replays and refreshes stored logits.
+      storePerClass: 0,
       distillStored: base.replay.distillStored
         ? { alpha: base.replay.distillStored.alpha, temperature: settings.lwfTemperature }
         : undefined,
@@ -62,10 +65,6 @@ export const clEngine: Engine = {
       },
     };
     return Learner.fromState(patched, { memory });
-  },
-
-  storesInMemory(preset): boolean {
-    return preset !== 'fast';
   },
 
   async exportModel(model): Promise<{ modelJson: object; weightData: ArrayBuffer }> {

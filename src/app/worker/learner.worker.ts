@@ -17,11 +17,15 @@ import {
 } from '../protocol';
 import { Backbone, mobileNetV2Config } from '../platform/backbone';
 import { chooseBackend, currentWebGpuDevice, type BackendChoice } from '../platform/backend';
+import { registerWebGpuKernels } from '../../kernels';
 import { clEngine } from './engine';
-import { MemoryProjectRepo, type ProjectRepo } from './project';
+import { DEFAULT_DB_NAME, ProjectStore } from '../../memory/project-store';
 import { isQuotaError, LearnerService } from './service';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+/** Written into the project database (schema meta). */
+const APP_VERSION = '0.1.0';
 
 let service: LearnerService | null = null;
 let starting: Promise<void> | null = null;
@@ -39,14 +43,13 @@ function emit(event: AppEvent): void {
   if (event.type === 'backend') backendWaiters.splice(0).forEach((wake) => wake());
 }
 
-/** Opens the project's storage. */
-async function openRepo(_project: string): Promise<ProjectRepo> {
-  return new MemoryProjectRepo();
-}
 
 /** Activates a backend and loads the backbone on it; watches a WebGPU device for loss. */
 async function startBackend(forced: BackendName | undefined, exclude: BackendName[]): Promise<{ backend: BackendChoice; backbone: Backbone }> {
   const backend = await chooseBackend(forced, exclude);
+  // The fused WGSL losses (EWC, Fisher, distillation) take over on WebGPU; other backends use the tfjs reference.
+  const kernels = await registerWebGpuKernels();
+  if (kernels.fused) backend.note += '; fused WGSL continual-learning kernels active';
   const backbone = await Backbone.load(mobileNetV2Config());
   watchDevice(exclude);
   return { backend, backbone };
@@ -77,8 +80,15 @@ function watchDevice(exclude: BackendName[]): void {
 async function init(opts: StartOptions): Promise<void> {
   forcedBackend = opts.backend;
   const { backend, backbone } = await startBackend(forcedBackend, []);
-  const repo = await openRepo(opts.project ?? 'retain');
-  const s = new LearnerService({ repo, backbone, backend, engine: clEngine, emit });
+  const name = opts.project ? `${DEFAULT_DB_NAME}-${opts.project}` : DEFAULT_DB_NAME;
+  const s = new LearnerService({
+    openStore: () => ProjectStore.open({ name, appVersion: APP_VERSION }),
+    deleteStore: () => ProjectStore.deleteDatabase(name),
+    backbone,
+    backend,
+    engine: clEngine,
+    emit,
+  });
   await s.open();
   service = s;
 }

@@ -1,10 +1,13 @@
 /**
  * The learner service: everything the worker answers, independent of the message plumbing. It owns the project
- * (through a `ProjectRepo`), the backbone and the continual learner (through `Engine`), and keeps the in-RAM view
- * consistent with what is stored: every change is written first and applied to RAM only once the write succeeded.
+ * (src/memory's `ProjectStore` on IndexedDB), the backbone and the continual learner (through `Engine`), and keeps
+ * its in-RAM view consistent with what is stored: every change is written first and mirrored in RAM only once
+ * the write succeeded. A learning round is committed in one transaction (model + replay memory + metrics).
  */
 import * as tf from '@tensorflow/tfjs';
-import { InMemoryReplayMemory } from '../../memory/replay-memory';
+import type { IdbReplayMemory } from '../../memory/idb-replay-memory';
+import type { ProjectStore } from '../../memory/project-store';
+import type { ClassRecord, SampleRecord } from '../../memory/schema';
 import type { EngineState, MemorySample } from '../../memory/types';
 import { averageAccuracy, forgetting } from '../../metrics';
 import type { TaskData, TrainOptions } from '../../cl/types';
@@ -25,14 +28,14 @@ import {
 import type { Backbone } from '../platform/backbone';
 import type { BackendChoice } from '../platform/backend';
 import { checkFrame, frameThumbnail, framePixels } from './frames';
-import type { CommittedModel, ProjectMeta, ProjectRepo, ProjectSnapshot, RoundRecord, StoredClass, StoredSample } from './project';
-import { resolveSettings } from './settings';
+import { PRESET_DEFAULTS, resolveSettings } from './settings';
 
 /** What the service needs of a continual learner (src/cl's `Learner`). */
 export interface EngineModel {
   readonly numOutputs: number;
   learnTask(task: TaskData, options: TrainOptions): Promise<unknown>;
   predictProba(x: Float32Array, n: number): Promise<Float32Array>;
+  predictLogits(x: Float32Array, n: number): Promise<Float32Array>;
   exportState(): Promise<EngineState>;
   dispose(): void;
 }
@@ -40,49 +43,64 @@ export interface EngineModel {
 /** Builds learners; the composition root binds it to src/cl. */
 export interface Engine {
   /** A new learner on `inputDim`-wide embeddings with the preset's strategies. */
-  create(inputDim: number, settings: AdvancedSettings, preset: Preset, memory: InMemoryReplayMemory): EngineModel;
+  create(inputDim: number, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory): EngineModel;
   /** A learner resumed from a committed state, with the strategies of `preset`. */
-  restore(state: EngineState, settings: AdvancedSettings, preset: Preset, memory: InMemoryReplayMemory): EngineModel;
-  /** True when the preset's strategies store samples in the replay memory themselves. */
-  storesInMemory(preset: Preset): boolean;
+  restore(state: EngineState, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory): EngineModel;
   /** The classifier as a tfjs layers model. */
   exportModel(model: EngineModel): Promise<{ modelJson: object; weightData: ArrayBuffer }>;
 }
 
+/** Opens (or re-creates) the project's store. */
+export type StoreOpener = () => Promise<ProjectStore>;
+/** Deletes the project's database. */
+export type StoreDeleter = () => Promise<void>;
+
 /** The platform pieces the service runs on. */
 export interface ServiceDeps {
-  repo: ProjectRepo;
+  openStore: StoreOpener;
+  deleteStore: StoreDeleter;
   backbone: Backbone;
   backend: BackendChoice;
   engine: Engine;
   emit: (event: AppEvent) => void;
 }
 
-const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#000075'];
+/** What one committed round measured (kept, cumulatively, in each checkpoint's metrics). */
+export interface RoundRecord {
+  round: number;
+  preset: Preset;
+  /** Labels (class ids) introduced in this round: the round's "task" in the accuracy matrix. */
+  newLabels: number[];
+  /** Training samples per label this round (for the every-5th hold-out count). */
+  trainedPerLabel: Record<string, number>;
+  /** Names of the new classes when the round ran. */
+  name: string;
+  /** Accuracy on each round's new classes (0..round), on held-out samples; null where none. */
+  accuracyRow: (number | null)[];
+  /** Total loss at each progress event. */
+  losses: number[];
+  seconds: number;
+  steps: number;
+}
+
+/** The JSON the app keeps in each checkpoint. */
+interface CheckpointMetrics {
+  format: 'retain-app-metrics';
+  rounds: RoundRecord[];
+}
+interface CheckpointStrategy {
+  preset: Preset;
+  settings: AdvancedSettings;
+}
+
 /** Every 5th captured sample of a class is held out for measuring accuracy. */
 const HOLD_OUT_EVERY = 5;
 const MAX_NAME = 60;
 
-function newId(prefix: string): string {
-  return `${prefix}-${crypto.randomUUID()}`;
-}
-
-/** Deterministic RNG for the replay memory's own bookkeeping (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Recognises a quota error from IndexedDB or the memory layer. */
 export function isQuotaError(error: unknown): boolean {
   const e = error as { name?: string; code?: string; message?: string } | null;
-  return !!e && (e.name === 'QuotaExceededError' || e.code === 'storage-full' || /quota/i.test(e.message ?? ''));
+  return !!e && (e.name === 'QuotaExceededError' || e.name === 'StorageFullError' || e.code === 'storage-full' || /quota/i.test(e.message ?? ''));
 }
 
 /** Wraps storage failures as typed, user-readable errors. */
@@ -93,68 +111,86 @@ function storageError(error: unknown, what: string): Error {
   return new AppError('internal', `Could not ${what}: ${(error as Error)?.message ?? String(error)}`);
 }
 
+/** Parses a class id from the UI (the store's integer id as a string). */
+function classKey(id: unknown): number {
+  const n = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`No class with id ${String(id)}`);
+  return n;
+}
+
 /** The learner service. */
 export class LearnerService {
-  private repo: ProjectRepo;
+  private store!: ProjectStore;
+  private memory!: IdbReplayMemory;
   private backbone: Backbone;
   private backend: BackendChoice;
   private readonly engine: Engine;
   private readonly emit: (event: AppEvent) => void;
+  private readonly openStore: StoreOpener;
+  private readonly deleteStore: StoreDeleter;
 
-  private meta!: ProjectMeta;
-  private classes = new Map<string, StoredClass>();
-  private samples = new Map<string, StoredSample>();
+  private classes = new Map<number, ClassRecord>();
+  /** Stored samples without thumbnails (embeddings for rounds and evaluation). */
+  private samples = new Map<string, SampleRecord>();
   private rounds: RoundRecord[] = [];
-  private committed: CommittedModel | null = null;
+  private committedEngine: EngineState | null = null;
+  /** Settings of the committed model (the hidden width and the memory are fixed by the first round). */
+  private settings: AdvancedSettings | null = null;
+  private preset: Preset = 'balanced';
   private model: EngineModel | null = null;
-  private memory: InMemoryReplayMemory | null = null;
-  private modelPreset: Preset | null = null;
+  private modelKey: string | null = null;
   private learning: AbortController | null = null;
-  private lossHistory: number[] = [];
   /** Set while the backend is being replaced: calls wait for it. */
   private recovering: Promise<void> | null = null;
 
   constructor(deps: ServiceDeps) {
-    this.repo = deps.repo;
+    this.openStore = deps.openStore;
+    this.deleteStore = deps.deleteStore;
     this.backbone = deps.backbone;
     this.backend = deps.backend;
     this.engine = deps.engine;
     this.emit = deps.emit;
   }
 
-  /** Loads the stored project and restores the learner exactly as committed. */
+  /** Opens the project and restores the learner exactly as last committed. */
   async open(): Promise<void> {
-    this.applySnapshot(await this.repo.load());
+    this.store = await this.openStore();
+    const latest = await this.store.loadLatest();
+    const strategy = latest.checkpoint?.strategy as CheckpointStrategy | null | undefined;
+    const metrics = latest.checkpoint?.metrics as CheckpointMetrics | null | undefined;
+    this.settings = strategy?.settings ?? null;
+    this.preset = strategy?.preset ?? 'balanced';
+    this.rounds = metrics?.format === 'retain-app-metrics' ? metrics.rounds : [];
+    this.committedEngine = latest.checkpoint?.engineState ?? null;
+    this.classes = new Map(latest.classes.map((c) => [c.id, c]));
+    this.samples = new Map();
+    for (const c of latest.classes) {
+      for (const s of await this.store.listSamples(c.id, { withThumbnails: false })) {
+        const { thumbnail: _thumbnail, ...row } = s;
+        this.samples.set(s.id, row);
+      }
+    }
+    const memSettings = this.settings ?? PRESET_DEFAULTS.balanced;
+    this.memory = await this.store.openReplayMemory({
+      policy: memSettings.bufferPolicy,
+      capacity: memSettings.memoryBudget,
+      writeMode: 'deferred',
+    });
+    if (this.committedEngine && this.settings) this.restoreModel(this.preset, this.settings);
   }
 
-  private applySnapshot(snapshot: ProjectSnapshot): void {
+  /** Rebuilds the learner from the last committed state (restart, cancel, device loss, preset change). */
+  private restoreModel(preset: Preset, settings: AdvancedSettings): void {
     this.disposeModel();
-    this.meta = snapshot.meta;
-    this.classes = new Map(snapshot.classes.map((c) => [c.id, c]));
-    this.samples = new Map(snapshot.samples.map((s) => [s.id, s]));
-    this.rounds = snapshot.rounds;
-    this.lossHistory = snapshot.rounds.flatMap((r) => r.losses);
-    this.committed = snapshot.model;
-    if (this.committed && this.meta.settings) this.restoreModel(this.meta.preset);
-  }
-
-  /** Rebuilds the learner and its memory from the last committed state (restart, cancel, device loss). */
-  private restoreModel(preset: Preset): void {
-    this.disposeModel();
-    if (!this.committed || !this.meta.settings) return;
-    const settings = this.meta.settings;
-    const memory = new InMemoryReplayMemory({ policy: settings.bufferPolicy, capacity: settings.memoryBudget });
-    if (this.committed.replay) memory.restore(this.committed.replay.samples, this.committed.replay.state);
-    this.memory = memory;
-    this.model = this.engine.restore(this.committed.engine, settings, preset, memory);
-    this.modelPreset = preset;
+    if (!this.committedEngine) return;
+    this.model = this.engine.restore(this.committedEngine, settings, preset, this.memory);
+    this.modelKey = modelKey(preset, settings);
   }
 
   private disposeModel(): void {
     this.model?.dispose();
     this.model = null;
-    this.memory = null;
-    this.modelPreset = null;
+    this.modelKey = null;
   }
 
   /** Frees everything (worker shutdown). */
@@ -162,20 +198,24 @@ export class LearnerService {
     this.learning?.abort();
     this.disposeModel();
     this.backbone.dispose();
-    this.repo.close();
+    this.store?.close();
   }
 
   // ---------------------------------------------------------------- status and classes
 
-  private classInfo(c: StoredClass): ClassInfo {
+  private learnedLabels(): Set<number> {
+    return new Set(this.rounds.flatMap((r) => r.newLabels));
+  }
+
+  private classInfo(c: ClassRecord, learned = this.learnedLabels()): ClassInfo {
     let count = 0;
     for (const s of this.samples.values()) if (s.classId === c.id) count++;
-    const learned = this.rounds.some((r) => r.newLabels.includes(c.label));
-    return { id: c.id, name: c.name, colour: c.colour, sampleCount: count, learned };
+    return { id: String(c.id), name: c.name, colour: c.colour, sampleCount: count, learned: learned.has(c.id) };
   }
 
   private classList(): ClassInfo[] {
-    return [...this.classes.values()].sort((a, b) => a.created - b.created).map((c) => this.classInfo(c));
+    const learned = this.learnedLabels();
+    return [...this.classes.values()].sort((a, b) => a.id - b.id).map((c) => this.classInfo(c, learned));
   }
 
   private emitClasses(): void {
@@ -190,12 +230,12 @@ export class LearnerService {
       adapter: this.backend.adapter,
       ready: this.recovering === null,
       classes: this.classList(),
-      rounds: this.meta.rounds,
-      preset: this.meta.preset,
+      rounds: this.rounds.length,
+      preset: this.preset,
     };
   }
 
-  private checkName(name: unknown, exceptId?: string): string {
+  private checkName(name: unknown, exceptId?: number): string {
     if (typeof name !== 'string') throw new Error('A class name must be text');
     const trimmed = name.trim();
     if (!trimmed) throw new Error('A class name cannot be empty');
@@ -207,33 +247,22 @@ export class LearnerService {
     return trimmed;
   }
 
-  private getClass(id: string): StoredClass {
-    const c = this.classes.get(id);
+  private getClass(id: string): ClassRecord {
+    const c = this.classes.get(classKey(id));
     if (!c) throw new Error(`No class with id ${id} (it may have been deleted)`);
     return c;
   }
 
-  /** Creates a class; its head column is reserved now and never reused. */
+  /** Creates a class; its id is its head column, never reused. */
   async addClass(name: string): Promise<ClassInfo> {
     const clean = this.checkName(name);
-    const label = this.meta.nextLabel;
-    const c: StoredClass = {
-      id: newId('class'),
-      name: clean,
-      colour: COLOURS[label % COLOURS.length],
-      label,
-      created: Date.now(),
-      captured: 0,
-    };
-    const meta = { ...this.meta, nextLabel: label + 1 };
+    let c: ClassRecord;
     try {
-      await this.repo.putClass(c);
-      await this.repo.putMeta(meta);
+      c = await this.store.addClass({ name: clean });
     } catch (error) {
       throw storageError(error, 'add the class');
     }
     this.classes.set(c.id, c);
-    this.meta = meta;
     this.emitClasses();
     return this.classInfo(c);
   }
@@ -241,43 +270,30 @@ export class LearnerService {
   /** Renames a class. */
   async renameClass(id: string, name: string): Promise<void> {
     const c = this.getClass(id);
-    const updated = { ...c, name: this.checkName(name, id) };
+    const clean = this.checkName(name, c.id);
     try {
-      await this.repo.putClass(updated);
+      this.classes.set(c.id, await this.store.renameClass(c.id, clean));
     } catch (error) {
       throw storageError(error, 'rename the class');
     }
-    this.classes.set(id, updated);
     this.emitClasses();
   }
 
-  /** Deletes a class and its samples; its column is no longer predicted. */
+  /** Deletes a class, its samples and its replay-memory members; its column is no longer predicted. */
   async deleteClass(id: string): Promise<void> {
-    this.getClass(id);
+    const c = this.getClass(id);
     if (this.learning) throw new Error('Wait for the learning round to finish (or cancel it) before deleting a class');
     try {
-      await this.repo.deleteClass(id);
+      await this.store.deleteClass(c.id);
     } catch (error) {
       throw storageError(error, 'delete the class');
     }
-    this.classes.delete(id);
-    for (const [sid, s] of this.samples) if (s.classId === id) this.samples.delete(sid);
+    this.classes.delete(c.id);
+    for (const [sid, s] of this.samples) if (s.classId === c.id) this.samples.delete(sid);
     this.emitClasses();
   }
 
   // ---------------------------------------------------------------- samples
-
-  private sampleInfo(s: StoredSample): SampleInfo {
-    return {
-      id: s.id,
-      classId: s.classId,
-      thumbnail: s.thumbnail.slice(0),
-      thumbnailType: s.thumbnailType,
-      heldOut: s.heldOut,
-      source: s.source,
-      created: s.created,
-    };
-  }
 
   /** Embeds a frame with the backbone: the centre square at the backbone's input size. */
   private async embedFrame(frame: ImageBitmap): Promise<Float32Array> {
@@ -285,57 +301,72 @@ export class LearnerService {
     return this.backbone.embedRgba([rgba]);
   }
 
+  /** Samples of a class captured so far: trained in past rounds, pending and held out. */
+  private capturedCount(label: number): number {
+    let n = 0;
+    for (const r of this.rounds) n += r.trainedPerLabel[String(label)] ?? 0;
+    for (const s of this.samples.values()) if (s.classId === label && (s.heldOut || s.replay === 0)) n++;
+    return n;
+  }
+
   /** Embeds and stores one frame; every 5th sample of a class is held out for measuring accuracy. */
   async addSample(classId: string, frame: ImageBitmap, source: 'camera' | 'file'): Promise<SampleInfo> {
     try {
       const c = this.getClass(classId);
-      if (source !== 'camera' && source !== 'file') throw new Error(`Unknown sample source "${source}"`);
+      if (source !== 'camera' && source !== 'file') throw new Error(`Unknown sample source "${String(source)}"`);
       checkFrame(frame);
       await this.recovering;
       const [embedding, thumb] = await Promise.all([this.embedFrame(frame), frameThumbnail(frame)]);
-      const current = this.getClass(classId); // may have been renamed meanwhile; deleted throws
-      const heldOut = current.captured % HOLD_OUT_EVERY === HOLD_OUT_EVERY - 1;
-      const sample: StoredSample = {
-        id: newId('sample'),
-        classId,
-        label: c.label,
-        embedding,
-        thumbnail: thumb.bytes,
-        thumbnailType: thumb.type,
-        heldOut,
-        source,
-        created: Date.now(),
-        round: null,
-      };
-      const updated = { ...current, captured: current.captured + 1 };
+      if (!this.classes.has(c.id)) throw new Error('The class was deleted while the frame was being processed');
+      const heldOut = this.capturedCount(c.id) % HOLD_OUT_EVERY === HOLD_OUT_EVERY - 1;
+      let row: SampleRecord;
       try {
-        await this.repo.addSample(sample, updated);
+        [row] = await this.store.addSamples([
+          { classId: c.id, embedding, thumbnail: thumb.bytes, thumbnailType: thumb.type, source, heldOut },
+        ]);
       } catch (error) {
         throw storageError(error, 'store the sample');
       }
-      this.classes.set(classId, updated);
-      this.samples.set(sample.id, sample);
+      this.samples.set(row.id, row);
+      const updated = await this.store.getClass(c.id);
+      if (updated) this.classes.set(c.id, updated);
+      if (this.samples.size === 1) void this.store.requestPersistence();
       this.emitClasses();
-      return this.sampleInfo(sample);
+      return {
+        id: row.id,
+        classId: String(c.id),
+        thumbnail: thumb.bytes.slice(0),
+        thumbnailType: thumb.type,
+        heldOut,
+        source,
+        created: row.created,
+      };
     } finally {
       if (frame instanceof ImageBitmap) frame.close();
     }
   }
 
-  /** A class's samples, oldest first. */
-  listSamples(classId: string): SampleInfo[] {
-    this.getClass(classId);
-    return [...this.samples.values()]
-      .filter((s) => s.classId === classId)
-      .sort((a, b) => a.created - b.created)
-      .map((s) => this.sampleInfo(s));
+  /** A class's samples with thumbnails, oldest first. */
+  async listSamples(classId: string): Promise<SampleInfo[]> {
+    const c = this.getClass(classId);
+    const rows = await this.store.listSamples(c.id);
+    return rows.map((s) => ({
+      id: s.id,
+      classId: String(s.classId),
+      thumbnail: s.thumbnail?.bytes ?? new ArrayBuffer(0),
+      thumbnailType: s.thumbnail?.type ?? '',
+      heldOut: s.heldOut,
+      source: s.source,
+      created: s.created,
+    }));
   }
 
   /** Deletes one sample (the model keeps what it learned from it). */
   async deleteSample(id: string): Promise<void> {
     if (!this.samples.has(id)) throw new Error(`No sample with id ${id} (it may have been deleted)`);
+    if (this.learning) throw new Error('Wait for the learning round to finish (or cancel it) before deleting samples');
     try {
-      await this.repo.deleteSample(id);
+      await this.store.deleteSample(id);
     } catch (error) {
       throw storageError(error, 'delete the sample');
     }
@@ -345,23 +376,17 @@ export class LearnerService {
 
   // ---------------------------------------------------------------- learning
 
-  /** Column -> class for the classes that still exist. */
-  private columnClasses(): Map<number, StoredClass> {
-    return new Map([...this.classes.values()].map((c) => [c.label, c]));
-  }
-
   /** Argmax over the columns of existing classes, for n embeddings. */
   private async predictLabels(model: EngineModel, x: Float32Array, n: number): Promise<number[]> {
     if (n === 0) return [];
     const probs = await model.predictProba(x, n);
     const k = model.numOutputs;
-    const live = this.columnClasses();
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       let best = -1;
       let bestP = -Infinity;
       for (let j = 0; j < k; j++) {
-        if (!live.has(j)) continue;
+        if (!this.classes.has(j)) continue;
         const p = probs[i * k + j];
         if (p > bestP) {
           bestP = p;
@@ -379,17 +404,17 @@ export class LearnerService {
     rounds: readonly { newLabels: number[] }[],
   ): Promise<{ row: (number | null)[]; perClass: Map<number, { correct: number; total: number }> }> {
     const trained = new Set(rounds.flatMap((r) => r.newLabels));
-    const held = [...this.samples.values()].filter((s) => s.heldOut && trained.has(s.label) && s.label < model.numOutputs);
+    const held = [...this.samples.values()].filter((s) => s.heldOut && trained.has(s.classId) && s.classId < model.numOutputs);
     const dim = this.backbone.featureDim;
     const x = new Float32Array(held.length * dim);
     held.forEach((s, i) => x.set(s.embedding, i * dim));
     const predicted = await this.predictLabels(model, x, held.length);
     const perClass = new Map<number, { correct: number; total: number }>();
     held.forEach((s, i) => {
-      const e = perClass.get(s.label) ?? { correct: 0, total: 0 };
+      const e = perClass.get(s.classId) ?? { correct: 0, total: 0 };
       e.total++;
-      if (predicted[i] === s.label) e.correct++;
-      perClass.set(s.label, e);
+      if (predicted[i] === s.classId) e.correct++;
+      perClass.set(s.classId, e);
     });
     const row = rounds.map((r) => {
       let correct = 0;
@@ -410,14 +435,14 @@ export class LearnerService {
   async learn(settings: LearnSettings): Promise<RoundReport> {
     if (this.learning) throw new Error('A learning round is already running');
     await this.recovering;
-    const resolved = resolveSettings(settings);
-    const pending = [...this.samples.values()].filter((s) => !s.heldOut && s.round === null);
+    const requested = resolveSettings(settings);
+    const pending = [...this.samples.values()].filter((s) => !s.heldOut && s.replay === 0 && this.classes.has(s.classId));
     if (pending.length === 0) throw new Error('Nothing new to learn: add samples to a class first');
     const controller = new AbortController();
     this.learning = controller;
     const started = performance.now();
     try {
-      return await this.runRound(settings.preset, resolved, pending, controller, started);
+      return await this.runRound(settings.preset, requested, pending, controller, started);
     } finally {
       this.learning = null;
     }
@@ -426,45 +451,53 @@ export class LearnerService {
   private async runRound(
     preset: Preset,
     requested: AdvancedSettings,
-    pending: StoredSample[],
+    pending: SampleRecord[],
     controller: AbortController,
     started: number,
   ): Promise<RoundReport> {
     // The head's width and the memory are fixed by the first round; later rounds keep them.
-    const settings: AdvancedSettings = this.meta.settings
-      ? { ...requested, hidden: this.meta.settings.hidden, memoryBudget: this.meta.settings.memoryBudget, bufferPolicy: this.meta.settings.bufferPolicy }
+    const settings: AdvancedSettings = this.settings
+      ? { ...requested, hidden: this.settings.hidden, memoryBudget: this.settings.memoryBudget, bufferPolicy: this.settings.bufferPolicy }
       : requested;
-    const roundIndex = this.meta.rounds;
+    const roundIndex = this.rounds.length;
     const dim = this.backbone.featureDim;
 
-    if (!this.model || this.modelPreset !== preset || !this.memory) {
-      if (this.committed) {
-        this.meta = { ...this.meta, settings };
-        this.restoreModel(preset);
-      } else {
+    if (!this.settings && (this.memory.policy !== settings.bufferPolicy || this.memory.capacity !== settings.memoryBudget)) {
+      // First round: open the memory with the chosen budget and policy.
+      this.memory = await this.store.openReplayMemory({ policy: settings.bufferPolicy, capacity: settings.memoryBudget, writeMode: 'deferred' });
+    }
+    if (!this.model || this.modelKey !== modelKey(preset, settings)) {
+      if (this.committedEngine) this.restoreModel(preset, settings);
+      else {
         this.disposeModel();
-        this.memory = new InMemoryReplayMemory({ policy: settings.bufferPolicy, capacity: settings.memoryBudget });
         this.model = this.engine.create(dim, settings, preset, this.memory);
-        this.modelPreset = preset;
+        this.modelKey = modelKey(preset, settings);
       }
     }
     const model = this.model!;
-    const memory = this.memory!;
 
     const x = new Float32Array(pending.length * dim);
     const y = new Int32Array(pending.length);
+    const trainedPerLabel: Record<string, number> = {};
     pending.forEach((s, i) => {
       x.set(s.embedding, i * dim);
-      y[i] = s.label;
+      y[i] = s.classId;
+      trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
     });
-    const labels = [...new Set(pending.map((s) => s.label))].sort((a, b) => a - b);
-    const learnedBefore = new Set(this.rounds.flatMap((r) => r.newLabels));
+    const labels = [...new Set(pending.map((s) => s.classId))].sort((a, b) => a - b);
+    const learnedBefore = this.learnedLabels();
     const newLabels = labels.filter((l) => !learnedBefore.has(l));
-    const stepsPerEpoch = Math.ceil(pending.length / settings.batchSize);
-    const iterations = settings.epochs * stepsPerEpoch;
+    const iterations = settings.epochs * Math.ceil(pending.length / settings.batchSize);
     const losses: number[] = [];
     let steps = 0;
     let finalLoss = NaN;
+    const cancelled = (): RoundReport => ({
+      round: this.rounds.length,
+      seconds: (performance.now() - started) / 1000,
+      steps,
+      cancelled: true,
+      finalLoss,
+    });
 
     try {
       await model.learnTask(
@@ -481,36 +514,36 @@ export class LearnerService {
           },
         },
       );
+      if (controller.signal.aborted) throw new Error('cancelled');
+      // Keep this round's samples in the replay memory under their own ids (their thumbnails stay), with the
+      // trained model's logits for distillation of stored outputs. The policy decides what stays.
+      const logits = await model.predictLogits(x, pending.length);
+      const k = model.numOutputs;
+      const offered: MemorySample[] = pending.map((s, i) => ({
+        id: s.id,
+        x: s.embedding,
+        label: s.classId,
+        task: roundIndex,
+        logits: logits.slice(i * k, (i + 1) * k),
+      }));
+      await this.memory.add(offered, seededRandom(0x5eed + roundIndex));
     } catch (error) {
-      // Cancelled or failed mid-round: go back to the last committed model (or none), nothing is stored.
-      const cancelled = controller.signal.aborted;
+      // Cancelled or failed mid-round: back to the last committed model and memory; nothing is stored.
       if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
-      this.restoreOrDrop(preset);
-      if (cancelled) {
-        return { round: this.meta.rounds, seconds: (performance.now() - started) / 1000, steps, cancelled: true, finalLoss };
-      }
+      await this.rollback(preset, settings);
+      if (controller.signal.aborted) return cancelled();
       throw error instanceof AppError ? error : new AppError('internal', `Learning failed: ${(error as Error).message}`);
-    }
-    if (controller.signal.aborted) {
-      if (controller.signal.reason instanceof AppError) throw controller.signal.reason;
-      this.restoreOrDrop(preset);
-      return { round: this.meta.rounds, seconds: (performance.now() - started) / 1000, steps, cancelled: true, finalLoss };
-    }
-
-    // Presets without replay still fill the memory, so a later replay round can rehearse these classes.
-    if (!this.engine.storesInMemory(preset)) {
-      const rng = seeded(0x5eed + roundIndex);
-      await memory.add(pending.map((s): MemorySample => ({ x: s.embedding, label: s.label, task: roundIndex })), rng);
     }
 
     const roundsSoFar = [...this.rounds.map((r) => ({ newLabels: r.newLabels })), { newLabels }];
     const { row } = await this.evaluate(model, roundsSoFar);
-    const names = newLabels.map((l) => [...this.classes.values()].find((c) => c.label === l)?.name ?? `class ${l}`);
+    const names = newLabels.map((l) => this.classes.get(l)?.name ?? `class ${l}`);
     const seconds = (performance.now() - started) / 1000;
     const round: RoundRecord = {
       round: roundIndex,
       preset,
       newLabels,
+      trainedPerLabel,
       name: names.length ? names.join(', ') : `round ${roundIndex + 1} (more samples)`,
       accuracyRow: row,
       losses,
@@ -518,32 +551,43 @@ export class LearnerService {
       steps: steps || iterations,
     };
     const engineState = await model.exportState();
-    const committed: CommittedModel = {
-      engine: engineState,
-      replay: { samples: memory.all().map((s) => ({ ...s })), state: memory.exportState() },
-    };
-    const meta: ProjectMeta = { ...this.meta, rounds: roundIndex + 1, preset, settings };
+    const rounds = [...this.rounds, round];
     try {
-      await this.repo.commitRound({ meta, model: committed, round, trainedSampleIds: pending.map((s) => s.id) });
+      await this.store.commitRound({
+        engineState,
+        classToOutput: Object.fromEntries([...this.classes.keys()].map((id) => [String(id), id])),
+        strategy: { preset, settings } satisfies CheckpointStrategy as unknown as Record<string, unknown>,
+        metrics: { format: 'retain-app-metrics', rounds } satisfies CheckpointMetrics,
+        bufferChanges: this.memory,
+        classes: labels.filter((l) => this.classes.has(l)).map((id) => ({ id })),
+        trainedSampleIds: pending.map((s) => s.id),
+      });
     } catch (error) {
-      this.restoreOrDrop(preset);
+      await this.rollback(preset, settings);
       throw storageError(error, 'save the learning round');
     }
-    this.meta = meta;
-    this.committed = committed;
-    this.rounds.push(round);
-    this.lossHistory.push(...losses);
+    this.committedEngine = engineState;
+    this.settings = settings;
+    this.preset = preset;
+    this.rounds = rounds;
+    // Mirror the commit: trained samples the memory kept become members, the others are gone (they live on in
+    // the weights).
     for (const s of pending) {
       const live = this.samples.get(s.id);
-      if (live) live.round = roundIndex;
+      if (!live) continue;
+      if (this.memory.has(s.id)) this.samples.set(s.id, { ...live, replay: 1 });
+      else this.samples.delete(s.id);
     }
+    for (const [id, s] of this.samples) if (s.replay === 1 && !this.memory.has(id)) this.samples.delete(id);
+    for (const c of await this.store.listClasses()) this.classes.set(c.id, c);
     this.emitClasses();
-    return { round: meta.rounds, seconds, steps: round.steps, cancelled: false, finalLoss };
+    return { round: rounds.length, seconds, steps: round.steps, cancelled: false, finalLoss };
   }
 
-  /** After a failed or cancelled round: back to the committed model, or to no model at all. */
-  private restoreOrDrop(preset: Preset): void {
-    if (this.committed) this.restoreModel(preset);
+  /** After a failed or cancelled round: the memory and the model as last committed (or no model). */
+  private async rollback(preset: Preset, settings: AdvancedSettings): Promise<void> {
+    await this.memory.reload();
+    if (this.committedEngine) this.restoreModel(preset, settings);
     else this.disposeModel();
   }
 
@@ -561,14 +605,14 @@ export class LearnerService {
       await this.recovering;
       const t0 = performance.now();
       const model = this.model;
-      if (!model) return { scores: [], top: null, ms: 0 };
+      if (!model || this.rounds.length === 0) return { scores: [], top: null, ms: 0 };
       const embedding = await this.embedFrame(frame);
       const probs = await model.predictProba(embedding, 1);
-      const learned = new Set(this.rounds.flatMap((r) => r.newLabels));
-      const live = [...this.classes.values()].filter((c) => learned.has(c.label) && c.label < probs.length);
-      const total = live.reduce((a, c) => a + probs[c.label], 0);
+      const learned = this.learnedLabels();
+      const live = [...this.classes.values()].filter((c) => learned.has(c.id) && c.id < probs.length);
+      const total = live.reduce((a, c) => a + probs[c.id], 0);
       const scores = live
-        .map((c) => ({ classId: c.id, name: c.name, p: total > 0 ? probs[c.label] / total : 1 / live.length }))
+        .map((c) => ({ classId: String(c.id), name: c.name, p: total > 0 ? probs[c.id] / total : 1 / live.length }))
         .sort((a, b) => b.p - a.p);
       return { scores, top: scores[0]?.classId ?? null, ms: performance.now() - t0 };
     } finally {
@@ -585,19 +629,18 @@ export class LearnerService {
       return row;
     });
     const heldByLabel = new Map<number, number>();
-    for (const s of this.samples.values()) if (s.heldOut) heldByLabel.set(s.label, (heldByLabel.get(s.label) ?? 0) + 1);
+    for (const s of this.samples.values()) if (s.heldOut) heldByLabel.set(s.classId, (heldByLabel.get(s.classId) ?? 0) + 1);
     let perClassAcc = new Map<number, { correct: number; total: number }>();
     if (this.model && n > 0) perClassAcc = (await this.evaluate(this.model, this.rounds)).perClass;
     const perClass = [...this.classes.values()]
-      .sort((a, b) => a.created - b.created)
+      .sort((a, b) => a.id - b.id)
       .map((c) => {
-        const e = perClassAcc.get(c.label);
-        return { classId: c.id, name: c.name, accuracy: e && e.total > 0 ? e.correct / e.total : null, heldOut: heldByLabel.get(c.label) ?? 0 };
+        const e = perClassAcc.get(c.id);
+        return { classId: String(c.id), name: c.name, accuracy: e && e.total > 0 ? e.correct / e.total : null, heldOut: heldByLabel.get(c.id) ?? 0 };
       });
-    const hasValues = matrix.length > 0 && matrix[n - 1].some((v) => v !== null);
     let avg: number | null = null;
     let forget: number | null = null;
-    if (hasValues) {
+    if (n > 0 && matrix[n - 1].some((v) => v !== null)) {
       const value = averageAccuracy(matrix);
       avg = Number.isFinite(value) ? value : null;
       if (n > 1) {
@@ -612,24 +655,22 @@ export class LearnerService {
       perClass,
       averageAccuracy: avg,
       forgetting: forget,
-      lossHistory: [...this.lossHistory],
+      lossHistory: this.rounds.flatMap((r) => r.losses),
     };
   }
 
   /** Storage used by the origin and by this project. */
   async storage(): Promise<StorageInfo> {
-    const estimate = (await navigator.storage?.estimate?.()) ?? {};
-    const persisted = (await navigator.storage?.persisted?.()) ?? false;
-    let bytes = 0;
-    for (const s of this.samples.values()) bytes += s.embedding.byteLength + s.thumbnail.byteLength;
-    const count = this.samples.size;
+    const report = await this.store.storageEstimate();
+    const dim = this.backbone.featureDim;
     return {
-      usage: estimate.usage ?? 0,
-      quota: estimate.quota ?? 0,
-      persisted,
-      samples: count,
-      memoryBudget: this.meta.settings?.memoryBudget ?? resolveSettings({ preset: this.meta.preset }).memoryBudget,
-      bytesPerSample: count ? Math.round(bytes / count) : this.backbone.featureDim * 4,
+      usage: report.usage ?? 0,
+      quota: report.quota ?? 0,
+      persisted: report.persisted ?? false,
+      samples: this.samples.size,
+      memoryBudget: this.memory.capacity,
+      // Embedding + stored logits + a ~96 px thumbnail (~3 KB) + row overhead.
+      bytesPerSample: dim * 4 + Math.max(1, this.model?.numOutputs ?? 1) * 4 + 3500,
     };
   }
 
@@ -637,47 +678,38 @@ export class LearnerService {
 
   /** The classifier as a tfjs layers model; class names by output column. */
   async exportModel(): Promise<{ modelJson: string; weights: ArrayBuffer; classes: string[] }> {
-    if (!this.model) throw new Error('There is no model yet: teach at least one class first');
+    if (!this.model || this.rounds.length === 0) throw new Error('There is no model yet: teach at least one class first');
     const { modelJson, weightData } = await this.engine.exportModel(this.model);
-    const byLabel = this.columnClasses();
-    const classes = Array.from({ length: this.model.numOutputs }, (_, j) => byLabel.get(j)?.name ?? `(deleted class ${j})`);
+    const classes = Array.from({ length: this.model.numOutputs }, (_, j) => this.classes.get(j)?.name ?? `(deleted class ${j})`);
     return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
   }
 
-  /** The whole project, for export. */
-  async snapshot(): Promise<ProjectSnapshot> {
-    if (this.learning) throw new Error('Wait for the learning round to finish before exporting');
-    return this.repo.load();
+  /** The open store, for export/import (refused during a round). */
+  storeForTransfer(): ProjectStore {
+    if (this.learning) throw new Error('Wait for the learning round to finish before exporting or importing');
+    return this.store;
   }
 
-  /** Replaces the project by an imported snapshot (already validated); the old one stays on any failure. */
-  async replace(snapshot: ProjectSnapshot): Promise<void> {
-    if (this.learning) throw new Error('Wait for the learning round to finish before importing');
-    if (snapshot.model && snapshot.meta.settings) {
-      // Prove the model restores before touching storage.
-      const settings = snapshot.meta.settings;
-      const memory = new InMemoryReplayMemory({ policy: settings.bufferPolicy, capacity: settings.memoryBudget });
-      if (snapshot.model.replay) memory.restore(snapshot.model.replay.samples, snapshot.model.replay.state);
-      this.engine.restore(snapshot.model.engine, settings, snapshot.meta.preset, memory).dispose();
-    }
-    try {
-      await this.repo.replaceAll(snapshot);
-    } catch (error) {
-      throw storageError(error, 'import the project');
-    }
-    this.applySnapshot(snapshot);
+  /** Re-reads everything after the store was replaced (import). */
+  async reopen(): Promise<void> {
+    this.disposeModel();
+    this.store.close();
+    await this.open();
     this.emitClasses();
   }
 
   /** Deletes every class, sample and the model. */
   async reset(): Promise<void> {
     this.learning?.abort();
+    this.disposeModel();
+    this.store.close();
     try {
-      await this.repo.clear();
+      await this.deleteStore();
     } catch (error) {
       throw storageError(error, 'reset the project');
+    } finally {
+      await this.open();
     }
-    this.applySnapshot(await this.repo.load());
     this.emitClasses();
   }
 
@@ -697,7 +729,6 @@ export class LearnerService {
       new AppError('device-lost', 'The GPU stopped working during learning. The app switched backend; the round was not saved: start it again.'),
     );
     this.recovering = (async () => {
-      const preset = this.modelPreset ?? this.meta.preset;
       this.disposeModel();
       try {
         this.backbone.dispose();
@@ -707,7 +738,8 @@ export class LearnerService {
       const next = await replace();
       this.backend = next.backend;
       this.backbone = next.backbone;
-      if (this.committed) this.restoreModel(preset);
+      await this.memory.reload();
+      if (this.committedEngine && this.settings) this.restoreModel(this.preset, this.settings);
     })();
     try {
       await this.recovering;
@@ -716,4 +748,22 @@ export class LearnerService {
     }
     this.emit({ type: 'backend', backend: this.backend.backend, note: this.backend.note });
   }
+}
+
+/** What decides whether the live learner can be reused for a round (else it is rebuilt from the checkpoint). */
+function modelKey(preset: Preset, s: AdvancedSettings): string {
+  const { epochs: _epochs, ...rest } = s;
+  return `${preset}:${JSON.stringify(rest)}`;
+}
+
+/** Deterministic RNG for the replay memory's bookkeeping (mulberry32). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
