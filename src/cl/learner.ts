@@ -7,6 +7,7 @@ import { SeededRandom } from './rng';
 import { createStrategyPlugins } from './strategies';
 import type {
   BatchContext,
+  FeatureExtractor,
   LearnerConfig,
   StrategyPlugin,
   TaskContext,
@@ -48,13 +49,21 @@ export class Learner {
   private readonly rng: SeededRandom;
   private readonly taskClasses = new Map<number, number[]>();
   private seen = 0;
+  private readonly extractor: FeatureExtractor | undefined;
 
-  /** Creates a learner with a freshly initialised model. */
-  constructor(config: LearnerConfig) {
+  /** Creates a learner with a freshly initialised model, optionally behind a frozen feature extractor. */
+  constructor(config: LearnerConfig, runtime: { featureExtractor?: FeatureExtractor } = {}) {
     if (!(config.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${config.learningRate}`);
     if (!Number.isInteger(config.batchSize) || config.batchSize < 1) {
       throw new Error(`batchSize must be a positive integer, got ${config.batchSize}`);
     }
+    const fx = runtime.featureExtractor;
+    if (fx && fx.outputDim !== config.model.inputDim) {
+      throw new Error(
+        `the feature extractor gives ${fx.outputDim} features but the model takes ${config.model.inputDim}`,
+      );
+    }
+    this.extractor = fx;
     this.config = config;
     this.model = new ContinualModel(config.model);
     this.rng = new SeededRandom(config.seed);
@@ -81,8 +90,32 @@ export class Learner {
     return this.taskClasses;
   }
 
+  /** Width of a raw input row (the extractor's input when there is one). */
+  get inputDim(): number {
+    return this.extractor?.inputDim ?? this.config.model.inputDim;
+  }
+
+  /** Runs the frozen extractor over n raw rows in chunks; identity without an extractor. */
+  async features(x: Float32Array, n: number): Promise<Float32Array> {
+    const fx = this.extractor;
+    if (!fx) return x;
+    if (x.length !== n * fx.inputDim)
+      throw new Error(`expected ${n} x ${fx.inputDim} input values, got ${x.length}`);
+    const out = new Float32Array(n * fx.outputDim);
+    const chunk = 64;
+    for (let s = 0; s < n; s += chunk) {
+      const m = Math.min(chunk, n - s);
+      const f = tf.tidy(() =>
+        fx.apply(tf.tensor2d(x.subarray(s * fx.inputDim, (s + m) * fx.inputDim), [m, fx.inputDim])),
+      );
+      out.set((await f.data()) as Float32Array, s * fx.outputDim);
+      f.dispose();
+    }
+    return out;
+  }
+
   private validate(task: TaskData): number {
-    const d = this.config.model.inputDim;
+    const d = this.inputDim;
     const n = task.y.length;
     if (task.x.length !== n * d) {
       throw new InvalidTaskError(`task ${task.task}: x has ${task.x.length} values, expected ${n} x ${d}`);
@@ -120,8 +153,10 @@ export class Learner {
   }
 
   /** Trains on one task, running every plugin's hooks. On error or cancellation the model is rolled back. */
-  async learnTask(task: TaskData, options: TrainOptions = {}): Promise<TaskReport> {
-    const n = this.validate(task);
+  async learnTask(rawTask: TaskData, options: TrainOptions = {}): Promise<TaskReport> {
+    const n = this.validate(rawTask);
+    // A frozen extractor's features are computed once; from here on the task lives in feature space.
+    const task = this.extractor ? { ...rawTask, x: await this.features(rawTask.x, n) } : rawTask;
     const started = performance.now();
     const snapshot = this.model.clone(true);
     const previousClasses = this.taskClasses.get(task.task);
@@ -282,7 +317,7 @@ export class Learner {
   /** Softmax probabilities over every output for n inputs (row-major n x numOutputs). */
   async predictProba(x: Float32Array, n: number): Promise<Float32Array> {
     if (n === 0 || this.model.numOutputs === 0) return new Float32Array(0);
-    const logits = this.logitsOf(x, n);
+    const logits = this.logitsOf(await this.features(x, n), n);
     const p = tf.softmax(logits);
     logits.dispose();
     const out = (await p.data()) as Float32Array;
@@ -293,7 +328,7 @@ export class Learner {
   /** Raw logits for n inputs (row-major n x numOutputs). */
   async predictLogits(x: Float32Array, n: number): Promise<Float32Array> {
     if (n === 0 || this.model.numOutputs === 0) return new Float32Array(0);
-    const logits = this.logitsOf(x, n);
+    const logits = this.logitsOf(await this.features(x, n), n);
     const out = (await logits.data()) as Float32Array;
     logits.dispose();
     return out;
@@ -304,7 +339,7 @@ export class Learner {
     const n = task.y.length;
     if (n === 0) return { accuracy: 0, predictions: new Int32Array(0) };
     if (this.model.numOutputs === 0) return { accuracy: 0, predictions: new Int32Array(n).fill(-1) };
-    const logits = this.logitsOf(task.x, n);
+    const logits = this.logitsOf(await this.features(task.x, n), n);
     const active = this.activeColumns(task.classes.filter((c) => c < this.model.numOutputs));
     const mask =
       active && active.length > 0 ? tf.tensor1d(columnMask(active, this.model.numOutputs)) : undefined;
@@ -352,7 +387,10 @@ export class Learner {
   }
 
   /** Rebuilds a learner from `exportState()`; `memory` re-attaches the replay memory when replay is on. */
-  static fromState(state: EngineState, attach: { memory?: ReplayMemory } = {}): Learner {
+  static fromState(
+    state: EngineState,
+    attach: { memory?: ReplayMemory; featureExtractor?: FeatureExtractor } = {},
+  ): Learner {
     if (state?.format !== 'retain-engine' || state.version !== 1) {
       throw new Error(
         `not a Retain engine state (format ${String(state?.format)}, version ${String(state?.version)})`,
@@ -374,7 +412,7 @@ export class Learner {
       strategies: { ...rest, ...(replay ? { replay: { ...replay, memory: attach.memory! } } : {}) },
     };
     const model = ContinualModel.fromWeights(config.model, state.tensors, 'model/');
-    const learner = new Learner(config);
+    const learner = new Learner(config, { featureExtractor: attach.featureExtractor });
     learner.model.dispose();
     learner.model = model;
     learner.seen = json.tasksSeen;

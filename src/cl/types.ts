@@ -166,3 +166,16 @@ export interface StrategyPlugin {
   importState?(state: { json: Record<string, unknown>; tensors: TensorRecord[] }): void;
   dispose?(): void;
 }
+
+/**
+ * A frozen feature extractor run in front of the trainable model (e.g. a pretrained CNN cut at its global
+ * pooling). Frozen, so each input's features are computed once per task and replay stores features.
+ */
+export interface FeatureExtractor {
+  /** Width of a raw input row. */
+  readonly inputDim: number;
+  /** Width of a feature row (the model's `inputDim`). */
+  readonly outputDim: number;
+  /** Features for a batch of raw rows [B, inputDim] -> [B, outputDim]. */
+  apply(x: tf.Tensor2D): tf.Tensor2D;
+}

@@ -285,3 +285,39 @@ describe('scenarios and state', () => {
 function rows(x: Float32Array, n: number): Float32Array {
   return x.subarray(0, n * 8);
 }
+
+describe('frozen feature extractor', () => {
+  it('trains the model on extracted features and predicts from raw inputs', async () => {
+    const { train, test } = threeTasks();
+    const projection = tf.randomNormal([8, 16], 0, 0.5, 'float32', 5);
+    const extractor = {
+      inputDim: 8,
+      outputDim: 16,
+      apply: (x: tf.Tensor2D) => tf.relu(tf.matMul(x, projection)) as tf.Tensor2D,
+    };
+    const learner = new Learner(
+      {
+        model: { inputDim: 16, hidden: [], scenario: 'class-il', outputs: 0, seed: 1 },
+        strategies: {},
+        optimizer: 'adam',
+        learningRate: 0.05,
+        batchSize: 32,
+        seed: 1,
+      },
+      { featureExtractor: extractor },
+    );
+    const before = projection.dataId;
+    await learner.learnTask(train[0], { iterations: 60 });
+    expect((await learner.evaluate(test[0])).accuracy).toBeGreaterThan(0.9);
+    expect(projection.dataId).toBe(before);
+    expect(
+      () =>
+        new Learner(
+          { ...learner.config, model: { ...learner.config.model, inputDim: 15 } },
+          { featureExtractor: extractor },
+        ),
+    ).toThrow(/gives 16 features but the model takes 15/);
+    learner.dispose();
+    projection.dispose();
+  });
+});
