@@ -7,7 +7,9 @@ import { Workbox } from 'workbox-window';
 
 let workbox: Workbox | null = null;
 let updateWaiting = false;
+let offlineReady = false;
 const listeners = new Set<() => void>();
+const offlineListeners = new Set<() => void>();
 
 /** Registers the service worker (production builds only); resolves true once registered. */
 export async function registerServiceWorker(): Promise<boolean> {
@@ -18,6 +20,12 @@ export async function registerServiceWorker(): Promise<boolean> {
   workbox.addEventListener('waiting', () => {
     updateWaiting = true;
     for (const cb of listeners) cb();
+  });
+  workbox.addEventListener('installed', (event) => {
+    // The first install: everything is precached, the app now works offline.
+    if (event.isUpdate) return;
+    offlineReady = true;
+    for (const cb of offlineListeners) cb();
   });
   try {
     await workbox.register();
@@ -34,6 +42,13 @@ export function onUpdateReady(cb: () => void): () => void {
   listeners.add(cb);
   if (updateWaiting) cb();
   return () => listeners.delete(cb);
+}
+
+/** Calls `cb` once the first install has precached the app (it now works offline); returns an unsubscribe. */
+export function onOfflineReady(cb: () => void): () => void {
+  offlineListeners.add(cb);
+  if (offlineReady) cb();
+  return () => offlineListeners.delete(cb);
 }
 
 /** Activates the waiting version and reloads the page when it takes control. */
