@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:cl`: reproduces the published continual-learning results (Split MNIST and Permuted MNIST,
+ * van de Ven et al. 2022) with the Retain engine in Node on tfjs's WASM backend, prints them beside the paper's
+ * numbers and merges the rows into bench-results/cl.json.
+ *
+ *   npm run bench:cl -- --quick                     # < 4 min: Split MNIST Class-IL, one seed
+ *   npm run bench:cl -- --scenario split-mnist-class-il --seeds 3
+ *   npm run bench:cl -- --scenario permuted-mnist-domain-il --strategy ewc --iterations 400
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { useWasmBackend } from '../../tests/unit/setup-wasm';
+import { registerFastWasmMatMul } from '../../src/app/bench/wasm-matmul';
+import {
+  BENCH_CONFIG,
+  SCENARIO_IDS,
+  STRATEGY_NAMES,
+  formatTable,
+  mergeRows,
+  runBenchmark,
+  type ResultRow,
+  type ScenarioId,
+  type StrategyName,
+} from '../../src/app/bench/harness';
+import { loadMnistDigits } from './mnist-node';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenario: { type: 'string', multiple: true },
+    strategy: { type: 'string', multiple: true },
+    seeds: { type: 'string' },
+    iterations: { type: 'string' },
+    out: { type: 'string', default: 'bench-results/cl.json' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--out FILE]
+scenarios: ${SCENARIO_IDS.join(', ')}
+strategies: ${STRATEGY_NAMES.join(', ')}`);
+  process.exit(0);
+}
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+// Several names may be given, comma-separated or repeated.
+const list = (v: string[] | undefined) => v?.flatMap((s) => s.split(',')).filter(Boolean);
+const scenarios = (list(values.scenario) ?? (values.quick ? BENCH_CONFIG.quick.scenarios : SCENARIO_IDS)) as ScenarioId[];
+const strategies = (list(values.strategy) ?? (values.quick ? BENCH_CONFIG.quick.strategies : STRATEGY_NAMES)) as StrategyName[];
+for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) throw new Error(`unknown scenario "${s}" (known: ${SCENARIO_IDS.join(', ')})`);
+for (const s of strategies) if (!STRATEGY_NAMES.includes(s)) throw new Error(`unknown strategy "${s}" (known: ${STRATEGY_NAMES.join(', ')})`);
+const seeds = positiveInt('seeds', values.seeds);
+const iterations = positiveInt('iterations', values.iterations);
+
+await useWasmBackend();
+// tfjs-backend-wasm's transposed matMul is ~10x slower than the plain one; see wasm-matmul.ts (3x per step).
+registerFastWasmMatMul();
+const backend = `${tf.getBackend()}${(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? '+simd' : ''} (node ${process.versions.node}, ${os.cpus().length} cores)`;
+
+const t0 = performance.now();
+const digits = loadMnistDigits();
+console.log(`loaded ${digits.y.length} MNIST digits in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${backend}`);
+console.log(`scenarios: ${scenarios.join(', ')}; strategies: ${strategies.join(', ')}${values.quick ? ' (quick)' : ''}`);
+
+const outPath = path.resolve(values.out!);
+let lastLine = 0;
+const rows = await runBenchmark(digits, {
+  scenarios,
+  strategies,
+  seeds,
+  iterations,
+  quick: values.quick!,
+  backend,
+  onProgress: (p) => {
+    const t = performance.now();
+    if (t - lastLine < 15_000) return;
+    lastLine = t;
+    const loss = p.losses?.total;
+    console.log(
+      `  ${(100 * p.fraction).toFixed(1)}%  ${p.scenario} ${p.strategy} seed ${p.seed}/${p.seeds} context ${p.context + 1}/${p.contexts} step ${p.step}/${p.totalSteps}` +
+        (loss !== undefined ? ` loss ${loss.toPrecision(4)}` : '') +
+        `  [${((t - t0) / 1000).toFixed(0)} s]`,
+    );
+  },
+  onRow: (row) => {
+    console.log(
+      `${row.scenario} ${row.strategy}: ${row.avgAccuracy.toFixed(2)} ± ${row.sem.toFixed(2)} (seeds ${row.perSeed.join(', ')})` +
+        (row.published !== null ? `  paper ${row.published}` : '') +
+        `  ${row.seconds.toFixed(0)} s`,
+    );
+    // Write after every row so a long run that is stopped keeps what it finished.
+    save([row]);
+  },
+});
+
+function save(fresh: ResultRow[]): void {
+  let previous: ResultRow[] = [];
+  if (existsSync(outPath)) {
+    const parsed = JSON.parse(readFileSync(outPath, 'utf8')) as { rows?: ResultRow[] };
+    previous = parsed.rows ?? [];
+  }
+  mkdirSync(path.dirname(outPath), { recursive: true });
+  const merged = mergeRows(previous, fresh);
+  writeFileSync(
+    outPath,
+    JSON.stringify({ benchmark: 'cl', source: BENCH_CONFIG.published.$source, updated: new Date().toISOString(), rows: merged }, null, 1) + '\n',
+  );
+}
+
+console.log('\n' + formatTable(rows));
+console.log(`\n${rows.length} rows merged into ${path.relative(process.cwd(), outPath)} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

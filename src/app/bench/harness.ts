@@ -1,0 +1,604 @@
+/**
+ * The continual-learning benchmark harness shared by `npm run bench:cl` (Node, WASM) and `bench.html` (browser):
+ * the seeded data split, the Split / Permuted MNIST protocol, the run loop over scenarios x strategies x seeds,
+ * and the aggregation into result rows. Environment-neutral: the caller supplies the MNIST digits and the backend.
+ */
+import { Learner } from '../../cl';
+import type { LearnerConfig, Scenario, StrategyConfig, TaskData } from '../../cl/types';
+import { InMemoryReplayMemory } from '../../memory';
+import { averageAccuracy, backwardTransfer, forgetting } from '../../metrics';
+import benchConfig from '../../../bench/cl/config.json';
+
+/** Pixels per MNIST digit. */
+export const MNIST_PIXELS = 784;
+
+/** The digits of the `mnist` package, row-major: x is count x 784 floats in [0, 1], y the digit. */
+export interface MnistDigits {
+  x: Float32Array;
+  y: Int32Array;
+}
+
+/** Identifiers of the five benchmark scenarios. */
+export type ScenarioId =
+  | 'split-mnist-task-il'
+  | 'split-mnist-domain-il'
+  | 'split-mnist-class-il'
+  | 'permuted-mnist-domain-il'
+  | 'permuted-mnist-task-il';
+
+/** Every scenario, in the order the full run does them. */
+export const SCENARIO_IDS: readonly ScenarioId[] = [
+  'split-mnist-class-il',
+  'split-mnist-task-il',
+  'split-mnist-domain-il',
+  'permuted-mnist-domain-il',
+  'permuted-mnist-task-il',
+];
+
+/** Strategy names of the benchmark (keys of each scenario's `strategies` in config.json). */
+export type StrategyName = 'none' | 'joint' | 'ewc' | 'online-ewc' | 'lwf' | 'er' | 'combined';
+
+/** Every strategy, in table order. */
+export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'joint', 'ewc', 'online-ewc', 'lwf', 'er', 'combined'];
+
+/** A strategy as written in config.json: engine strategies without the memory object, or `joint`. */
+export interface StrategySpec {
+  joint?: boolean;
+  ewc?: NonNullable<StrategyConfig['ewc']>;
+  lwf?: NonNullable<StrategyConfig['lwf']>;
+  replay?: Omit<NonNullable<StrategyConfig['replay']>, 'memory' | 'storePerClass'>;
+}
+
+/** Protocol of one experiment family (Split or Permuted MNIST). */
+export interface ExperimentSpec {
+  contexts: number;
+  classesPerContext: number;
+  hidden: number[];
+  learningRate: number;
+  batchSize: number;
+  /** Replay memory: samples stored per class of each context. */
+  budgetPerClass: number;
+  paperIterations: number;
+  /** Default iterations per context of the full run. */
+  iterations: number;
+  quickIterations: number;
+  /** Default number of seeds of the full run. */
+  seeds: number;
+}
+
+/** One scenario of config.json. */
+export interface ScenarioSpec {
+  experiment: 'split-mnist' | 'permuted-mnist';
+  scenario: Scenario;
+  strategies: Partial<Record<StrategyName, StrategySpec>>;
+}
+
+/** A target of the issue: at most `max`, at least `min`, or within `within` points of `near`. */
+export interface Target {
+  min?: number;
+  max?: number;
+  near?: number;
+  within?: number;
+}
+
+/** The whole benchmark configuration (bench/cl/config.json). */
+export interface BenchConfig {
+  data: { testPerClass: number; splitSeed: number; permutationSeed: number };
+  experiments: Record<'split-mnist' | 'permuted-mnist', ExperimentSpec>;
+  scenarios: Record<ScenarioId, ScenarioSpec>;
+  quick: { scenarios: ScenarioId[]; strategies: StrategyName[] };
+  published: Record<ScenarioId, Partial<Record<StrategyName, number>>> & { $source: string };
+  targets: Record<ScenarioId, Partial<Record<StrategyName, Target>>>;
+}
+
+/** The checked-in configuration. */
+export const BENCH_CONFIG = benchConfig as unknown as BenchConfig;
+
+/** One result row of bench-results/cl.json: a scenario x strategy, averaged over seeds. */
+export interface ResultRow {
+  scenario: ScenarioId;
+  strategy: StrategyName;
+  seeds: number;
+  /** Mean over seeds of the average accuracy after the last context, 0-100. */
+  avgAccuracy: number;
+  /** Standard error of that mean over seeds (0 with one seed). */
+  sem: number;
+  /** Backward transfer (points; null for joint training, which has no sequence). */
+  bwt: number | null;
+  /** Average forgetting (points; null for joint training). */
+  forgetting: number | null;
+  /** R[i][j] = accuracy (0-100) on context j after training context i, mean over seeds; null where not measured. */
+  accuracyMatrix: (number | null)[][];
+  /** Average accuracy of each seed, 0-100. */
+  perSeed: number[];
+  iterations: number;
+  seconds: number;
+  backend: string;
+  quick: boolean;
+  /** The paper's number for this cell, when there is one. */
+  published: number | null;
+}
+
+/** A seeded uniform generator (mulberry32): the data split and permutations must not depend on Math.random. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffleInPlace(a: Int32Array | number[], rng: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+/** A train / test split: indices into the digits, per digit. */
+export interface DataSplit {
+  digits: MnistDigits;
+  /** trainByClass[d] = indices of digit d's training images (ascending). */
+  trainByClass: Int32Array[];
+  testByClass: Int32Array[];
+}
+
+/** Checks digits are 784 floats per label, finite, in [0, 1], labels 0-9; throws a specific error otherwise. */
+export function validateDigits(digits: MnistDigits): void {
+  const n = digits.y.length;
+  if (n === 0) throw new Error('MNIST digits: no samples');
+  if (digits.x.length !== n * MNIST_PIXELS) {
+    throw new Error(`MNIST digits: ${digits.x.length} pixel values for ${n} labels (expected ${n * MNIST_PIXELS})`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(digits.y[i]) || digits.y[i] < 0 || digits.y[i] > 9) {
+      throw new Error(`MNIST digits: label ${digits.y[i]} of sample ${i} is not a digit`);
+    }
+  }
+  for (let i = 0; i < digits.x.length; i++) {
+    const v = digits.x[i];
+    if (!(v >= 0 && v <= 1)) throw new Error(`MNIST digits: pixel value ${v} at ${i} is outside [0, 1]`);
+  }
+}
+
+/**
+ * Stratified seeded split: for each digit, a seeded shuffle of its images; the first `testPerClass` are the test
+ * set, the rest training. Same seed, same split, in Node and in the browser.
+ */
+export function splitDigits(digits: MnistDigits, testPerClass: number, seed: number): DataSplit {
+  validateDigits(digits);
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  for (let i = 0; i < digits.y.length; i++) byClass[digits.y[i]].push(i);
+  const rng = seededRandom(seed);
+  const trainByClass: Int32Array[] = [];
+  const testByClass: Int32Array[] = [];
+  byClass.forEach((list, d) => {
+    if (list.length <= testPerClass) {
+      throw new Error(`digit ${d} has ${list.length} images: too few for ${testPerClass} test images`);
+    }
+    const order = Int32Array.from(list);
+    shuffleInPlace(order, rng);
+    testByClass.push(order.slice(0, testPerClass).sort());
+    trainByClass.push(order.slice(testPerClass).sort());
+  });
+  return { digits, trainByClass, testByClass };
+}
+
+/** `count` seeded pixel permutations; the first is the identity (context 1 is plain MNIST, as in the paper's code). */
+export function makePermutations(count: number, seed: number): Int32Array[] {
+  const rng = seededRandom(seed);
+  const out: Int32Array[] = [];
+  for (let c = 0; c < count; c++) {
+    const p = Int32Array.from({ length: MNIST_PIXELS }, (_, i) => i);
+    if (c > 0) shuffleInPlace(p, rng);
+    out.push(p);
+  }
+  return out;
+}
+
+/** Gathers images (optionally permuted) and labels into a TaskData. */
+function gatherTask(
+  digits: MnistDigits,
+  indices: Int32Array,
+  task: number,
+  label: (digit: number) => number,
+  classes: number[],
+  permutation?: Int32Array,
+): TaskData {
+  const n = indices.length;
+  const x = new Float32Array(n * MNIST_PIXELS);
+  const y = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    const src = digits.x.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS);
+    if (permutation) {
+      const base = k * MNIST_PIXELS;
+      for (let p = 0; p < MNIST_PIXELS; p++) x[base + p] = src[permutation[p]];
+    } else {
+      x.set(src, k * MNIST_PIXELS);
+    }
+    y[k] = label(digits.y[i]);
+  }
+  return { task, x, y, classes };
+}
+
+function concatIndices(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** The contexts of a scenario: training and test data per context, in the engine's TaskData form. */
+export interface ScenarioData {
+  id: ScenarioId;
+  spec: ScenarioSpec;
+  experiment: ExperimentSpec;
+  train: TaskData[];
+  test: TaskData[];
+  /** Outputs the model starts with (domain-IL's fixed head; 0 for growing heads). */
+  outputs: number;
+}
+
+/**
+ * Builds a scenario's contexts. Split MNIST: context k holds digits 2k and 2k+1 (labels = digits in Task-/Class-IL,
+ * digit mod 2 in Domain-IL). Permuted MNIST: context k is every digit under permutation k (labels = digits in
+ * Domain-IL, 10k + digit in Task-IL so each context has its own outputs).
+ */
+export function buildScenario(id: ScenarioId, split: DataSplit, config: BenchConfig = BENCH_CONFIG): ScenarioData {
+  const spec = config.scenarios[id];
+  if (!spec) throw new Error(`unknown scenario "${id}" (known: ${Object.keys(config.scenarios).join(', ')})`);
+  const experiment = config.experiments[spec.experiment];
+  const train: TaskData[] = [];
+  const test: TaskData[] = [];
+  if (spec.experiment === 'split-mnist') {
+    const per = experiment.classesPerContext;
+    for (let k = 0; k < experiment.contexts; k++) {
+      const digitsOf = Array.from({ length: per }, (_, i) => k * per + i);
+      const domain = spec.scenario === 'domain-il';
+      const label = domain ? (d: number) => d - k * per : (d: number) => d;
+      const classes = domain ? digitsOf.map((_, i) => i) : digitsOf;
+      train.push(gatherTask(split.digits, concatIndices(digitsOf.map((d) => split.trainByClass[d])), k, label, classes));
+      test.push(gatherTask(split.digits, concatIndices(digitsOf.map((d) => split.testByClass[d])), k, label, classes));
+    }
+    return { id, spec, experiment, train, test, outputs: spec.scenario === 'domain-il' ? per : 0 };
+  }
+  const perms = makePermutations(experiment.contexts, config.data.permutationSeed);
+  const allTrain = concatIndices(split.trainByClass);
+  const allTest = concatIndices(split.testByClass);
+  for (let k = 0; k < experiment.contexts; k++) {
+    const offset = spec.scenario === 'task-il' ? k * 10 : 0;
+    const classes = Array.from({ length: 10 }, (_, d) => offset + d);
+    const label = (d: number) => offset + d;
+    train.push(gatherTask(split.digits, allTrain, k, label, classes, perms[k]));
+    test.push(gatherTask(split.digits, allTest, k, label, classes, perms[k]));
+  }
+  return { id, spec, experiment, train, test, outputs: spec.scenario === 'domain-il' ? 10 : 0 };
+}
+
+/** All contexts' training data as one task (the joint-training upper bound). */
+export function jointTask(tasks: readonly TaskData[]): TaskData {
+  const n = tasks.reduce((a, t) => a + t.y.length, 0);
+  const x = new Float32Array(n * MNIST_PIXELS);
+  const y = new Int32Array(n);
+  let o = 0;
+  for (const t of tasks) {
+    x.set(t.x, o * MNIST_PIXELS);
+    y.set(t.y, o);
+    o += t.y.length;
+  }
+  const classes = [...new Set(tasks.flatMap((t) => t.classes))].sort((a, b) => a - b);
+  return { task: 0, x, y, classes };
+}
+
+/** Engine strategies for a spec, with a fresh replay memory sized to the paper's budget. */
+export function strategiesFor(spec: StrategySpec, data: ScenarioData): StrategyConfig {
+  const strategies: StrategyConfig = {};
+  if (spec.ewc) strategies.ewc = { ...spec.ewc };
+  if (spec.lwf) strategies.lwf = { ...spec.lwf };
+  if (spec.replay) {
+    const { experiment } = data;
+    // Budget per class of each context, never shrinking (as in the paper's code): contexts x classes x budget.
+    const capacity = experiment.budgetPerClass * experiment.classesPerContext * experiment.contexts;
+    strategies.replay = {
+      ...spec.replay,
+      memory: new InMemoryReplayMemory({ policy: 'class-balanced', capacity }),
+      storePerClass: experiment.budgetPerClass,
+    };
+  }
+  return strategies;
+}
+
+/** Where a run is, for progress bars and live heatmaps. */
+export interface RunProgress {
+  scenario: ScenarioId;
+  strategy: StrategyName;
+  /** 1-based seed index and the number of seeds. */
+  seed: number;
+  seeds: number;
+  /** Context being trained (0-based); for joint training always 0. */
+  context: number;
+  contexts: number;
+  step: number;
+  totalSteps: number;
+  /** Fraction of the whole benchmark done, in [0, 1]. */
+  fraction: number;
+  losses?: Record<string, number>;
+}
+
+/** What to run. */
+export interface BenchOptions {
+  scenarios: ScenarioId[];
+  strategies: StrategyName[];
+  /** Seeds per cell (default: the experiment's `seeds`, 1 with quick). */
+  seeds?: number;
+  /** Iterations per context (default: the experiment's `iterations`, `quickIterations` with quick). */
+  iterations?: number;
+  quick: boolean;
+  backend: string;
+  signal?: AbortSignal;
+  /** Progress every few steps. */
+  onProgress?: (p: RunProgress) => void;
+  /** The seed's accuracy matrix (0-100) after each context, as it fills. */
+  onMatrix?: (scenario: ScenarioId, strategy: StrategyName, seed: number, matrix: (number | null)[][]) => void;
+  /** A finished row. */
+  onRow?: (row: ResultRow) => void;
+  /** Seconds clock (performance.now() / 1000 by default). */
+  now?: () => number;
+}
+
+/** Seeds and iterations a scenario runs with under the given options. */
+export function runShape(id: ScenarioId, options: Pick<BenchOptions, 'seeds' | 'iterations' | 'quick'>, config = BENCH_CONFIG) {
+  const experiment = config.experiments[config.scenarios[id].experiment];
+  return {
+    seeds: options.seeds ?? (options.quick ? 1 : experiment.seeds),
+    iterations: options.iterations ?? (options.quick ? experiment.quickIterations : experiment.iterations),
+  };
+}
+
+/** Training steps a strategy costs in a scenario (joint trains contexts x iterations once). */
+function stepsOf(data: { experiment: ExperimentSpec }, iterations: number): number {
+  return data.experiment.contexts * iterations;
+}
+
+/** Trains one learner through a scenario and returns its accuracy matrix (0-100). */
+export async function runSequence(
+  data: ScenarioData,
+  strategy: StrategyName,
+  seed: number,
+  iterations: number,
+  hooks: {
+    signal?: AbortSignal;
+    onStep?: (context: number, step: number, totalSteps: number, losses: Record<string, number>) => void;
+    onMatrix?: (matrix: (number | null)[][]) => void;
+  } = {},
+): Promise<(number | null)[][]> {
+  const spec = data.spec.strategies[strategy];
+  if (!spec) throw new Error(`scenario ${data.id} has no strategy "${strategy}" in config.json`);
+  const { experiment } = data;
+  const config: LearnerConfig = {
+    model: { inputDim: MNIST_PIXELS, hidden: experiment.hidden, scenario: data.spec.scenario, outputs: data.outputs, seed },
+    strategies: strategiesFor(spec, data),
+    optimizer: 'adam',
+    learningRate: experiment.learningRate,
+    batchSize: experiment.batchSize,
+    seed,
+  };
+  const learner = new Learner(config);
+  const T = data.train.length;
+  try {
+    if (spec.joint) {
+      const all = jointTask(data.train);
+      await learner.learnTask(all, {
+        iterations: iterations * T,
+        signal: hooks.signal,
+        progressEvery: 25,
+        onProgress: (p) => hooks.onStep?.(0, p.step, p.totalSteps, p.losses),
+      });
+      const row: (number | null)[] = [];
+      for (const t of data.test) row.push(100 * (await learner.evaluate(t)).accuracy);
+      hooks.onMatrix?.([row]);
+      return [row];
+    }
+    const matrix: (number | null)[][] = [];
+    for (let k = 0; k < T; k++) {
+      await learner.learnTask(data.train[k], {
+        iterations,
+        signal: hooks.signal,
+        progressEvery: 25,
+        onProgress: (p) => hooks.onStep?.(k, p.step, p.totalSteps, p.losses),
+      });
+      // Only contexts seen so far: the metrics need the lower triangle, and evaluation is not free.
+      const row: (number | null)[] = new Array<number | null>(T).fill(null);
+      for (let j = 0; j <= k; j++) row[j] = 100 * (await learner.evaluate(data.test[j])).accuracy;
+      matrix.push(row);
+      hooks.onMatrix?.(matrix.map((r) => [...r]));
+    }
+    return matrix;
+  } finally {
+    learner.dispose();
+  }
+}
+
+/** Element-wise mean of matrices of the same shape (null stays null). */
+export function meanMatrix(matrices: (number | null)[][][]): (number | null)[][] {
+  return matrices[0].map((row, i) =>
+    row.map((_, j) => {
+      const vs = matrices.map((m) => m[i][j]);
+      return vs.some((v) => v === null) ? null : (vs as number[]).reduce((a, b) => a + b, 0) / vs.length;
+    }),
+  );
+}
+
+/** Mean and standard error of the mean. */
+export function meanSem(xs: number[]): { mean: number; sem: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return { mean, sem: 0 };
+  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, sem: Math.sqrt(variance / xs.length) };
+}
+
+/** Average accuracy of one run's matrix: the last row's mean (joint training: its single row's mean). */
+export function finalAverage(matrix: (number | null)[][]): number {
+  if (matrix.length === 1 && matrix[0].length > 1) {
+    const row = matrix[0];
+    if (row.some((v) => v === null)) throw new Error('joint-training row has unmeasured contexts');
+    return (row as number[]).reduce((a, b) => a + b, 0) / row.length;
+  }
+  return averageAccuracy(matrix);
+}
+
+/** Aggregates the seeds of one cell into a result row. */
+export function aggregateRow(
+  scenario: ScenarioId,
+  strategy: StrategyName,
+  matrices: (number | null)[][][],
+  extra: { iterations: number; seconds: number; backend: string; quick: boolean },
+  config = BENCH_CONFIG,
+): ResultRow {
+  const perSeed = matrices.map(finalAverage);
+  const { mean, sem } = meanSem(perSeed);
+  const joint = matrices[0].length === 1 && matrices[0][0].length > 1;
+  const m = meanMatrix(matrices);
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return {
+    scenario,
+    strategy,
+    seeds: matrices.length,
+    avgAccuracy: round(mean),
+    sem: round(sem),
+    bwt: joint ? null : round(meanSem(matrices.map((r) => backwardTransfer(r))).mean),
+    forgetting: joint ? null : round(meanSem(matrices.map((r) => forgetting(r))).mean),
+    accuracyMatrix: m.map((r) => r.map((v) => (v === null ? null : round(v)))),
+    perSeed: perSeed.map(round),
+    iterations: extra.iterations,
+    seconds: round(extra.seconds),
+    backend: extra.backend,
+    quick: extra.quick,
+    published: config.published[scenario]?.[strategy] ?? null,
+  };
+}
+
+/**
+ * Runs scenarios x strategies x seeds in order and returns one row per cell. The data split and scenario
+ * contexts are built once per scenario; every run gets a fresh learner (and memory).
+ */
+export async function runBenchmark(digits: MnistDigits, options: BenchOptions, config = BENCH_CONFIG): Promise<ResultRow[]> {
+  const now = options.now ?? (() => performance.now() / 1000);
+  for (const s of options.scenarios) {
+    if (!config.scenarios[s]) throw new Error(`unknown scenario "${s}" (known: ${SCENARIO_IDS.join(', ')})`);
+    for (const st of options.strategies) {
+      if (!config.scenarios[s].strategies[st]) throw new Error(`scenario ${s} has no strategy "${st}"`);
+    }
+  }
+  if (options.seeds !== undefined && !(Number.isInteger(options.seeds) && options.seeds >= 1)) {
+    throw new Error(`seeds must be a positive integer, got ${options.seeds}`);
+  }
+  if (options.iterations !== undefined && !(Number.isInteger(options.iterations) && options.iterations >= 1)) {
+    throw new Error(`iterations must be a positive integer, got ${options.iterations}`);
+  }
+  const split = splitDigits(digits, config.data.testPerClass, config.data.splitSeed);
+  // Total steps of the whole benchmark, to report one fraction.
+  let total = 0;
+  for (const s of options.scenarios) {
+    const { seeds, iterations } = runShape(s, options, config);
+    total += options.strategies.length * seeds * stepsOf({ experiment: config.experiments[config.scenarios[s].experiment] }, iterations);
+  }
+  let done = 0;
+  const rows: ResultRow[] = [];
+  for (const s of options.scenarios) {
+    const data = buildScenario(s, split, config);
+    const { seeds, iterations } = runShape(s, options, config);
+    const T = data.train.length;
+    for (const strategy of options.strategies) {
+      const started = now();
+      const matrices: (number | null)[][][] = [];
+      for (let k = 1; k <= seeds; k++) {
+        const base = done;
+        const matrix = await runSequence(data, strategy, k, iterations, {
+          signal: options.signal,
+          onStep: (context, step, totalSteps, losses) => {
+            const stepsSoFar = config.scenarios[s].strategies[strategy]?.joint ? step : context * iterations + step;
+            options.onProgress?.({
+              scenario: s,
+              strategy,
+              seed: k,
+              seeds,
+              context,
+              contexts: T,
+              step,
+              totalSteps,
+              fraction: total > 0 ? (base + stepsSoFar) / total : 1,
+              losses,
+            });
+          },
+          onMatrix: (m) => options.onMatrix?.(s, strategy, k, m),
+        });
+        done = base + T * iterations;
+        matrices.push(matrix);
+      }
+      const row = aggregateRow(s, strategy, matrices, {
+        iterations,
+        seconds: now() - started,
+        backend: options.backend,
+        quick: options.quick,
+      }, config);
+      rows.push(row);
+      options.onRow?.(row);
+    }
+  }
+  return rows;
+}
+
+/** Whether a row meets the issue's target for its cell (null when there is none). */
+export function checkTarget(row: Pick<ResultRow, 'scenario' | 'strategy' | 'avgAccuracy'>, config = BENCH_CONFIG): { ok: boolean; text: string } | null {
+  const t = config.targets[row.scenario]?.[row.strategy];
+  if (!t) return null;
+  const a = row.avgAccuracy;
+  if (t.min !== undefined) return { ok: a >= t.min, text: `>= ${t.min}` };
+  if (t.max !== undefined) return { ok: a <= t.max, text: `<= ${t.max}` };
+  if (t.near !== undefined && t.within !== undefined) {
+    return { ok: Math.abs(a - t.near) <= t.within, text: `${t.near} +- ${t.within}` };
+  }
+  return null;
+}
+
+/** Rows merged into earlier ones: a new row replaces the old row of the same scenario x strategy. */
+export function mergeRows(previous: readonly ResultRow[], fresh: readonly ResultRow[]): ResultRow[] {
+  const key = (r: ResultRow) => `${r.scenario}/${r.strategy}`;
+  const map = new Map(previous.map((r) => [key(r), r]));
+  for (const r of fresh) map.set(key(r), r);
+  const order = (r: ResultRow) => SCENARIO_IDS.indexOf(r.scenario) * 100 + STRATEGY_NAMES.indexOf(r.strategy);
+  return [...map.values()].sort((a, b) => order(a) - order(b));
+}
+
+/** A plain-text table of rows beside the paper's numbers and the issue's targets. */
+export function formatTable(rows: readonly ResultRow[], config = BENCH_CONFIG): string {
+  const head = ['scenario', 'strategy', 'seeds', 'iters', 'accuracy', 'paper', 'target', 'BWT', 'forget', 'seconds'];
+  const lines = rows.map((r) => {
+    const target = checkTarget(r, config);
+    return [
+      r.scenario,
+      r.strategy,
+      String(r.seeds),
+      String(r.iterations),
+      `${r.avgAccuracy.toFixed(2)} ± ${r.sem.toFixed(2)}`,
+      r.published === null ? '-' : r.published.toFixed(2),
+      target ? `${target.text} ${target.ok ? 'ok' : 'MISSED'}` : '-',
+      r.bwt === null ? '-' : r.bwt.toFixed(1),
+      r.forgetting === null ? '-' : r.forgetting.toFixed(1),
+      r.seconds.toFixed(0),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}
