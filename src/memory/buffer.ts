@@ -33,6 +33,8 @@ export interface BufferPolicy {
   importState(state: Record<string, unknown>): void;
   /** Forgets everything. */
   reset(): void;
+  /** After a restore: makes the policy's bookkeeping agree with the samples actually loaded. */
+  reconcile?(buffer: SampleBuffer): void;
 }
 
 interface Entry {

@@ -6,3 +6,8 @@ export * from './buffer';
 export * from './policies';
 export * from './replay-memory';
 export { validateSamples, isFloat32Array } from './validate';
+export * from './schema';
+export * from './project-store';
+export * from './idb-replay-memory';
+export * from './project-file';
+export { crc32 } from './crc32';

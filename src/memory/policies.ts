@@ -101,7 +101,7 @@ export class ClassBalancedBuffer implements BufferPolicy {
   forget(): void {}
 
   exportState(): Record<string, unknown> {
-    return { seenPerClass: [...this.seenPerClass.entries()] };
+    return { seenPerClass: [...this.seenPerClass.entries()].sort((a, b) => a[0] - b[0]) };
   }
 
   importState(state: Record<string, unknown>): void {
@@ -261,10 +261,12 @@ export class HerdingSelector implements BufferPolicy {
   }
 
   exportState(): Record<string, unknown> {
+    // Sorted by class so equal states export equally, whatever order the maps were filled in.
+    const byClass = <T>(m: Map<number, T>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
     return {
-      order: [...this.order.entries()],
-      sums: [...this.sums.entries()].map(([c, s]) => [c, Array.from(s)]),
-      counts: [...this.counts.entries()],
+      order: byClass(this.order).map(([c, ids]) => [c, [...ids]]),
+      sums: byClass(this.sums).map(([c, s]) => [c, Array.from(s)]),
+      counts: byClass(this.counts),
     };
   }
 
@@ -281,6 +283,24 @@ export class HerdingSelector implements BufferPolicy {
     this.order.clear();
     this.sums.clear();
     this.counts.clear();
+  }
+
+  reconcile(buffer: SampleBuffer): void {
+    // Drop ids no longer stored; samples the order does not know go last (least representative).
+    const order = new Map<number, string[]>();
+    for (const c of buffer.presentClasses()) {
+      const known = (this.order.get(c) ?? []).filter((id) => buffer.has(id) && buffer.get(id)!.label === c);
+      const seen = new Set(known);
+      for (const s of buffer.members(c)) if (!seen.has(s.id!)) known.push(s.id!);
+      order.set(c, known);
+      if (!this.sums.has(c)) {
+        const sum = new Float64Array(buffer.dim ?? 0);
+        for (const s of buffer.members(c)) for (let j = 0; j < sum.length; j++) sum[j] += s.x[j];
+        this.sums.set(c, sum);
+        this.counts.set(c, buffer.classCount(c));
+      }
+    }
+    this.order = order;
   }
 }
 

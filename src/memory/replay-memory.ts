@@ -233,6 +233,21 @@ export class InMemoryReplayMemory implements ReplayMemory {
     this.buffer.policy.importState(state.policyState);
     for (const s of samples) this.buffer.insert(s);
     this.buffer.restoreSeen(state.classesSeen, state.maxSampleBytes);
+    this.buffer.policy.reconcile?.(this.buffer);
     this.buffer.takeChanges();
+  }
+
+  /** Evicts by the policy until the memory fits its (possibly lowered) limits; returns what was evicted. */
+  shrinkToFit(rng: Random): BufferChange {
+    this.buffer.takeChanges();
+    this.buffer.enforceCapacity(rng);
+    return this.buffer.takeChanges();
+  }
+
+  /** Evicts `count` samples chosen by the policy (to free storage); returns what was evicted. */
+  evictByPolicy(count: number, rng: Random): BufferChange {
+    this.buffer.takeChanges();
+    for (let i = 0; i < count && this.buffer.size() > 0; i++) this.buffer.policy.evictOne(this.buffer, rng);
+    return this.buffer.takeChanges();
   }
 }

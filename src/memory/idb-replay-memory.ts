@@ -1,0 +1,154 @@
+import type { BufferChange } from './buffer';
+import type { BufferCommit, ProjectStore } from './project-store';
+import { InMemoryReplayMemory, type ReplayMemoryOptions, type ReplayMemoryState } from './replay-memory';
+import { seededRandom } from './random';
+import type { MemorySample, Random } from './types';
+
+/** Options of the persistent replay memory. */
+export interface IdbReplayMemoryOptions extends ReplayMemoryOptions {
+  /**
+   * `through` (default): every add/update/eviction is written before the call resolves.
+   * `deferred`: changes wait in RAM and are written atomically with the round by
+   * `ProjectStore.commitRound({ bufferChanges: memory, ... })` (what the app should use: no half rounds).
+   */
+  writeMode?: 'through' | 'deferred';
+}
+
+/**
+ * The replay memory of a project: samples live in RAM (fast synchronous `sample()`) and in the project's
+ * `samples` store (replay = 1); the policy state (reservoir count, herding order...) in meta. Created by
+ * `ProjectStore.openReplayMemory()`.
+ */
+export class IdbReplayMemory extends InMemoryReplayMemory {
+  private readonly pendingPut = new Map<string, MemorySample>();
+  private readonly pendingDelete = new Set<string>();
+  /** The write mode chosen at open. */
+  readonly writeMode: 'through' | 'deferred';
+  private readonly evictRng = seededRandom(0x5eed);
+
+  private constructor(
+    private readonly store: ProjectStore,
+    private readonly options: IdbReplayMemoryOptions,
+  ) {
+    super(options);
+    this.writeMode = options.writeMode ?? 'through';
+  }
+
+  /** Loads the memory's members and policy state from the project (use `ProjectStore.openReplayMemory`). */
+  static async load(store: ProjectStore, options: IdbReplayMemoryOptions): Promise<IdbReplayMemory> {
+    const mem = new IdbReplayMemory(store, options);
+    await mem.reload();
+    return mem;
+  }
+
+  /** Re-reads members and state from the database, dropping unsaved changes. */
+  async reload(): Promise<void> {
+    const db = this.store.db;
+    const tx = db.transaction(['samples', 'meta'], 'readonly');
+    const [rows, stateRow] = await Promise.all([tx.objectStore('samples').index('by-replay').getAll(1), tx.objectStore('meta').get('buffer')]);
+    await tx.done;
+    const samples: MemorySample[] = rows.map((r) => {
+      const s: MemorySample = { id: r.id, x: r.embedding, label: r.classId, task: r.round };
+      if (r.logits) s.logits = r.logits;
+      return s;
+    });
+    this.pendingPut.clear();
+    this.pendingDelete.clear();
+    const state = stateRow?.value as ReplayMemoryState | undefined;
+    if (state && state.format === 'retain-replay-memory' && state.policy === this.policy) {
+      this.restore(samples, state);
+      // The limits may have been lowered since: evict by the policy and persist.
+      const change = this.shrinkToFit(this.evictRng);
+      if (change.evicted.length > 0) await this.persist(change, true, false);
+    } else {
+      // No state (first open, or the policy changed): rebuild by offering the stored members in arrival order.
+      await super.clear();
+      samples.sort((a, b) => a.task - b.task || (a.id! < b.id! ? -1 : 1));
+      const change = this.offer(samples, this.evictRng);
+      if (samples.length > 0 || state) await this.persist(change, true, false);
+    }
+  }
+
+  /** Offers samples; written through (or kept pending in deferred mode). Bad input changes nothing. */
+  override async add(samples: MemorySample[], rng: Random): Promise<void> {
+    const change = this.offer(samples, rng);
+    await this.persist(change);
+  }
+
+  /** Replaces stored logits; larger logits may evict by the byte budget. */
+  override async updateLogits(ids: readonly string[], logits: readonly Float32Array[]): Promise<void> {
+    const change = this.applyLogits(ids, logits, this.evictRng);
+    await this.persist(change);
+  }
+
+  /** Drops every member (their rows are deleted) and the policy state. */
+  override async clear(): Promise<void> {
+    const ids = this.all().map((s) => s.id!);
+    await super.clear();
+    this.pendingPut.clear();
+    this.pendingDelete.clear();
+    await this.persist({ added: [], evicted: ids.map((id) => ({ id, x: new Float32Array(0), label: 0, task: 0 })) }, true);
+  }
+
+  /** Changes not yet written (deferred mode). */
+  pendingChanges(): BufferCommit {
+    return { put: [...this.pendingPut.values()], delete: [...this.pendingDelete], state: this.exportState() };
+  }
+
+  /** Whether there are unwritten changes. */
+  hasPendingChanges(): boolean {
+    return this.pendingPut.size > 0 || this.pendingDelete.size > 0;
+  }
+
+  /** Called by `ProjectStore.commitRound` once the pending changes are in the database. */
+  markCommitted(): void {
+    this.pendingPut.clear();
+    this.pendingDelete.clear();
+  }
+
+  /** Writes pending changes now, in their own transaction. */
+  async flush(): Promise<void> {
+    await this.persist({ added: [], evicted: [] }, true);
+  }
+
+  /** Drops samples the user deleted from the project (rows already gone) and saves the policy state. */
+  async forgetDeleted(ids: readonly string[]): Promise<void> {
+    const present = ids.filter((id) => this.has(id));
+    if (present.length === 0) return;
+    this.remove(present);
+    for (const id of present) this.pendingPut.delete(id);
+    await this.store.setMeta('buffer', this.exportState());
+  }
+
+  /** Evicts about a tenth of the members by the policy and deletes their rows now (storage is full). Returns the count freed. */
+  async evictForSpace(): Promise<number> {
+    const count = Math.max(1, Math.ceil(this.size() / 10));
+    if (this.size() === 0) return 0;
+    const change = this.evictByPolicy(count, this.evictRng);
+    for (const s of change.evicted) this.pendingPut.delete(s.id!);
+    const deletes = change.evicted.map((s) => s.id!);
+    await this.store.writeBufferChanges({ put: [], delete: deletes, state: this.exportState() });
+    return deletes.length;
+  }
+
+  private async persist(change: BufferChange, force = false, reloadOnError = true): Promise<void> {
+    for (const s of change.evicted) {
+      this.pendingPut.delete(s.id!);
+      this.pendingDelete.add(s.id!);
+    }
+    for (const s of change.added) {
+      this.pendingDelete.delete(s.id!);
+      this.pendingPut.set(s.id!, s);
+    }
+    if (this.writeMode === 'deferred' && !force) return;
+    if (!this.hasPendingChanges() && !force) return;
+    try {
+      await this.store.withQuotaRetry(() => this.store.writeBufferChanges(this.pendingChanges()));
+      this.markCommitted();
+    } catch (e) {
+      // RAM is ahead of the database: return to what is stored, then report.
+      if (reloadOnError) await this.reload();
+      throw e;
+    }
+  }
+}

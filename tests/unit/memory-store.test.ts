@@ -1,0 +1,374 @@
+import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ImportError,
+  MemoryInputError,
+  ProjectStore,
+  ProjectStoreError,
+  SCHEMA_VERSION,
+  StorageFullError,
+  decodeProject,
+  exportProject,
+  importProject,
+  seededRandom,
+  type StoreTestHooks,
+} from '../../src/memory';
+import { corruptVariants } from '../fixtures/memory/corruptions';
+import { fakeEngineState, runRound, type FixtureOptions } from '../fixtures/memory/project';
+import { createV1Database } from '../fixtures/memory/v1-database';
+
+let dbCounter = 0;
+const open: ProjectStore[] = [];
+async function freshStore(hooks?: StoreTestHooks, name = `t${++dbCounter}-${Date.now()}`): Promise<ProjectStore> {
+  const s = await ProjectStore.open({ name, hooks });
+  open.push(s);
+  return s;
+}
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+const FIX: FixtureOptions = { classesPerRound: 2, samplesPerClass: 8, heldOutPerClass: 2, dim: 16, seed: 1, thumbnailBytes: 200 };
+
+/** Byte-exact image of the whole store (the export with a fixed timestamp). */
+async function dump(store: ProjectStore): Promise<Uint8Array> {
+  return exportProject(store, { exportedAt: 0 });
+}
+
+async function projectWithRounds(rounds: number, hooks?: StoreTestHooks, policy: 'reservoir' | 'class-balanced' | 'herding' = 'class-balanced') {
+  const store = await freshStore(hooks);
+  const memory = await store.openReplayMemory({ policy, perClass: 5, writeMode: 'deferred' });
+  const rng = seededRandom(42);
+  for (let r = 0; r < rounds; r++) await runRound(store, memory, FIX, rng);
+  return { store, memory, rng };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+describe('schema', () => {
+  it('creates every store and index at the current version', async () => {
+    const store = await freshStore();
+    expect(store.db.version).toBe(SCHEMA_VERSION);
+    expect([...store.db.objectStoreNames].sort()).toEqual(['checkpoints', 'classes', 'meta', 'samples', 'thumbnails']);
+    const tx = store.db.transaction('samples');
+    expect([...tx.store.indexNames].sort()).toEqual(['by-class', 'by-replay', 'by-round']);
+    expect(await store.getMeta('schema')).toEqual({ version: SCHEMA_VERSION, appVersion: '0.1.0' });
+  });
+
+  it('migrates a v1 database to the current version without losing anything', async () => {
+    const name = `v1-${Date.now()}`;
+    const v1 = await createV1Database(name);
+    const store = await freshStore(undefined, name);
+    expect(store.db.version).toBe(SCHEMA_VERSION);
+    const classes = await store.listClasses();
+    expect(classes.map((c) => [c.id, c.name, c.created])).toEqual(v1.classes.map((c) => [c.id, c.name, c.created]));
+    expect(classes.map((c) => c.sampleCount)).toEqual([6, 6]);
+    expect(classes.every((c) => typeof c.colour === 'string' && c.colour.startsWith('#'))).toBe(true);
+    for (const old of v1.samples) {
+      const s = (await store.getSample(old.id))!;
+      expect(s.embedding).toBeInstanceOf(Float32Array);
+      expect(Array.from(s.embedding)).toEqual(old.embedding);
+      expect(s.classId).toBe(old.classId);
+      expect(s.round).toBe(old.round);
+      expect(new Uint8Array(s.thumbnail!.bytes)).toEqual(new Uint8Array(old.thumbnail));
+      expect(s.replay).toBe(1);
+      expect(s.heldOut).toBe(false);
+      expect('thumbnail' in (await store.db.get('samples', old.id))!).toBe(false);
+    }
+    expect((await store.samplesOfRound(1)).length).toBe(6);
+    const latest = await store.loadLatest();
+    expect(latest.round).toBe(1);
+    expect(Array.from(latest.checkpoint!.engineState.tensors[0].data)).toEqual(Array.from(v1.checkpoints[0].state.tensors[0].data));
+    expect(latest.checkpoint!.classToOutput).toEqual({ '0': 0, '1': 1 });
+    // New classes continue after the migrated ids; the migrated samples load into a replay memory.
+    expect((await store.addClass({ name: 'new' })).id).toBe(2);
+    const mem = await store.openReplayMemory({ policy: 'reservoir', capacity: 100 });
+    expect(mem.size()).toBe(12);
+  });
+
+  it('refuses a database written by a newer schema with a specific error', async () => {
+    const name = `newer-${Date.now()}`;
+    const db = await openDB(name, SCHEMA_VERSION + 1, { upgrade: (d) => void d.createObjectStore('x') });
+    db.close();
+    await expect(ProjectStore.open({ name })).rejects.toMatchObject({ code: 'newer-schema' });
+  });
+});
+
+describe('classes and samples', () => {
+  it('adds, renames, recolours and deletes a class with its samples and thumbnails', async () => {
+    const { store, memory } = await projectWithRounds(2);
+    const [a, b] = await store.listClasses();
+    expect((await store.renameClass(a.id, '  Mug ')).name).toBe('Mug');
+    expect((await store.setClassColour(a.id, '#123456')).colour).toBe('#123456');
+    const idsOfB = (await store.listSamples(b.id)).map((s) => s.id);
+    expect(idsOfB.length).toBeGreaterThan(0);
+    expect(memory.all().some((s) => s.label === b.id)).toBe(true);
+    await store.deleteClass(b.id);
+    expect(await store.getClass(b.id)).toBeUndefined();
+    for (const id of idsOfB) {
+      expect(await store.getSample(id)).toBeUndefined();
+      expect(await store.db.get('thumbnails', id)).toBeUndefined();
+    }
+    expect(memory.all().some((s) => s.label === b.id)).toBe(false);
+    // Reopened, the memory agrees with the database.
+    const again = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
+    expect(again.all().map((s) => s.id).sort()).toEqual(memory.all().map((s) => s.id).sort());
+    await expect(store.renameClass(999, 'x')).rejects.toMatchObject({ code: 'unknown-class' });
+    await expect(store.addClass({ name: '   ' })).rejects.toBeInstanceOf(MemoryInputError);
+  });
+
+  it('lists samples with thumbnails per class and keeps class counts right', async () => {
+    const { store } = await projectWithRounds(1);
+    const classes = await store.listClasses();
+    for (const c of classes) {
+      const rows = await store.listSamples(c.id);
+      expect(rows.length).toBe(c.sampleCount);
+      expect(rows.filter((r) => r.heldOut).length).toBe(c.heldOutCount);
+      expect(c.heldOutCount).toBe(2);
+      for (const r of rows) {
+        expect(r.thumbnail!.bytes).toBeInstanceOf(ArrayBuffer);
+        expect(new Uint8Array(r.thumbnail!.bytes)[0]).toBe(0xff);
+      }
+    }
+    const victim = (await store.listSamples(classes[0].id))[0];
+    await store.deleteSample(victim.id);
+    expect((await store.getClass(classes[0].id))!.sampleCount).toBe(classes[0].sampleCount - 1);
+    await expect(store.deleteSample(victim.id)).rejects.toMatchObject({ code: 'unknown-sample' });
+  });
+
+  it('refuses bad samples with a specific error and writes nothing', async () => {
+    const { store } = await projectWithRounds(1);
+    const c = (await store.listClasses())[0];
+    const before = await dump(store);
+    const ok = { classId: c.id, embedding: new Float32Array(16), source: 'camera' as const };
+    const bad: [unknown[], string][] = [
+      [[ok, { ...ok, embedding: Float32Array.from([NaN]) }], 'non-finite'],
+      [[ok, { ...ok, embedding: new Float32Array(3) }], 'dimension-mismatch'],
+      [[{ ...ok, thumbnail: new Uint8Array(3) }], 'bad-x'],
+      [[{ ...ok, source: 'web' }], 'bad-x'],
+      [[{ ...ok, id: 'same' }, { ...ok, id: 'same' }], 'duplicate-id'],
+      [[ok, { ...ok, classId: 4242 }], 'unknown-class'],
+    ];
+    for (const [batch, code] of bad) {
+      await expect(store.addSamples(batch as never), code).rejects.toMatchObject({ code });
+      expect(sameBytes(await dump(store), before), code).toBe(true);
+    }
+  });
+});
+
+describe('IdbReplayMemory', () => {
+  it('writes through and reloads the same members and policy state', async () => {
+    const store = await freshStore();
+    const c0 = await store.addClass({ name: 'a' });
+    const c1 = await store.addClass({ name: 'b' });
+    const mem = await store.openReplayMemory({ policy: 'reservoir', capacity: 10 });
+    const rng = seededRandom(3);
+    const xs = Array.from({ length: 40 }, (_, i) => ({ id: `m${i}`, x: Float32Array.from([i, i + 0.5]), label: i % 2 ? c1.id : c0.id, task: 0 }));
+    await mem.add(xs.slice(0, 25), rng);
+    await mem.add(xs.slice(25), rng);
+    expect(mem.size()).toBe(10);
+    expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(10);
+    const reopened = await store.openReplayMemory({ policy: 'reservoir', capacity: 10 });
+    expect(reopened.all().map((s) => s.id).sort()).toEqual(mem.all().map((s) => s.id).sort());
+    expect(reopened.exportState()).toEqual(mem.exportState());
+    expect(reopened.exportState().policyState).toEqual({ seen: 40 });
+    for (const s of reopened.all()) expect(Array.from(s.x)).toEqual(Array.from(mem.get(s.id!)!.x));
+    expect(reopened.sample(5, rng, [c1.id]).every((s) => s.label === c1.id)).toBe(true);
+    // Class counts follow the rows the memory created.
+    const counts = (await store.listClasses()).map((c) => c.sampleCount);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+
+  it('shrinks to lowered limits on open, evicting by the policy', async () => {
+    const { store } = await projectWithRounds(2, undefined, 'herding');
+    const smaller = await store.openReplayMemory({ policy: 'herding', perClass: 2, writeMode: 'deferred' });
+    expect(smaller.size()).toBe(8);
+    expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(8);
+  });
+
+  it('bad input to add() changes neither RAM nor the database', async () => {
+    const { store, memory, rng } = await projectWithRounds(1);
+    const before = await dump(store);
+    const ids = memory.all().map((s) => s.id);
+    await expect(memory.add([{ x: Float32Array.from([NaN]), label: 0, task: 1 }], rng)).rejects.toMatchObject({ code: 'non-finite' });
+    await expect(memory.add([{ x: new Float32Array(3), label: 0, task: 1 }], rng)).rejects.toMatchObject({ code: 'dimension-mismatch' });
+    expect(memory.all().map((s) => s.id)).toEqual(ids);
+    expect(sameBytes(await dump(store), before)).toBe(true);
+  });
+});
+
+describe('commitRound', () => {
+  it('commits checkpoint, buffer, classes and meta together; loadLatest returns them', async () => {
+    const { store, memory } = await projectWithRounds(3);
+    const latest = await store.loadLatest();
+    expect(latest.round).toBe(2);
+    expect(latest.checkpoint!.round).toBe(2);
+    expect(latest.checkpoint!.engineState.json).toMatchObject({ round: 2 });
+    expect(Array.from(latest.checkpoint!.engineState.tensors[2].data)).toEqual([2]);
+    expect(latest.checkpoint!.engineState.tensors[0].data).toBeInstanceOf(Float32Array);
+    expect(latest.classes.every((c) => c.round === 2)).toBe(true);
+    expect(latest.rngState).toBe(34);
+    expect(latest.buffer).toEqual(memory.exportState());
+    // Only the newest checkpoints are kept (latest + 1 by default).
+    expect(await store.db.getAllKeys('checkpoints')).toEqual([1, 2]);
+    // Trained samples the memory did not keep are gone; held-out ones stay.
+    expect((await store.pendingSamples()).length).toBe(0);
+    expect((await store.heldOutSamples()).length).toBe(3 * 2 * 2);
+    expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(memory.size());
+    expect(memory.hasPendingChanges()).toBe(false);
+  });
+
+  it('a failure at any point of the commit leaves the store unchanged and the memory back in sync', async () => {
+    let failAt = -1;
+    let calls = 0;
+    const hooks: StoreTestHooks = {
+      beforeWrite(op) {
+        if (op !== 'commitRound') return;
+        if (calls++ === failAt) throw new Error(`injected failure at write ${failAt}`);
+      },
+    };
+    const { store, memory, rng } = await projectWithRounds(2, hooks);
+    // Count the writes of one commit, then fail at each of them in turn.
+    const probe = await dump(store);
+    for (failAt = 0; ; failAt++) {
+      calls = 0;
+      const before = await dump(store);
+      const memBefore = memory.all().map((s) => s.id).sort();
+      const c = await store.addClass({ name: `late ${failAt}` });
+      await store.addSamples([{ classId: c.id, embedding: new Float32Array(16).fill(failAt), source: 'file' }]);
+      const mid = await dump(store);
+      const pending = await store.pendingSamples();
+      await memory.add(pending.map((r) => ({ id: r.id, x: r.embedding, label: r.classId, task: r.round })), rng);
+      const committing = store.commitRound({
+        engineState: fakeEngineState(99, 16, 5),
+        classToOutput: { [c.id]: 0 },
+        bufferChanges: memory,
+        classes: [{ id: c.id }],
+        trainedSampleIds: pending.map((r) => r.id),
+      });
+      const outcome = await committing.then(
+        () => 'committed',
+        (e: Error) => e,
+      );
+      if (outcome === 'committed') {
+        // The commit has fewer write points than failAt: every one has been failed once.
+        expect(calls).toBeLessThanOrEqual(failAt);
+        break;
+      }
+      expect((outcome as Error).message).toMatch(/injected failure/);
+      expect(sameBytes(await dump(store), mid), `failure at write ${failAt}`).toBe(true);
+      expect(memory.hasPendingChanges()).toBe(false);
+      // RAM memory was reloaded from the database: it has none of the failed round's changes.
+      expect(memory.all().map((s) => s.id).sort()).toEqual(memBefore);
+      // Undo this iteration's class so the next starts from the same place.
+      await store.deleteClass(c.id);
+      expect(before.length).toBeGreaterThan(0);
+    }
+    expect(failAt).toBeGreaterThanOrEqual(3);
+    expect(probe.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a malformed engine state or non-cloneable metrics before writing anything', async () => {
+    const { store } = await projectWithRounds(1);
+    const before = await dump(store);
+    const state = fakeEngineState(5, 16, 2);
+    state.tensors[0].shape = [3, 3];
+    await expect(store.commitRound({ engineState: state, classToOutput: {} })).rejects.toBeInstanceOf(ProjectStoreError);
+    await expect(store.commitRound({ engineState: fakeEngineState(5, 16, 2), classToOutput: {}, metrics: { f: () => 1 } })).rejects.toMatchObject({ code: 'bad-input' });
+    expect(sameBytes(await dump(store), before)).toBe(true);
+  });
+});
+
+describe('quota', () => {
+  function quotaError(): Error {
+    const e = new Error('The quota has been exceeded.');
+    e.name = 'QuotaExceededError';
+    return e;
+  }
+
+  it('on QuotaExceededError evicts by the policy and retries once', async () => {
+    let failures = 0;
+    const { store, memory } = await projectWithRounds(2, {
+      beforeWrite(op, step) {
+        if (op === 'addSamples' && step === 0 && failures > 0) {
+          failures--;
+          throw quotaError();
+        }
+      },
+    });
+    const sizeBefore = memory.size();
+    failures = 1;
+    const c = (await store.listClasses())[0];
+    await store.addSamples([{ classId: c.id, embedding: new Float32Array(16), source: 'camera' }]);
+    expect(memory.size()).toBe(sizeBefore - Math.ceil(sizeBefore / 10));
+    expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(memory.size());
+  });
+
+  it('throws StorageFullError when the retry fails too, with the sample not written', async () => {
+    let failures = 0;
+    const { store } = await projectWithRounds(1, {
+      beforeWrite(op) {
+        if (op === 'addSamples' && failures > 0) {
+          failures--;
+          throw quotaError();
+        }
+      },
+    });
+    const c = (await store.listClasses())[0];
+    const count = await store.countSamples();
+    failures = 2;
+    const err = await store.addSamples([{ id: 'nope', classId: c.id, embedding: new Float32Array(16), source: 'camera' }]).catch((e) => e);
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect(await store.getSample('nope')).toBeUndefined();
+    // Only the policy's eviction happened.
+    expect(await store.countSamples()).toBeLessThan(count);
+  });
+
+  it('reports usage and quota where the platform has them', async () => {
+    const store = await freshStore();
+    const report = await store.storageEstimate();
+    expect(report).toHaveProperty('usage');
+    expect(typeof (await store.requestPersistence())).toBe('boolean');
+  });
+});
+
+describe('export / import', () => {
+  it('round-trips the whole project byte for byte, and the memory reloads identically', async () => {
+    const { store, memory } = await projectWithRounds(3, undefined, 'herding');
+    const file = await exportProject(store, { exportedAt: 123 });
+    const target = await freshStore();
+    const targetMem = await target.openReplayMemory({ policy: 'herding', perClass: 5, writeMode: 'deferred' });
+    const summary = await importProject(target, file);
+    expect(summary).toEqual({ classes: 6, samples: await store.countSamples(), checkpoints: 2, round: 2 });
+    expect(sameBytes(await exportProject(target, { exportedAt: 123 }), file)).toBe(true);
+    expect(targetMem.all().map((s) => s.id).sort()).toEqual(memory.all().map((s) => s.id).sort());
+    expect(targetMem.exportState()).toEqual(memory.exportState());
+    const a = await store.loadLatest();
+    const b = await target.loadLatest();
+    expect(b.checkpoint!.engineState.tensors.map((t) => Array.from(t.data))).toEqual(a.checkpoint!.engineState.tensors.map((t) => Array.from(t.data)));
+    expect((await target.getSample(memory.all()[0].id!))!.logits).toEqual((await store.getSample(memory.all()[0].id!))!.logits);
+  });
+
+  it('refuses at least 50 corrupted, truncated, foreign or oversized files, each with its specific error, leaving the project byte-identical', async () => {
+    const { store } = await projectWithRounds(2);
+    const file = await exportProject(store, { exportedAt: 1 });
+    const target = (await projectWithRounds(1)).store;
+    const before = await dump(target);
+    const variants = corruptVariants(file);
+    expect(variants.length).toBeGreaterThanOrEqual(50);
+    for (const v of variants) {
+      const err = await importProject(target, v.bytes, { maxBytes: v.maxBytes }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, v.name).toBeInstanceOf(ImportError);
+      expect((err as ImportError).code, `${v.name}: ${(err as Error).message}`).toBe(v.code);
+    }
+    expect(sameBytes(await dump(target), before)).toBe(true);
+    // And the good file is accepted.
+    expect(() => decodeProject(file)).not.toThrow();
+  });
+});
