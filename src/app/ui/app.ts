@@ -122,7 +122,8 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
           notices.banner({
             id: 'backend',
             kind: 'info',
-            message: `Running on ${BACKEND_NAMES[s.backend] ?? s.backend} because WebGPU is not available here${s.backendNote ? ` (${s.backendNote})` : ''}. Everything works; learning is slower.`,
+            message: `Running on ${BACKEND_NAMES[s.backend] ?? s.backend}: this device offers no fast WebGPU, so Retain uses the quickest option it found. Everything works; learning just takes longer.`,
+            detail: s.backendNote,
             testid: 'backend-notice',
           });
       }

@@ -159,12 +159,9 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
       camera
         .grab()
         .then((frame) => client.addSample(classId, frame, 'camera'))
-        .then((sample) => {
+        .then(() => {
+          // The worker's 'classes' event updates the counts; this counts the burst.
           captured++;
-          const classes = store.state.classes.map((c) =>
-            c.id === sample.classId ? { ...c, sampleCount: c.sampleCount + 1 } : c,
-          );
-          store.set({ classes });
           renderCount();
         })
         .catch((err: unknown) => {

@@ -249,6 +249,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
   const chart = new LossChart(canvas);
 
   function renderLegend(): void {
+    legend.hidden = chart.length === 0;
     replaceChildren(
       legend,
       chart.names().map((n, i) => h('li', {}, h('span', { class: 'legend-swatch', style: `background:${seriesColour(n, i)}` }), LOSS_LABELS[n] ?? n)),

@@ -11,6 +11,8 @@ export interface BannerOptions {
   id: string;
   kind: BannerKind;
   message: string;
+  /** Technical detail, shown folded under the message. */
+  detail?: string;
   /** An optional action button. */
   action?: { label: string; run: () => void; testid?: string };
   /** Shows a close button (default true). */
@@ -42,7 +44,12 @@ export class Notices {
         'data-banner-id': opts.id,
         'data-testid': opts.testid ?? `banner-${opts.id}`,
       },
-      h('span', { class: 'banner-text' }, opts.message),
+      h(
+        'div',
+        { class: 'banner-text' },
+        opts.message,
+        opts.detail ? h('details', { class: 'banner-detail' }, h('summary', {}, 'Details'), h('p', { class: 'small' }, opts.detail)) : null,
+      ),
     );
     if (opts.action) {
       const action = opts.action;

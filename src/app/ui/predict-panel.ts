@@ -23,7 +23,14 @@ export function predictPanel(ctx: UiContext): HTMLElement {
   const status = h('p', { class: 'hint', 'data-testid': 'prediction-status' });
   const timing = h('p', { class: 'hint small', 'data-testid': 'prediction-timing' });
   const picker = fileButton({ label: 'Check a picture…', accept: 'image/*', testid: 'predict-file', onFiles: (f) => void checkFile(f[0]) });
+  const resume = h('button', { type: 'button', class: 'small', 'data-testid': 'predict-resume', hidden: true }, 'Back to live camera');
   let seq = 0;
+  /** Name of the picked picture whose result stays on screen until the person resumes live predictions. */
+  let pinned: string | null = null;
+  resume.addEventListener('click', () => {
+    pinned = null;
+    resume.hidden = true;
+  });
 
   /** Shows one prediction; `source` says where the frame came from. */
   function render(p: Prediction, source: string): void {
@@ -50,7 +57,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
         const colour = classes.find((c) => c.id === sc.classId)?.colour ?? 'var(--accent)';
         return h(
           'li',
-          { class: sc.classId === p.top ? 'is-top' : '', 'data-testid': 'prediction-row', 'data-class-id': sc.classId },
+          { class: sc.classId === p.top ? 'is-top' : '', 'data-testid': 'prediction-row', 'data-class-id': sc.classId, 'data-p': String(sc.p) },
           h('span', { class: 'bar-label' }, sc.name),
           h(
             'span',
@@ -74,6 +81,13 @@ export function predictPanel(ctx: UiContext): HTMLElement {
   // The loop: grab, predict, render, repeat — strictly one request in flight, so a slow device never queues up.
   async function loop(): Promise<void> {
     for (;;) {
+      if (pinned !== null) {
+        status.hidden = false;
+        status.textContent = `Showing the result for “${pinned}”.`;
+        bars.classList.remove('is-stale');
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
       const reason = pauseReason(ctx);
       status.textContent = reason ?? '';
       status.hidden = reason === null;
@@ -85,7 +99,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
       try {
         const frame = await camera.grab();
         const p = await client.predict(frame);
-        if (pauseReason(ctx) === null) render(p, 'camera');
+        if (pauseReason(ctx) === null && pinned === null) render(p, 'camera');
       } catch (err) {
         status.hidden = false;
         status.textContent = `Prediction failed: ${errorMessage(err)}`;
@@ -103,8 +117,12 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     }
     try {
       const bitmap = await createImageBitmap(file);
+      pinned = file.name;
       render(await client.predict(bitmap), file.name);
+      resume.hidden = false;
     } catch (err) {
+      pinned = null;
+      resume.hidden = true;
       ctx.notices.error(`“${file.name}” could not be checked: ${errorMessage(err)}`);
     }
   }
@@ -113,6 +131,8 @@ export function predictPanel(ctx: UiContext): HTMLElement {
   store.subscribe((s, prev) => {
     if (s.rounds === 0 || (prev.classes !== s.classes && s.classes.length < prev.classes.length)) {
       bars.replaceChildren();
+      pinned = null;
+      resume.hidden = true;
       top.textContent = s.rounds === 0 ? 'Nothing learned yet' : '';
       delete top.dataset.topId;
       delete top.dataset.topName;
@@ -126,6 +146,6 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     top,
     status,
     bars,
-    h('div', { class: 'toolbar' }, picker.wrap, timing),
+    h('div', { class: 'toolbar' }, picker.wrap, resume, timing),
   );
 }

@@ -68,6 +68,50 @@ function scenePixel(scene: SceneName, x: number, y: number, w: number, h: number
 
 const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
+/** Draws one frame of a scene at time `t` into `out` (RGB, row-major, 0-255 plus noise, unclamped). */
+function renderScene(scene: SceneName, width: number, height: number, t: number, rand: () => number, noise: number, out: Float32Array): void {
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = scenePixel(scene, x, y, width, height, t);
+      const n = (rand() - 0.5) * 2 * noise;
+      const i = (y * width + x) * 3;
+      out[i] = r + n;
+      out[i + 1] = g + n;
+      out[i + 2] = b + n;
+    }
+  }
+}
+
+/** One still frame of a scene as a 24-bit BMP file (a format every browser's createImageBitmap decodes). */
+export function makeBmp(scene: SceneName, opts: { width?: number; height?: number; t?: number; noise?: number; seed?: number } = {}): Buffer {
+  const width = opts.width ?? 320;
+  const height = opts.height ?? 240;
+  const rgb = new Float32Array(width * height * 3);
+  renderScene(scene, width, height, opts.t ?? 0, mulberry32(opts.seed ?? 7), opts.noise ?? 18, rgb);
+  const rowBytes = Math.ceil((width * 3) / 4) * 4;
+  const pixelBytes = rowBytes * height;
+  const file = Buffer.alloc(54 + pixelBytes);
+  file.write('BM', 0, 'ascii');
+  file.writeUInt32LE(54 + pixelBytes, 2);
+  file.writeUInt32LE(54, 10); // pixel data offset
+  file.writeUInt32LE(40, 14); // BITMAPINFOHEADER
+  file.writeInt32LE(width, 18);
+  file.writeInt32LE(height, 22); // positive: bottom-up rows
+  file.writeUInt16LE(1, 26);
+  file.writeUInt16LE(24, 28);
+  file.writeUInt32LE(pixelBytes, 34);
+  for (let y = 0; y < height; y++) {
+    const row = 54 + (height - 1 - y) * rowBytes;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      file[row + x * 3] = clamp(rgb[i + 2]);
+      file[row + x * 3 + 1] = clamp(rgb[i + 1]);
+      file[row + x * 3 + 2] = clamp(rgb[i]);
+    }
+  }
+  return file;
+}
+
 /** Builds the bytes of a Y4M file (full-range BT.601 YCbCr, which is what `C420jpeg` means). */
 export function makeY4m(scene: SceneName, opts: Y4mOptions = {}): Buffer {
   const width = opts.width ?? 320;
@@ -86,17 +130,7 @@ export function makeY4m(scene: SceneName, opts: Y4mOptions = {}): Buffer {
   const rgb = new Float32Array(ySize * 3);
 
   for (let f = 0; f < frames; f++) {
-    const t = f / fps;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const [r, g, b] = scenePixel(scene, x, y, width, height, t);
-        const n = (rand() - 0.5) * 2 * noise;
-        const i = (y * width + x) * 3;
-        rgb[i] = r + n;
-        rgb[i + 1] = g + n;
-        rgb[i + 2] = b + n;
-      }
-    }
+    renderScene(scene, width, height, f / fps, rand, noise, rgb);
     const planes = Buffer.alloc(ySize + 2 * cSize);
     for (let i = 0; i < ySize; i++) {
       const r = rgb[i * 3];
@@ -140,6 +174,23 @@ export function writeSceneVideos(
     const file = path.join(dir, `${scene}.y4m`);
     writeFileSync(file, makeY4m(scene, { seed: 1 + i, ...opts }));
     out[scene] = file;
+  });
+  return out;
+}
+
+/** Writes `count` still BMP frames of each scene (different moments, different noise) into a fresh temp folder. */
+export function writeSceneStills(
+  scenes: SceneName[] = ['red-stripes', 'green-circles', 'blue-checkerboard'],
+  count = 3,
+): Record<SceneName, string[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'retain-stills-'));
+  const out = {} as Record<SceneName, string[]>;
+  scenes.forEach((scene, i) => {
+    out[scene] = Array.from({ length: count }, (_, k) => {
+      const file = path.join(dir, `${scene}-${k + 1}.bmp`);
+      writeFileSync(file, makeBmp(scene, { t: 0.37 * k, seed: 100 + 10 * i + k }));
+      return file;
+    });
   });
   return out;
 }

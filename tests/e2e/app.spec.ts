@@ -1,0 +1,275 @@
+/**
+ * The app end to end, as a person uses it: fake-camera videos (one scene per class), hold-to-capture, learning,
+ * live predictions read from the UI, restarts on the same browser profile, a third class learned with Balanced,
+ * export / reset / import, the phone layout, and the WGSL path with ?backend=webgpu.
+ * The fake camera's file is fixed per browser launch, so "switching video" = relaunching on the same profile.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import {
+  addClass,
+  captureInto,
+  classCard,
+  ensureCamera,
+  launchApp,
+  learn,
+  sampleCount,
+  samplePredictions,
+  share,
+  snap,
+  type AppSession,
+  type LaunchOptions,
+} from './support/app';
+import { writeSceneStills, writeSceneVideos, type SceneName } from './support/y4m';
+
+test.describe.configure({ mode: 'serial' });
+
+/** Pictures captured per class (every 5th is held out for metrics). */
+const FRAMES = 30;
+/** Live predictions read per check. */
+const PREDICTIONS = 20;
+
+const CLASS: Record<'A' | 'B' | 'C', { name: string; scene: SceneName }> = {
+  A: { name: 'Red stripes', scene: 'red-stripes' },
+  B: { name: 'Green circles', scene: 'green-circles' },
+  C: { name: 'Blue checks', scene: 'blue-checkerboard' },
+};
+
+let videos: Record<SceneName, string>;
+let stills: Record<SceneName, string[]>;
+let profile: string;
+/** Sample counts after step 3, checked after the restart. */
+const counts: Record<string, number> = {};
+let session: AppSession | null = null;
+
+test.beforeAll(() => {
+  videos = writeSceneVideos(undefined, { seconds: 4 });
+  stills = writeSceneStills(undefined, 2);
+  profile = mkdtempSync(path.join(tmpdir(), 'retain-e2e-profile-'));
+});
+
+test.afterEach(async () => {
+  // A failed step must not leave a browser holding the profile.
+  await session?.close().catch(() => undefined);
+  session = null;
+});
+
+/** Prints how long the current test has run, to see where the minutes go on a slow machine. */
+let testStart = Date.now();
+test.beforeEach(() => {
+  testStart = Date.now();
+});
+function mark(what: string): void {
+  console.log(`  [${((Date.now() - testStart) / 1000).toFixed(1)} s] ${what}`);
+}
+
+/** Launches on the shared profile with the video of `cls`. */
+async function open(cls: keyof typeof CLASS, extra: Partial<LaunchOptions> = {}): Promise<Page> {
+  session = await launchApp({ userDataDir: profile, video: videos[CLASS[cls].scene], ...extra });
+  mark(`launched with video ${cls}`);
+  return session.page;
+}
+
+async function close(): Promise<void> {
+  const s = session;
+  session = null;
+  if (s) {
+    expect(s.errors, 'no page errors').toEqual([]);
+    await s.close();
+  }
+}
+
+/** Reads live predictions on the current video and returns the share predicted as `cls`. */
+async function liveShare(page: Page, cls: keyof typeof CLASS): Promise<number> {
+  await ensureCamera(page);
+  const names = await samplePredictions(page, PREDICTIONS);
+  const s = share(names, CLASS[cls].name);
+  mark(`${names.length} predictions on video ${cls}: ${(s * 100).toFixed(0)}% ${CLASS[cls].name}`);
+  test.info().annotations.push({ type: 'share', description: `${cls} (${CLASS[cls].name}): ${(s * 100).toFixed(0)}% of ${names.length}` });
+  return s;
+}
+
+/** Probabilities shown for a picked picture: class name -> p. */
+async function checkPicture(page: Page, file: string): Promise<Record<string, number>> {
+  const top = page.getByTestId('prediction-top');
+  const seq = Number(await top.getAttribute('data-seq'));
+  await page.getByTestId('predict-file').setInputFiles(file);
+  await expect(top).toHaveAttribute('data-source', path.basename(file));
+  await expect.poll(async () => Number(await top.getAttribute('data-seq'))).toBeGreaterThan(seq);
+  const rows = page.getByTestId('prediction-row');
+  const out: Record<string, number> = {};
+  for (const row of await rows.all()) out[(await row.locator('.bar-label').textContent())!] = Number(await row.getAttribute('data-p'));
+  await page.getByTestId('predict-resume').click();
+  return out;
+}
+
+test('3: capture A and B from two videos, learn, each video is recognised', async ({}, testInfo) => {
+  let page = await open('A');
+  await snap(page, testInfo, '3-0-first-visit');
+  await expect(page.getByTestId('classes-empty')).toBeVisible();
+  await expect(page.getByTestId('learn-button')).toBeDisabled();
+  await ensureCamera(page);
+  await addClass(page, CLASS.A.name);
+  await addClass(page, CLASS.B.name);
+  counts.A = await captureInto(page, CLASS.A.name, FRAMES, 'keyboard');
+  mark(`captured ${counts.A} of A`);
+  await expect(classCard(page, CLASS.A.name).getByTestId('class-thumb').first()).toBeVisible();
+  await snap(page, testInfo, '3-1-captured-A');
+  await close();
+
+  page = await open('B');
+  await expect(classCard(page, CLASS.A.name)).toBeVisible();
+  await ensureCamera(page);
+  counts.B = await captureInto(page, CLASS.B.name, FRAMES, 'pointer');
+  mark(`captured ${counts.B} of B`);
+  await expect(page.getByTestId('learn-button')).toBeEnabled();
+  expect(await learn(page, 'balanced')).toBe(1);
+  mark('learned round 1');
+  await expect(classCard(page, CLASS.A.name).getByTestId('class-learned')).toHaveText('learned');
+  await expect(page.getByTestId('metrics-rounds')).toHaveText('1');
+  expect(await liveShare(page, 'B')).toBeGreaterThanOrEqual(0.9);
+  await snap(page, testInfo, '3-2-learned-predicting-B');
+  await close();
+
+  page = await open('A');
+  expect(await liveShare(page, 'A')).toBeGreaterThanOrEqual(0.9);
+  await snap(page, testInfo, '3-3-predicting-A');
+  await close();
+});
+
+test('4: after a restart, classes, samples, model and metrics are all back', async ({}, testInfo) => {
+  const page = await open('B');
+  for (const k of ['A', 'B'] as const) {
+    await expect(classCard(page, CLASS[k].name)).toBeVisible();
+    expect(await sampleCount(page, CLASS[k].name)).toBe(counts[k]);
+    await expect(classCard(page, CLASS[k].name).getByTestId('class-thumb').first()).toBeVisible();
+  }
+  await expect(page.getByTestId('metrics-rounds')).toHaveText('1');
+  await expect(page.getByTestId('accuracy-matrix').locator('td[data-value]')).toHaveCount(1);
+  await expect(page.getByTestId('per-class-row')).toHaveCount(2);
+  expect(await liveShare(page, 'B')).toBeGreaterThanOrEqual(0.9);
+  // A sample can be deleted from the opened sample grid.
+  const card = classCard(page, CLASS.B.name);
+  await card.getByTestId('class-samples-toggle').click();
+  await expect(card.getByTestId('sample')).toHaveCount(counts.B);
+  await card.getByTestId('sample-delete').first().click();
+  await expect.poll(() => sampleCount(page, CLASS.B.name)).toBe(counts.B - 1);
+  counts.B -= 1;
+  await snap(page, testInfo, '4-restarted');
+  await close();
+});
+
+test('5: class C learned with Balanced; A and B are still recognised', async ({}, testInfo) => {
+  let page = await open('C');
+  await ensureCamera(page);
+  await addClass(page, CLASS.C.name);
+  counts.C = await captureInto(page, CLASS.C.name, FRAMES);
+  mark(`captured ${counts.C} of C`);
+  await expect(page.getByTestId('learn-hint')).toContainText(CLASS.C.name);
+  await page.getByTestId('advanced').locator('summary').click();
+  await snap(page, testInfo, '5-0-before-round-2');
+  expect(await learn(page, 'balanced')).toBe(2);
+  mark('learned round 2');
+  await expect(page.getByTestId('metrics-rounds')).toHaveText('2');
+  // Row 2 of the accuracy matrix: after round 2, on rounds 1 and 2.
+  await expect(page.getByTestId('accuracy-matrix').locator('tbody tr').nth(1).locator('td[data-value]')).toHaveCount(2);
+  expect(await liveShare(page, 'C')).toBeGreaterThanOrEqual(0.9);
+  await snap(page, testInfo, '5-1-learned-C');
+  await close();
+
+  for (const k of ['A', 'B'] as const) {
+    page = await open(k);
+    expect(await liveShare(page, k)).toBeGreaterThanOrEqual(0.85);
+    await close();
+  }
+});
+
+test('6: export, reset, import gives the same predictions', async ({}, testInfo) => {
+  const page = await open('A');
+  const before: Record<string, Record<string, number>> = {};
+  for (const scene of Object.keys(stills) as SceneName[]) before[scene] = await checkPicture(page, stills[scene][0]);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('project-export').click()]);
+  expect(download.suggestedFilename()).toMatch(/\.retain$/);
+  const exported = testInfo.outputPath(download.suggestedFilename());
+  await download.saveAs(exported);
+  expect(readFileSync(exported).byteLength).toBeGreaterThan(1000);
+
+  // The model export downloads a loadable pair plus the labels.
+  const modelFiles: string[] = [];
+  page.on('download', (d) => modelFiles.push(d.suggestedFilename()));
+  await page.getByTestId('model-export').click();
+  await expect.poll(() => modelFiles.length).toBe(3);
+  expect(modelFiles).toContain('model.json');
+  expect(modelFiles).toContain('labels.json');
+
+  // A refused import leaves the project as it was and says why.
+  await page.getByTestId('project-import').setInputFiles({ name: 'not-a-project.retain', mimeType: 'application/octet-stream', buffer: Buffer.from('hello') });
+  await page.getByTestId('dialog-confirm').click();
+  await expect(page.getByTestId('error-import-refused')).toBeVisible();
+  await expect(page.getByTestId('class-card')).toHaveCount(3);
+  await snap(page, testInfo, '6-0-import-refused');
+
+  await page.getByTestId('project-reset').click();
+  await expect(page.getByTestId('confirm-dialog')).toBeVisible();
+  await snap(page, testInfo, '6-1-reset-confirm');
+  await page.getByTestId('dialog-confirm').click();
+  await expect(page.getByTestId('class-card')).toHaveCount(0);
+  await expect(page.getByTestId('classes-empty')).toBeVisible();
+  await expect(page.getByTestId('metrics-empty')).toBeVisible();
+  await expect(page.getByTestId('prediction-top')).toHaveText('Nothing learned yet');
+  await snap(page, testInfo, '6-2-after-reset');
+
+  await page.getByTestId('project-import').setInputFiles(exported);
+  await expect(page.getByTestId('class-card')).toHaveCount(3);
+  for (const k of ['A', 'B', 'C'] as const) expect(await sampleCount(page, CLASS[k].name)).toBe(counts[k]);
+  await expect(page.getByTestId('metrics-rounds')).toHaveText('2');
+  for (const scene of Object.keys(stills) as SceneName[]) {
+    const after = await checkPicture(page, stills[scene][0]);
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before[scene]).sort());
+    for (const [name, p] of Object.entries(before[scene])) expect(after[name]).toBeCloseTo(p, 5);
+  }
+  expect(await liveShare(page, 'A')).toBeGreaterThanOrEqual(0.85);
+  await snap(page, testInfo, '6-3-imported');
+  await close();
+});
+
+test('phone layout (390x844) with a learned project', async ({}, testInfo) => {
+  const page = await open('B', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await ensureCamera(page);
+  await samplePredictions(page, 3);
+  // Nothing may overflow sideways on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: testInfo.outputPath('phone-top.png') });
+  await testInfo.attach('phone-top', { path: testInfo.outputPath('phone-top.png'), contentType: 'image/png' });
+  await snap(page, testInfo, 'phone-full');
+  await close();
+});
+
+test('WebGPU forced: the WGSL path captures, learns and predicts in the real app', async ({}, testInfo) => {
+  const gpuProfile = mkdtempSync(path.join(tmpdir(), 'retain-e2e-webgpu-'));
+  session = await launchApp({ userDataDir: gpuProfile, video: videos['red-stripes'], query: '?backend=webgpu' });
+  const page = session.page;
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await ensureCamera(page);
+  await addClass(page, CLASS.A.name);
+  await addClass(page, CLASS.B.name);
+  await captureInto(page, CLASS.A.name, 10);
+  // The second class comes from files, as a person without a second scene at hand would do.
+  await classCard(page, CLASS.B.name).getByTestId('class-files').setInputFiles(stills['green-circles']);
+  await expect.poll(() => sampleCount(page, CLASS.B.name)).toBe(stills['green-circles'].length);
+  await page.getByTestId('adv-epochs').fill('5');
+  await page.getByTestId('adv-epochs').blur();
+  expect(await learn(page, 'max-retention', 400_000)).toBe(1);
+  const names = await samplePredictions(page, 5);
+  expect(share(names, CLASS.A.name)).toBeGreaterThanOrEqual(0.8);
+  const green = await checkPicture(page, stills['green-circles'][1]);
+  expect(green[CLASS.B.name]).toBeGreaterThan(green[CLASS.A.name]);
+  await snap(page, testInfo, 'webgpu-learned');
+  await page.getByTestId('advanced-reset').click();
+  expect(session.errors).toEqual([]);
+  await close();
+});
