@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWebGpuKernels, fusedDispatchCounts, releaseEwcArenas, ewcArenaTensorCount, type KernelSetup } from '../src/kernels';
 import { distillationKL, ewcPenalty, fisherAccumulate, setFusedOpsEnabled } from '../src/ops';
+import { Learner } from '../src/cl';
+import type { TaskData } from '../src/cl/types';
 
 /** Deterministic PRNG (mulberry32) so fused and reference runs see the same inputs. */
 function rng(seed: number): () => number {
@@ -402,6 +404,252 @@ async function leakCheck(steps: number): Promise<{ snapshots: MemorySnapshot[]; 
   return { snapshots, fusedDispatches, arenas };
 }
 
+/** Gaussian blobs: `classes` classes in `dim` dimensions, `perClass` samples each, split into tasks of `perTask`. */
+function blobTasks(seed: number, sampleSeed: number, dim: number, classes: number, perTask: number, perClass: number, spread: number): TaskData[] {
+  const gaussian = (rand: () => number) => () => {
+    const u = Math.max(rand(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  };
+  // Same centers for train and test (seed), different samples (sampleSeed).
+  const centerNoise = gaussian(rng(seed));
+  const centers = Array.from({ length: classes }, () => Float32Array.from({ length: dim }, () => 3 * centerNoise()));
+  const gauss = gaussian(rng(sampleSeed));
+  const tasks: TaskData[] = [];
+  for (let t = 0; t * perTask < classes; t++) {
+    const cls = Array.from({ length: perTask }, (_, k) => t * perTask + k).filter((c) => c < classes);
+    const n = cls.length * perClass;
+    const x = new Float32Array(n * dim);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = cls[i % cls.length];
+      y[i] = c;
+      for (let d = 0; d < dim; d++) x[i * dim + d] = centers[c][d] + spread * gauss();
+    }
+    tasks.push({ task: t, x, y, classes: cls });
+  }
+  return tasks;
+}
+
+/**
+ * A short class-incremental run (3 tasks x 2 classes of Gaussian blobs) with EWC + LwF on the engine's
+ * Learner, with the fused ops on or off. Returns the accuracy matrix R[i][j] (accuracy on task j after task i).
+ */
+async function trainingRun(fused: boolean, iterations = 12): Promise<{ R: number[][]; backend: string; fusedDispatches: number }> {
+  const before = Object.values(fusedDispatchCounts()).reduce((a, b) => a + b, 0);
+  setFusedOpsEnabled(fused);
+  const train = blobTasks(5, 6, 16, 6, 2, 40, 1.0);
+  const test = blobTasks(5, 7, 16, 6, 2, 25, 1.0);
+  const learner = new Learner({
+    model: { inputDim: 16, hidden: [32], scenario: 'class-il', outputs: 0, seed: 1 },
+    strategies: {
+      ewc: { lambda: 200, mode: 'online', gamma: 1, fisher: 'empirical', fisherSamples: 8 },
+      lwf: { alpha: 1, temperature: 2 },
+    },
+    optimizer: 'adam',
+    learningRate: 0.01,
+    batchSize: 16,
+    seed: 1,
+  });
+  const R: number[][] = [];
+  try {
+    for (const task of train) {
+      await learner.learnTask(task, { iterations, progressEvery: iterations });
+      const row: number[] = [];
+      for (const t of test) row.push((await learner.evaluate(t)).accuracy);
+      R.push(row);
+    }
+  } finally {
+    learner.dispose();
+    setFusedOpsEnabled(true);
+    releaseEwcArenas();
+  }
+  const fusedDispatches = Object.values(fusedDispatchCounts()).reduce((a, b) => a + b, 0) - before;
+  return { R, backend: tf.getBackend(), fusedDispatches };
+}
+
+/** One benchmark row (see bench/kernels/run.ts). */
+export interface BenchRow {
+  kernel: string;
+  elements: number;
+  fusedMs: number;
+  compositeMs: number;
+  ratio: number;
+  effectiveGBps: number;
+  backend: string;
+  adapter: string;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Median milliseconds per call of `step` (which returns the tensor to sync on): `warmup` calls, then `samples`
+ * samples of `inner` back-to-back calls each; only the last call's (small) result is read back per sample.
+ */
+async function timeIt(step: () => tf.Tensor, samples: number, inner: number, warmup: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) {
+    const t = step();
+    await t.data();
+    t.dispose();
+  }
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now();
+    let last: tf.Tensor | null = null;
+    for (let i = 0; i < inner; i++) {
+      last?.dispose();
+      last = step();
+    }
+    await last!.data();
+    times.push((performance.now() - t0) / inner);
+    last!.dispose();
+  }
+  return median(times);
+}
+
+/** Fused vs composite timing of one op on the same inputs, same page, interleaved. */
+async function benchPair(
+  kernel: string,
+  elements: number,
+  bytesPerElement: number,
+  step: () => tf.Tensor,
+  samples: number,
+  inner: number,
+  adapter: string,
+): Promise<BenchRow> {
+  setFusedOpsEnabled(true);
+  const fusedMs = await timeIt(step, samples, inner, 3);
+  setFusedOpsEnabled(false);
+  const compositeMs = await timeIt(step, samples, inner, 3);
+  setFusedOpsEnabled(true);
+  return {
+    kernel,
+    elements,
+    fusedMs,
+    compositeMs,
+    ratio: compositeMs / fusedMs,
+    effectiveGBps: (elements * bytesPerElement) / (fusedMs * 1e6),
+    backend: tf.getBackend(),
+    adapter,
+  };
+}
+
+/** Parameter shapes of an MLP-like model with about `total` parameters (two weight matrices, two biases). */
+function mlpShapes(total: number): number[][] {
+  const hidden = 256;
+  const out = 100;
+  const inDim = Math.max(1, Math.round((total - hidden - out - hidden * out) / hidden));
+  return [[inDim, hidden], [hidden], [hidden, out], [out]];
+}
+
+/**
+ * The whole training step the app runs: a 1280-256-N head (N = 20, 10 of them old classes), batch of 128 new +
+ * 128 replayed samples, cross-entropy + LwF distillation to a frozen teacher on the old columns + EWC on every
+ * parameter, Adam. Returns the op to time (one step; result = the loss).
+ */
+function makeTrainingStep(): { step: () => tf.Tensor; dispose: () => void; params: number } {
+  const rand = rng(21);
+  const dims = [1280, 256, 20];
+  const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
+  const vars = shapes.map((s) => tf.variable(tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), -0.05, 0.05), s)));
+  const teacher = vars.map((v) => tf.clone(v));
+  const anchors = vars.map((v) => tf.clone(v));
+  const fisher = shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), 0, 1), s));
+  const batch = 128;
+  const x = tf.tensor2d(uniform(rand, batch * dims[0], -1, 1), [batch, dims[0]]);
+  const xReplay = tf.tensor2d(uniform(rand, batch * dims[0], -1, 1), [batch, dims[0]]);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 2 * batch }, (_, i) => i % dims[2]), 'int32'), dims[2]);
+  const optimizer = tf.train.adam(1e-4);
+  const forward = (w: tf.Tensor[], input: tf.Tensor2D) =>
+    tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(input, w[0] as tf.Tensor2D), w[1])), w[2] as tf.Tensor2D), w[3]) as tf.Tensor2D;
+  const step = () =>
+    tf.tidy(() => {
+      const all = tf.concat([x, xReplay]) as tf.Tensor2D;
+      const teacherLogits = forward(teacher, all);
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forward(vars, all);
+        const ce = tf.losses.softmaxCrossEntropy(labels, logits);
+        const lwf = distillationKL(logits, teacherLogits, 2, 10);
+        const ewc = ewcPenalty(vars, anchors, fisher, 100);
+        return tf.addN([ce, lwf, ewc]) as tf.Scalar;
+      }, vars);
+      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+      return value;
+    });
+  const dispose = () => {
+    tf.dispose([...vars, ...teacher, ...anchors, ...fisher, x, xReplay, labels]);
+    optimizer.dispose();
+    releaseEwcArenas();
+  };
+  return { step, dispose, params: shapes.reduce((a, s) => a + s.reduce((p, q) => p * q, 1), 0) };
+}
+
+/** Options of the in-page benchmark. */
+export interface BenchOptions {
+  ewcSizes: number[];
+  fisherSizes: number[];
+  klShapes: [number, number][];
+  samples: number;
+  trainingStep: boolean;
+}
+
+/** Runs every benchmark row in this page and returns them (timings only read back per sample). */
+async function benchmark(o: BenchOptions): Promise<BenchRow[]> {
+  const { adapter } = await ready;
+  const rows: BenchRow[] = [];
+  const inner = (elements: number) => Math.max(2, Math.min(20, Math.round(2e6 / Math.max(elements, 1))));
+  for (const n of o.ewcSizes) {
+    const rand = rng(n);
+    const shapes = mlpShapes(n);
+    const make = (lo: number, hi: number) => shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), lo, hi), s));
+    const [p, a, f] = [make(-1, 1), make(-1, 1), make(0, 1)];
+    const total = shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
+    // Forward value + gradients (both paths compute the gradient in the forward pass of the customGrad).
+    rows.push(await benchPair('ewcPenalty+grad', total, 16, () => ewcPenalty(p, a, f, 10), o.samples, inner(total), adapter));
+    tf.dispose([...p, ...a, ...f]);
+    releaseEwcArenas();
+  }
+  for (const n of o.fisherSizes) {
+    const rand = rng(n + 1);
+    const shapes = mlpShapes(n);
+    const make = (lo: number, hi: number) => shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), lo, hi), s));
+    const [f, g] = [make(0, 1), make(-1, 1)];
+    const total = shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
+    const step = () => {
+      const out = fisherAccumulate(f, g, 0.9, 0.01);
+      tf.dispose(out.slice(1));
+      return out[0];
+    };
+    rows.push(await benchPair('fisherAccumulate', total, 12, step, o.samples, inner(total), adapter));
+    tf.dispose([...f, ...g]);
+  }
+  for (const [b, c] of o.klShapes) {
+    const rand = rng(b * c);
+    const s = tf.tensor2d(uniform(rand, b * c, -5, 5), [b, c]);
+    const t = tf.tensor2d(uniform(rand, b * c, -5, 5), [b, c]);
+    // Value + gradient, as in training (variableGrads runs the customGrad forward, which computes both).
+    const v = tf.variable(s);
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => distillationKL(v, t, 2), [v]);
+        tf.dispose(grads);
+        return value;
+      });
+    rows.push(await benchPair(`distillationKL ${b}x${c}`, b * c, 12, step, o.samples, inner(b * c * 20), adapter));
+    tf.dispose([s, t, v]);
+  }
+  if (o.trainingStep) {
+    const { step, dispose, params } = makeTrainingStep();
+    const row = await benchPair('training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)', params, 0, step, o.samples, 2, adapter);
+    rows.push({ ...row, effectiveGBps: 0 });
+    dispose();
+  }
+  return rows;
+}
+
 declare global {
   interface Window {
     kernelsLab: {
@@ -409,9 +657,17 @@ declare global {
       conformance: typeof conformance;
       checkAgainstJs: typeof checkAgainstJs;
       leakCheck: typeof leakCheck;
+      trainingRun: typeof trainingRun;
+      benchmark: typeof benchmark;
       dispatchCounts: typeof fusedDispatchCounts;
       memory: () => MemorySnapshot;
       tf: typeof tf;
+      ops: {
+        ewcPenalty: typeof ewcPenalty;
+        fisherAccumulate: typeof fisherAccumulate;
+        distillationKL: typeof distillationKL;
+        setFusedOpsEnabled: typeof setFusedOpsEnabled;
+      };
     };
   }
 }
@@ -422,9 +678,12 @@ window.kernelsLab = {
   conformance,
   checkAgainstJs,
   leakCheck,
+  trainingRun,
+  benchmark,
   dispatchCounts: fusedDispatchCounts,
   memory: () => snapshot(0),
   tf,
+  ops: { ewcPenalty, fisherAccumulate, distillationKL, setFusedOpsEnabled },
 };
 ready.then(
   (s) => (document.getElementById('status')!.textContent = JSON.stringify(s)),
