@@ -27,6 +27,11 @@ function uniform(rand: () => number, n: number, lo: number, hi: number): Float32
   return out;
 }
 
+/** A variable holding `values` (the temporary tensor it is made from is freed, so nothing leaks). */
+function variableOf(values: Float32Array, shape: number[]): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape)));
+}
+
 /** Summary of an elementwise comparison: worst error and how many elements broke the tolerance. */
 export interface Comparison {
   n: number;
@@ -162,7 +167,7 @@ function ewcInputs(c: ConformanceCase) {
 async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
   const { shapes, p, a, f } = ewcInputs(c);
   const lambda = c.lambda ?? 100;
-  const params = shapes.map((s, i) => tf.variable(tf.tensor(p[i], s)));
+  const params = shapes.map((s, i) => variableOf(p[i], s));
   const anchors = shapes.map((s, i) => tf.tensor(a[i], s));
   const fisher = shapes.map((s, i) => tf.tensor(f[i], s));
   try {
@@ -237,7 +242,7 @@ async function klCase(c: ConformanceCase): Promise<ConformanceResult> {
     s[0] = NaN;
     if (rows > 1) t[teacherCols] = NaN;
   }
-  const student = tf.variable(tf.tensor2d(s, [rows, cols]));
+  const student = variableOf(s, [rows, cols]) as tf.Variable<tf.Rank.R2>;
   const teacher = tf.tensor2d(t, [rows, teacherCols]);
   try {
     const run = async () => {
@@ -318,10 +323,10 @@ async function checkAgainstJs(): Promise<{ backend: string; worst: number; penal
       wantKlGrad[b * cols + j] = (T * (ps - pt)) / rows;
     }
   }
-  const pv = tf.variable(tf.tensor1d(p));
+  const pv = variableOf(p, [p.length]);
   const av = tf.tensor1d(a);
   const fv = tf.tensor1d(f);
-  const sv = tf.variable(tf.tensor2d(s, [rows, cols]));
+  const sv = variableOf(s, [rows, cols]) as tf.Variable<tf.Rank.R2>;
   const tv = tf.tensor2d(t, [rows, columns]);
   const ewc = tf.variableGrads(() => ewcPenalty([pv], [av], [fv], lambda), [pv]);
   const kl = tf.variableGrads(() => distillationKL(sv, tv, T, columns), [sv]);
@@ -341,6 +346,7 @@ async function checkAgainstJs(): Promise<{ backend: string; worst: number; penal
     rel(await kl.grads[sv.name].data(), wantKlGrad),
   );
   tf.dispose([pv, av, fv, sv, tv, ewc.value, kl.value, fisherOut, ...Object.values(ewc.grads), ...Object.values(kl.grads)]);
+  releaseEwcArenas();
   return { backend: tf.getBackend(), worst, penalty, loss };
 }
 
@@ -371,7 +377,7 @@ async function leakCheck(steps: number): Promise<{ snapshots: MemorySnapshot[]; 
   const rand = rng(11);
   const dims = [32, 48, 10];
   const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
-  const params = shapes.map((s) => tf.variable(tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), -0.3, 0.3), s)));
+  const params = shapes.map((s) => variableOf(uniform(rand, s.reduce((a, b) => a * b, 1), -0.3, 0.3), s));
   const anchors = params.map((p) => tf.clone(p));
   let fisher = shapes.map((s) => tf.ones(s));
   const x = tf.tensor2d(uniform(rand, 64 * dims[0], -1, 1), [64, dims[0]]);
@@ -554,7 +560,7 @@ function makeTrainingStep(): { step: () => tf.Tensor; dispose: () => void; param
   const rand = rng(21);
   const dims = [1280, 256, 20];
   const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
-  const vars = shapes.map((s) => tf.variable(tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), -0.05, 0.05), s)));
+  const vars = shapes.map((s) => variableOf(uniform(rand, s.reduce((a, b) => a * b, 1), -0.05, 0.05), s));
   const teacher = vars.map((v) => tf.clone(v));
   const anchors = vars.map((v) => tf.clone(v));
   const fisher = shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), 0, 1), s));

@@ -9,6 +9,12 @@ import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } fr
  * `[gradient | row KL]` arena, one reduction dispatch makes the loss, and the gradient is sliced out.
  */
 export function distillationKLWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
+  // tidy: intermediate tensors (program outputs before reshape/slice) are freed even when the op is called
+  // outside a scope, as fisherAccumulate is.
+  return tf.tidy(() => distillationKLWebGpuScoped(inputs, attrs));
+}
+
+function distillationKLWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
   if (inputs.length !== 2 || inputs[0].rank !== 2 || inputs[1].rank !== 2) {
     throw new Error('RetainDistillationKL: expected two 2-D logits tensors [student, teacher]');
   }

@@ -63,6 +63,12 @@ function packedConstants(backend: WebGPUBackend, anchors: tf.Tensor[], fisher: t
  * of one `[gradient | partial sums]` arena), one reduction dispatch, then the gradient is split per tensor.
  */
 export function ewcPenaltyWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
+  // tidy: intermediate tensors (program outputs before reshape/slice) are freed even when the op is called
+  // outside a scope, as fisherAccumulate is.
+  return tf.tidy(() => ewcPenaltyWebGpuScoped(inputs, attrs));
+}
+
+function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
   const n = attrs.count;
   const lambda = attrs.lambda;
   if (!Number.isInteger(n) || n < 0 || inputs.length !== 3 * n) {

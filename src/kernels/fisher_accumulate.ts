@@ -8,6 +8,12 @@ import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } fr
  * an arena would add a concat and a split (4 extra bytes moved per element each) to save a few launches.
  */
 export function fisherAccumulateWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
+  // tidy: intermediate tensors (program outputs before reshape/slice) are freed even when the op is called
+  // outside a scope, as fisherAccumulate is.
+  return tf.tidy(() => fisherAccumulateWebGpuScoped(inputs, attrs));
+}
+
+function fisherAccumulateWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
   const n = attrs.count;
   if (!Number.isInteger(n) || n < 0 || inputs.length !== 2 * n) {
     throw new Error(`RetainFisherAccumulate: expected 2 x ${n} inputs, got ${inputs.length}`);
