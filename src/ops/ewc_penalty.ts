@@ -38,9 +38,11 @@ export function ewcPenalty(
       const out = tf.tidy(() => {
         const diffs = p.map((pi, i) => tf.sub(pi, a[i]));
         const g = diffs.map((d, i) => tf.mul(tf.mul(f[i], d), lambda));
-        // Empty tensors are skipped: tf.sum of an empty tensor crashes tfjs-backend-webgpu 4.22.
+        // Empty tensors are skipped: tf.sum of an empty tensor crashes tfjs-backend-webgpu 4.22. The per-tensor
+        // sums are stacked, not tf.addN'ed: on WebGPU, addN of more than 7 tensors binds too many storage
+        // buffers and silently returns 0 (tfjs 4.22), while stack/concat split their inputs.
         const sums = diffs.flatMap((d, i) => (d.size > 0 ? [tf.sum(tf.mul(f[i], tf.square(d)))] : []));
-        const v = (sums.length > 0 ? tf.mul(tf.addN(sums), lambda / 2) : tf.scalar(0)) as tf.Scalar;
+        const v = (sums.length > 0 ? tf.mul(tf.sum(tf.stack(sums)), lambda / 2) : tf.scalar(0)) as tf.Scalar;
         return [v, ...g];
       });
       value = out[0] as tf.Scalar;
