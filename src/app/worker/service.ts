@@ -438,6 +438,8 @@ export class LearnerService {
     const requested = resolveSettings(settings);
     const pending = [...this.samples.values()].filter((s) => !s.heldOut && s.replay === 0 && this.classes.has(s.classId));
     if (pending.length === 0) throw new Error('Nothing new to learn: add samples to a class first');
+    if (this.rounds.length === 0 && new Set(pending.map((s) => s.classId)).size < 2)
+      throw new Error('Teach at least two classes before the first round: the model learns to tell classes apart');
     const controller = new AbortController();
     this.learning = controller;
     const started = performance.now();
