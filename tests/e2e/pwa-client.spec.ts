@@ -95,10 +95,22 @@ test('rounds, metrics, thumbnails, model export; a restart restores the same mod
     const status = await client.status();
     const prediction = await client.predict(await makeScene(2, 500));
     const metrics = await client.metrics();
+    const file = await client.exportProject();
+    const fileBytes = file.byteLength;
     await client.reset();
     const afterReset = await client.status();
+    // Import brings the exported project back, model included.
+    await client.importProject(file);
+    const imported = await client.status();
+    const importedPrediction = await client.predict(await makeScene(2, 500));
+    const corrupt = new Uint8Array(await client.exportProject());
+    corrupt[corrupt.length - 10] ^= 0xff;
+    let refused = '';
+    await client.importProject(corrupt.buffer).catch((e) => (refused = `${e.code}: ${e.message}`));
+    const afterRefused = await client.status();
+    await client.reset();
     client.terminate();
-    return { status, prediction, metrics, afterReset };
+    return { status, prediction, metrics, afterReset, fileBytes, imported, importedPrediction, refused, afterRefused };
   }, project);
   expect(second.status.rounds).toBe(2);
   expect(second.status.classes.map((c) => c.name)).toEqual(['Circles', 'Squares', 'Triangles']);
@@ -106,6 +118,12 @@ test('rounds, metrics, thumbnails, model export; a restart restores the same mod
   expect(second.prediction.top).toBe(first.prediction.top);
   second.prediction.scores.forEach((s, i) => expect(s.p).toBeCloseTo(first.prediction.scores[i].p, 5));
   expect(second.afterReset).toMatchObject({ rounds: 0, classes: [] });
+  expect(second.fileBytes).toBeGreaterThan(30 * 1280 * 4 * 0.5);
+  expect(second.imported.rounds).toBe(2);
+  expect(second.imported.classes.map((c) => c.name)).toEqual(['Circles', 'Squares', 'Triangles']);
+  second.importedPrediction.scores.forEach((s, i) => expect(s.p).toBeCloseTo(first.prediction.scores[i].p, 5));
+  expect(second.refused).toMatch(/^import-refused: This file cannot be imported: .*checksum/);
+  expect(second.afterRefused.rounds).toBe(2);
 });
 
 test('cancelling a round changes nothing; bad calls are refused with specific messages', async ({ page }) => {

@@ -147,9 +147,9 @@ async function handle(message: RequestMessage): Promise<unknown> {
     case 'storage':
       return s.storage();
     case 'exportProject':
-      throw new AppError('internal', 'Project export is not available in this build yet');
+      return s.exportProject();
     case 'importProject':
-      throw new AppError('import-refused', 'Project import is not available in this build yet');
+      return s.importProject(a[0] as ArrayBuffer);
     case 'exportModel':
       return s.exportModel();
     case 'reset':

@@ -6,6 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { IdbReplayMemory } from '../../memory/idb-replay-memory';
+import { ImportError } from '../../memory/errors';
+import { decodeProject, encodeProject } from '../../memory/project-file';
+import { InMemoryReplayMemory } from '../../memory/replay-memory';
 import type { ProjectStore } from '../../memory/project-store';
 import type { ClassRecord, SampleRecord } from '../../memory/schema';
 import type { EngineState, MemorySample } from '../../memory/types';
@@ -686,15 +689,58 @@ export class LearnerService {
     return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
   }
 
-  /** The open store, for export/import (refused during a round). */
-  storeForTransfer(): ProjectStore {
-    if (this.learning) throw new Error('Wait for the learning round to finish before exporting or importing');
-    return this.store;
+  /** The whole project as one Retain project file (src/memory's format: checksummed sections). */
+  async exportProject(): Promise<ArrayBuffer> {
+    if (this.learning) throw new Error('Wait for the learning round to finish before exporting');
+    const bytes = encodeProject(await this.store.readAll());
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  /** Re-reads everything after the store was replaced (import). */
-  async reopen(): Promise<void> {
+  /**
+   * Replaces the project by an exported one. The file is decoded and checked (format, checksums, and that its
+   * model restores on this backbone) before anything is written; on any refusal the current project is unchanged.
+   */
+  async importProject(file: ArrayBuffer): Promise<void> {
+    if (this.learning) throw new Error('Wait for the learning round to finish before importing');
+    if (!(file instanceof ArrayBuffer)) throw new AppError('import-refused', 'The project file must be given as bytes (ArrayBuffer)');
+    let rows: ReturnType<typeof decodeProject>;
+    try {
+      rows = decodeProject(file);
+    } catch (error) {
+      if (error instanceof ImportError) throw new AppError('import-refused', `This file cannot be imported: ${error.message}`);
+      throw new AppError('import-refused', `This file cannot be imported: ${(error as Error).message}`);
+    }
+    const dim = this.backbone.featureDim;
+    for (const s of rows.samples) {
+      if (s.embedding.length !== dim)
+        throw new AppError('import-refused', `This project was made with another image model (features of width ${s.embedding.length}, this app uses ${dim})`);
+    }
+    const latest = [...rows.checkpoints].sort((a, b) => b.round - a.round)[0];
+    if (latest) {
+      const strategy = latest.strategy as CheckpointStrategy | null;
+      if (!strategy?.settings || !strategy.preset)
+        throw new AppError('import-refused', 'This project file has a model without its learning settings: it was not made by this app');
+      // Prove the model restores before touching storage.
+      const scratch = new InMemoryReplayMemory({ policy: strategy.settings.bufferPolicy, capacity: strategy.settings.memoryBudget });
+      try {
+        this.engine.restore(latest.engineState, strategy.settings, strategy.preset, scratch as unknown as IdbReplayMemory).dispose();
+      } catch (error) {
+        throw new AppError('import-refused', `The model in this file cannot be restored: ${(error as Error).message}`);
+      }
+    }
     this.disposeModel();
+    try {
+      await this.store.replaceAll(rows);
+    } catch (error) {
+      // The transaction was aborted: the old project is intact; restore the live model from it.
+      await this.reloadFromStore();
+      throw storageError(error, 'import the project');
+    }
+    await this.reloadFromStore();
+  }
+
+  /** Re-reads everything from the store (after an import). */
+  private async reloadFromStore(): Promise<void> {
     this.store.close();
     await this.open();
     this.emitClasses();
