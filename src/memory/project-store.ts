@@ -45,6 +45,8 @@ export interface ProjectStoreOptions {
 export interface NewClass {
   name: string;
   colour?: string;
+  /** Creation time (ms); default now. */
+  created?: number;
 }
 
 /** A captured sample to store. */
@@ -98,6 +100,8 @@ export interface CommitRoundInput {
   trainedSampleIds?: string[];
   /** The engine's RNG state (to resume sampling exactly). */
   rngState?: number;
+  /** Checkpoint time (ms); default now. */
+  created?: number;
 }
 
 /** What `loadLatest()` returns: the last committed round and what the app needs to resume it. */
@@ -268,7 +272,7 @@ export class ProjectStore {
       const record: ClassRecord = {
         id: next,
         name,
-        created: Date.now(),
+        created: input.created ?? Date.now(),
         colour: input.colour ?? paletteColour(next),
         sampleCount: 0,
         heldOutCount: 0,
@@ -598,7 +602,7 @@ export class ProjectStore {
         let step = 0;
         const checkpoint: CheckpointRecord = {
           round,
-          created: Date.now(),
+          created: input.created ?? Date.now(),
           engineState: input.engineState,
           classToOutput: { ...input.classToOutput },
           strategy,
