@@ -11,6 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import {
   addClass,
   captureInto,
+  clickForDownload,
   classCard,
   ensureCamera,
   launchApp,
@@ -50,10 +51,13 @@ test.beforeAll(() => {
   profile = mkdtempSync(path.join(tmpdir(), 'retain-e2e-profile-'));
 });
 
-test.afterEach(async () => {
-  // A failed step must not leave a browser holding the profile.
-  await session?.close().catch(() => undefined);
-  session = null;
+test.afterEach(async ({}, testInfo) => {
+  // A passing step hands its browser to the next one (saves a launch); a failed one must not keep the profile.
+  if (testInfo.status !== testInfo.expectedStatus) await close(false);
+});
+
+test.afterAll(async () => {
+  await close(false);
 });
 
 /** Prints how long the current test has run, to see where the minutes go on a slow machine. */
@@ -65,19 +69,29 @@ function mark(what: string): void {
   console.log(`  [${((Date.now() - testStart) / 1000).toFixed(1)} s] ${what}`);
 }
 
-/** Launches on the shared profile with the video of `cls`. */
+/** Launches on the shared profile with the video of `cls` (closing the browser still open, if any). */
 async function open(cls: keyof typeof CLASS, extra: Partial<LaunchOptions> = {}): Promise<Page> {
+  await close();
   session = await launchApp({ userDataDir: profile, video: videos[CLASS[cls].scene], ...extra });
   mark(`launched with video ${cls}`);
   return session.page;
 }
 
-async function close(): Promise<void> {
+/** The page of the browser still open from the previous step. */
+function current(): Page {
+  if (!session) throw new Error('No browser open: the previous step failed');
+  return session.page;
+}
+
+/** Closes the open browser; by default first checks the page logged no errors. */
+async function close(checkErrors = true): Promise<void> {
   const s = session;
   session = null;
-  if (s) {
-    expect(s.errors, 'no page errors').toEqual([]);
-    await s.close();
+  if (!s) return;
+  try {
+    if (checkErrors) expect(s.errors, 'no page errors').toEqual([]);
+  } finally {
+    await s.close().catch(() => undefined);
   }
 }
 
@@ -105,7 +119,7 @@ async function checkPicture(page: Page, file: string): Promise<Record<string, nu
   return out;
 }
 
-test('3: capture A and B from two videos, learn, each video is recognised', async ({}, testInfo) => {
+test('3: capture A and B from two videos (two launches), learn; video B is recognised', async ({}, testInfo) => {
   let page = await open('A');
   await snap(page, testInfo, '3-0-first-visit');
   await expect(page.getByTestId('classes-empty')).toBeVisible();
@@ -117,7 +131,6 @@ test('3: capture A and B from two videos, learn, each video is recognised', asyn
   mark(`captured ${counts.A} of A`);
   await expect(classCard(page, CLASS.A.name).getByTestId('class-thumb').first()).toBeVisible();
   await snap(page, testInfo, '3-1-captured-A');
-  await close();
 
   page = await open('B');
   await expect(classCard(page, CLASS.A.name)).toBeVisible();
@@ -131,16 +144,10 @@ test('3: capture A and B from two videos, learn, each video is recognised', asyn
   await expect(page.getByTestId('metrics-rounds')).toHaveText('1');
   expect(await liveShare(page, 'B')).toBeGreaterThanOrEqual(0.9);
   await snap(page, testInfo, '3-2-learned-predicting-B');
-  await close();
-
-  page = await open('A');
-  expect(await liveShare(page, 'A')).toBeGreaterThanOrEqual(0.9);
-  await snap(page, testInfo, '3-3-predicting-A');
-  await close();
 });
 
-test('4: after a restart, classes, samples, model and metrics are all back', async ({}, testInfo) => {
-  const page = await open('B');
+test('4: restart with video A: classes, samples, model and metrics are back; video A is recognised', async ({}, testInfo) => {
+  const page = await open('A');
   for (const k of ['A', 'B'] as const) {
     await expect(classCard(page, CLASS[k].name)).toBeVisible();
     expect(await sampleCount(page, CLASS[k].name)).toBe(counts[k]);
@@ -149,16 +156,17 @@ test('4: after a restart, classes, samples, model and metrics are all back', asy
   await expect(page.getByTestId('metrics-rounds')).toHaveText('1');
   await expect(page.getByTestId('accuracy-matrix').locator('td[data-value]')).toHaveCount(1);
   await expect(page.getByTestId('per-class-row')).toHaveCount(2);
-  expect(await liveShare(page, 'B')).toBeGreaterThanOrEqual(0.9);
+  // The restored model recognises the class whose video was not playing when it learned.
+  expect(await liveShare(page, 'A')).toBeGreaterThanOrEqual(0.9);
   // A sample can be deleted from the opened sample grid.
-  const card = classCard(page, CLASS.B.name);
+  const card = classCard(page, CLASS.A.name);
   await card.getByTestId('class-samples-toggle').click();
-  await expect(card.getByTestId('sample')).toHaveCount(counts.B);
+  await expect(card.getByTestId('sample')).toHaveCount(counts.A);
+  await snap(page, testInfo, '4-restarted-samples-open');
   await card.getByTestId('sample-delete').first().click();
-  await expect.poll(() => sampleCount(page, CLASS.B.name)).toBe(counts.B - 1);
-  counts.B -= 1;
-  await snap(page, testInfo, '4-restarted');
-  await close();
+  await expect.poll(() => sampleCount(page, CLASS.A.name)).toBe(counts.A - 1);
+  counts.A -= 1;
+  await card.getByTestId('class-samples-toggle').click();
 });
 
 test('5: class C learned with Balanced; A and B are still recognised', async ({}, testInfo) => {
@@ -170,6 +178,7 @@ test('5: class C learned with Balanced; A and B are still recognised', async ({}
   await expect(page.getByTestId('learn-hint')).toContainText(CLASS.C.name);
   await page.getByTestId('advanced').locator('summary').click();
   await snap(page, testInfo, '5-0-before-round-2');
+  await page.getByTestId('advanced').locator('summary').click();
   expect(await learn(page, 'balanced')).toBe(2);
   mark('learned round 2');
   await expect(page.getByTestId('metrics-rounds')).toHaveText('2');
@@ -177,21 +186,20 @@ test('5: class C learned with Balanced; A and B are still recognised', async ({}
   await expect(page.getByTestId('accuracy-matrix').locator('tbody tr').nth(1).locator('td[data-value]')).toHaveCount(2);
   expect(await liveShare(page, 'C')).toBeGreaterThanOrEqual(0.9);
   await snap(page, testInfo, '5-1-learned-C');
-  await close();
 
   for (const k of ['A', 'B'] as const) {
     page = await open(k);
     expect(await liveShare(page, k)).toBeGreaterThanOrEqual(0.85);
-    await close();
   }
 });
 
 test('6: export, reset, import gives the same predictions', async ({}, testInfo) => {
-  const page = await open('A');
+  const page = current(); // video B
   const before: Record<string, Record<string, number>> = {};
   for (const scene of Object.keys(stills) as SceneName[]) before[scene] = await checkPicture(page, stills[scene][0]);
+  expect(Object.keys(before['blue-checkerboard'])).toHaveLength(3);
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('project-export').click()]);
+  const download = await clickForDownload(page, 'project-export');
   expect(download.suggestedFilename()).toMatch(/\.retain$/);
   const exported = testInfo.outputPath(download.suggestedFilename());
   await download.saveAs(exported);
@@ -200,13 +208,15 @@ test('6: export, reset, import gives the same predictions', async ({}, testInfo)
   // The model export downloads a loadable pair plus the labels.
   const modelFiles: string[] = [];
   page.on('download', (d) => modelFiles.push(d.suggestedFilename()));
-  await page.getByTestId('model-export').click();
+  await clickForDownload(page, 'model-export');
   await expect.poll(() => modelFiles.length).toBe(3);
   expect(modelFiles).toContain('model.json');
   expect(modelFiles).toContain('labels.json');
 
   // A refused import leaves the project as it was and says why.
-  await page.getByTestId('project-import').setInputFiles({ name: 'not-a-project.retain', mimeType: 'application/octet-stream', buffer: Buffer.from('hello') });
+  await page
+    .getByTestId('project-import')
+    .setInputFiles({ name: 'not-a-project.retain', mimeType: 'application/octet-stream', buffer: Buffer.from('hello') });
   await page.getByTestId('dialog-confirm').click();
   await expect(page.getByTestId('error-import-refused')).toBeVisible();
   await expect(page.getByTestId('class-card')).toHaveCount(3);
@@ -231,28 +241,30 @@ test('6: export, reset, import gives the same predictions', async ({}, testInfo)
     expect(Object.keys(after).sort()).toEqual(Object.keys(before[scene]).sort());
     for (const [name, p] of Object.entries(before[scene])) expect(after[name]).toBeCloseTo(p, 5);
   }
-  expect(await liveShare(page, 'A')).toBeGreaterThanOrEqual(0.85);
+  expect(await liveShare(page, 'B')).toBeGreaterThanOrEqual(0.85);
   await snap(page, testInfo, '6-3-imported');
-  await close();
 });
 
 test('phone layout (390x844) with a learned project', async ({}, testInfo) => {
-  const page = await open('B', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await ensureCamera(page);
-  await samplePredictions(page, 3);
+  const page = current();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await samplePredictions(page, 2);
   // Nothing may overflow sideways on a phone.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: testInfo.outputPath('phone-top.png') });
-  await testInfo.attach('phone-top', { path: testInfo.outputPath('phone-top.png'), contentType: 'image/png' });
+  const top = testInfo.outputPath('phone-top.png');
+  await page.screenshot({ path: top });
+  await testInfo.attach('phone-top', { path: top, contentType: 'image/png' });
   await snap(page, testInfo, 'phone-full');
   await close();
 });
 
 test('WebGPU forced: the WGSL path captures, learns and predicts in the real app', async ({}, testInfo) => {
   const gpuProfile = mkdtempSync(path.join(tmpdir(), 'retain-e2e-webgpu-'));
+  await close();
   session = await launchApp({ userDataDir: gpuProfile, video: videos['red-stripes'], query: '?backend=webgpu' });
   const page = session.page;
+  mark('launched with ?backend=webgpu');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   await ensureCamera(page);
   await addClass(page, CLASS.A.name);
@@ -270,6 +282,5 @@ test('WebGPU forced: the WGSL path captures, learns and predicts in the real app
   expect(green[CLASS.B.name]).toBeGreaterThan(green[CLASS.A.name]);
   await snap(page, testInfo, 'webgpu-learned');
   await page.getByTestId('advanced-reset').click();
-  expect(session.errors).toEqual([]);
   await close();
 });

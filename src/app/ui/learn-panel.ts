@@ -1,5 +1,6 @@
 /** Learning: strategy presets, every advanced setting, the Learn button, progress, a live loss curve, cancel. */
 import type { AdvancedSettings, Preset, RoundReport } from '../client';
+import { PRESET_DEFAULTS } from '../worker/settings';
 import { LOSS_LABELS, LossChart, seriesColour } from './charts';
 import type { UiContext } from './context';
 import { errorMessage, h, replaceChildren } from './dom';
@@ -43,7 +44,7 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
   {
     group: 'Training',
     fields: [
-      { key: 'epochs', label: 'Epochs', hint: 'Passes over the new pictures per round.', kind: 'int', min: 1, max: 500 },
+      { key: 'epochs', label: 'Epochs', hint: 'Passes over the new pictures per round.', kind: 'int', min: 1, max: 1000 },
       { key: 'learningRate', label: 'Learning rate', hint: 'Step size of the optimiser.', kind: 'float', min: 0, max: 1, step: 'any' },
       { key: 'batchSize', label: 'Batch size', hint: 'Pictures per training step.', kind: 'int', min: 1, max: 1024 },
       {
@@ -59,8 +60,8 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
   {
     group: 'Replay (Balanced, Max retention)',
     fields: [
-      { key: 'replayPerBatch', label: 'Replayed per batch', hint: 'Stored pictures mixed into each step.', kind: 'int', min: 0, max: 1024, usedBy: ['balanced', 'max-retention'] },
-      { key: 'memoryBudget', label: 'Memory budget', hint: 'Most pictures kept for replay.', kind: 'int', min: 0, max: 100000, usedBy: ['balanced', 'max-retention'] },
+      { key: 'replayPerBatch', label: 'Replayed per batch', hint: 'Stored pictures mixed into each step.', kind: 'int', min: 1, max: 1024, usedBy: ['balanced', 'max-retention'] },
+      { key: 'memoryBudget', label: 'Memory budget', hint: 'Most pictures kept for replay.', kind: 'int', min: 1, max: 1000000, usedBy: ['balanced', 'max-retention'] },
       {
         key: 'bufferPolicy',
         label: 'Which pictures to keep',
@@ -78,8 +79,8 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
   {
     group: 'Keep old answers — LwF (Balanced, Max retention)',
     fields: [
-      { key: 'lwfAlpha', label: 'LwF weight', hint: 'How strongly old answers are kept.', kind: 'float', min: 0, max: 100, step: 'any', usedBy: ['balanced', 'max-retention'] },
-      { key: 'lwfTemperature', label: 'LwF temperature', hint: 'Softens the old answers (≥ 1).', kind: 'float', min: 0.1, max: 20, step: 'any', usedBy: ['balanced', 'max-retention'] },
+      { key: 'lwfAlpha', label: 'LwF weight', hint: 'How strongly old answers are kept.', kind: 'float', min: 0, max: 1000, step: 'any', usedBy: ['balanced', 'max-retention'] },
+      { key: 'lwfTemperature', label: 'LwF temperature', hint: 'Softens the old answers (≥ 1).', kind: 'float', min: 0.01, max: 100, step: 'any', usedBy: ['balanced', 'max-retention'] },
     ],
   },
   {
@@ -157,7 +158,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
           input = h(
             'select',
             { id, 'data-testid': id },
-            h('option', { value: '' }, 'Preset default'),
+            h('option', { value: '' }, `Preset: ${String(PRESET_DEFAULTS[store.state.preset][f.key])}`),
             (f.options ?? []).map((o) => h('option', { value: o.value, selected: current === o.value }, o.label)),
           );
         } else {
@@ -168,7 +169,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
             min: f.min,
             max: f.max,
             step: f.step ?? 1,
-            placeholder: 'preset default',
+            placeholder: String(PRESET_DEFAULTS[store.state.preset][f.key]),
             value: current === undefined ? '' : String(current),
             'data-testid': id,
           });
@@ -188,7 +189,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     'details',
     { class: 'advanced', 'data-testid': 'advanced' },
     h('summary', {}, 'Advanced settings ', advCount),
-    h('p', { class: 'hint' }, 'Empty fields use the chosen preset’s value. Settings a preset does not use are greyed out.'),
+    h('p', { class: 'hint' }, 'Empty fields use the chosen preset’s value (shown in grey). Settings the chosen preset does not use are dimmed.'),
     groups,
     advError,
     resetAdvanced,
@@ -233,7 +234,14 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     advCount.hidden = n === 0;
     const preset = store.state.preset;
     for (const g of ADVANCED_FIELDS)
-      for (const f of g.fields) fieldRows.get(f.key)?.classList.toggle('is-unused', !!f.usedBy && !f.usedBy.includes(preset));
+      for (const f of g.fields) {
+        fieldRows.get(f.key)?.classList.toggle('is-unused', !!f.usedBy && !f.usedBy.includes(preset));
+        // Empty fields show the preset's own value, so a person sees what "default" means.
+        const input = fieldInputs.get(f.key);
+        const value = String(PRESET_DEFAULTS[preset][f.key]);
+        if (input instanceof HTMLInputElement) input.placeholder = value;
+        else if (input) input.options[0].textContent = `Preset: ${f.options?.find((o) => o.value === value)?.label ?? value}`;
+      }
   }
 
   // --- Learn, progress, loss -------------------------------------------------------------------------------------

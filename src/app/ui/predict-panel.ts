@@ -3,6 +3,9 @@ import type { Prediction } from '../client';
 import type { UiContext } from './context';
 import { errorMessage, fileButton, formatPercent, h, replaceChildren } from './dom';
 
+/** Below this confidence the top class is shown as a guess ("not sure, maybe …"). */
+const UNSURE_BELOW = 0.6;
+
 /** Why live predictions are not running, or null when they are. */
 function pauseReason(ctx: UiContext): string | null {
   const s = ctx.store.state;
@@ -44,7 +47,17 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     replaceChildren(
       top,
       best
-        ? [h('span', { class: 'label' }, source === 'camera' ? 'Looks like ' : `${source}: looks like `), h('strong', {}, best.name), ` · ${formatPercent(best.p)}`]
+        ? [
+            h(
+              'span',
+              { class: 'label' },
+              source === 'camera'
+                ? best.p < UNSURE_BELOW ? 'Not sure, maybe ' : 'Looks like '
+                : `${source}: ${best.p < UNSURE_BELOW ? 'not sure, maybe ' : 'looks like '}`,
+            ),
+            h('strong', {}, best.name),
+            ` · ${formatPercent(best.p)}`,
+          ]
         : 'Nothing learned yet',
     );
     top.style.setProperty('--class-colour', classes.find((c) => c.id === p.top)?.colour ?? 'var(--accent)');

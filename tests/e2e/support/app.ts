@@ -2,7 +2,7 @@
  * Helpers for the app's end-to-end tests: launching Chromium with a fake camera on a persistent profile, and the
  * person-level actions (add a class, capture, learn, read predictions) done through the UI's data-testid hooks.
  */
-import { chromium, expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { chromium, expect, type BrowserContext, type Download, type Page, type TestInfo } from '@playwright/test';
 import { BASE_ARGS, BASE_URL, CHROMIUM_PATH, WEBGPU_ARGS, fakeCameraArgs } from '../chromium';
 
 /** A launched browser on the app. */
@@ -136,6 +136,24 @@ export async function learn(page: Page, preset: 'fast' | 'balanced' | 'max-reten
   await expect(page.getByTestId('learn-button')).toHaveText('Learn');
   await expect(report).toContainText('learned in');
   return Number(await report.getAttribute('data-round'));
+}
+
+/** Clicks `testid` and returns the download it starts; fails at once with the error banner's text if one appears. */
+export async function clickForDownload(page: Page, testid: string, timeout = 120_000): Promise<Download> {
+  const errors = page.locator('.banner-error');
+  const before = await errors.count();
+  // Both waits settle (the loser with null at its timeout), so nothing rejects unobserved.
+  const download = page.waitForEvent('download', { timeout }).catch(() => null);
+  await page.getByTestId(testid).click();
+  const banner = errors
+    .nth(before)
+    .waitFor({ state: 'visible', timeout })
+    .then(() => 'error' as const)
+    .catch(() => null);
+  const first = await Promise.race([download, banner]);
+  if (first === 'error') throw new Error(`${testid} failed: ${await errors.nth(before).textContent()}`);
+  if (first === null) throw new Error(`${testid} started no download within ${timeout} ms`);
+  return first;
 }
 
 /** Reads `n` consecutive live predictions from the UI; returns the top class name of each. */
