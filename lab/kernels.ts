@@ -3,7 +3,14 @@
  * Everything runs in the page on the active tfjs backend; results come back as small JSON summaries.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWebGpuKernels, fusedDispatchCounts, releaseEwcArenas, ewcArenaTensorCount, type KernelSetup } from '../src/kernels';
+import {
+  registerWebGpuKernels,
+  fusedDispatchCounts,
+  releaseEwcArenas,
+  ewcArenaTensorCount,
+  setEwcElementsPerThread,
+  type KernelSetup,
+} from '../src/kernels';
 import { distillationKL, ewcPenalty, fisherAccumulate, setFusedOpsEnabled } from '../src/ops';
 import { Learner } from '../src/cl';
 import type { TaskData } from '../src/cl/types';
@@ -97,6 +104,8 @@ export interface ConformanceCase {
   teacherCols?: number;
   /** ewc/fisher: tensors to split the parameters into; default 7 (one of them empty). */
   parts?: number;
+  /** ewc: parameters per thread of the fused kernel (default: the kernel's default, 16). */
+  perThread?: number;
   seed?: number;
   lambda?: number;
   gamma?: number;
@@ -170,6 +179,7 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
   const params = shapes.map((s, i) => variableOf(p[i], s));
   const anchors = shapes.map((s, i) => tf.tensor(a[i], s));
   const fisher = shapes.map((s, i) => tf.tensor(f[i], s));
+  setEwcElementsPerThread(c.perThread ?? 16);
   try {
     const run = async () => {
       // Forward value, then gradients through tf.variableGrads (the customGrad path the engine uses).
@@ -195,6 +205,7 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
   } finally {
     tf.dispose([...params, ...anchors, ...fisher]);
     releaseEwcArenas();
+    setEwcElementsPerThread(16);
   }
 }
 
@@ -546,7 +557,7 @@ async function benchPair(
 /** Parameter shapes of an MLP-like model with about `total` parameters (two weight matrices, two biases). */
 function mlpShapes(total: number): number[][] {
   const hidden = 256;
-  const out = 100;
+  const out = 10;
   const inDim = Math.max(1, Math.round((total - hidden - out - hidden * out) / hidden));
   return [[inDim, hidden], [hidden], [hidden, out], [out]];
 }
@@ -673,6 +684,7 @@ declare global {
         fisherAccumulate: typeof fisherAccumulate;
         distillationKL: typeof distillationKL;
         setFusedOpsEnabled: typeof setFusedOpsEnabled;
+        setEwcElementsPerThread: typeof setEwcElementsPerThread;
       };
     };
   }
@@ -689,7 +701,7 @@ window.kernelsLab = {
   dispatchCounts: fusedDispatchCounts,
   memory: () => snapshot(0),
   tf,
-  ops: { ewcPenalty, fisherAccumulate, distillationKL, setFusedOpsEnabled },
+  ops: { ewcPenalty, fisherAccumulate, distillationKL, setFusedOpsEnabled, setEwcElementsPerThread },
 };
 ready.then(
   (s) => (document.getElementById('status')!.textContent = JSON.stringify(s)),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { EwcPenaltyProgram, EWC_PARAMS_PER_DISPATCH, EWC_WORKGROUP_SIZE } from '../gpu/ewc_penalty_webgpu';
+import { EwcPenaltyProgram, EWC_PARAMS_PER_DISPATCH, ewcPartialSlots } from '../gpu/ewc_penalty_webgpu';
 import { SumReduceProgram } from '../gpu/sum_reduce_webgpu';
 import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor, type Uniform } from './backend';
 
@@ -17,6 +17,19 @@ interface PackedConstants {
 }
 
 let packed: PackedConstants | null = null;
+
+/** Elements each thread of the EWC kernel handles (see setEwcElementsPerThread). */
+let elementsPerThread = 16;
+
+/**
+ * Sets how many parameters each thread of the fused EWC kernel handles (a uniform, so no recompile).
+ * More per thread means fewer threads and fewer partial sums to reduce; tests set 1 to exercise more than
+ * 65,535 workgroups at 4M parameters. Default 16.
+ */
+export function setEwcElementsPerThread(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`elements per thread must be an integer in [1, 1024], got ${n}`);
+  elementsPerThread = n;
+}
 
 /** Disposes the packed anchor/Fisher arenas (they are rebuilt on the next call); for tests and task changes. */
 export function releaseEwcArenas(): void {
@@ -88,7 +101,8 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
   const groups: number[][] = [];
   for (let g = 0; g < live.length; g += EWC_PARAMS_PER_DISPATCH) groups.push(live.slice(g, g + EWC_PARAMS_PER_DISPATCH));
   const counts = groups.map((g) => g.reduce((acc, i) => acc + sizes[i], 0));
-  const partialSlots = counts.reduce((acc, c) => acc + Math.ceil(c / EWC_WORKGROUP_SIZE), 0);
+  const perThread = elementsPerThread;
+  const partialSlots = counts.reduce((acc, c) => acc + ewcPartialSlots(c, perThread), 0);
   const arenaSize = total + partialSlots;
 
   let arena: tf.TensorInfo | undefined;
@@ -108,9 +122,10 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
       { type: 'int32', data: [count] },
       { type: 'int32', data: [total] },
       { type: 'int32', data: [partialBase] },
+      { type: 'int32', data: [perThread] },
       ...ends.map((e): Uniform => ({ type: 'int32', data: [e] })),
     ];
-    const program = new EwcPenaltyProgram(arenaSize, count);
+    const program = new EwcPenaltyProgram(arenaSize, count, perThread);
     arena = backend.runWebGPUProgram(
       program,
       [...slots, constants.anchors, constants.fisher],
@@ -119,7 +134,7 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
       arena,
     );
     dispatchCounts.RetainEwcPenalty++;
-    partialBase += Math.ceil(count / EWC_WORKGROUP_SIZE);
+    partialBase += ewcPartialSlots(count, perThread);
   });
   const arenaInfo = arena!;
   const penaltyInfo = backend.runWebGPUProgram(new SumReduceProgram(), [arenaInfo], 'float32', [

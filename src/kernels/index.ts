@@ -7,7 +7,7 @@ import { distillationKLWebGpu } from './distillation_kl';
 import { ewcPenaltyWebGpu } from './ewc_penalty';
 import { fisherAccumulateWebGpu } from './fisher_accumulate';
 
-export { releaseEwcArenas, ewcArenaTensorCount } from './ewc_penalty';
+export { releaseEwcArenas, ewcArenaTensorCount, setEwcElementsPerThread } from './ewc_penalty';
 
 /** What the kernel set-up found: whether the fused WGSL path is active, on which backend and adapter. */
 export interface KernelSetup {

@@ -25,7 +25,8 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
-  await page?.close();
+  // The shared test-results folder can be cleaned by a concurrent run; closing is best-effort teardown.
+  await page?.close().catch(() => undefined);
 });
 
 async function run(c: ConformanceCase): Promise<ConformanceResult> {
@@ -46,7 +47,16 @@ test('EWC penalty + gradient match the reference at every size, split over 7 ten
     const c: ConformanceCase = { kernel: 'ewc', size, seed: size };
     expectConformant(c, await run(c));
   }
-  const folded: ConformanceCase = { kernel: 'ewc', size: FOLDED, parts: 1 };
+  // Other work splits per thread, including one that does not divide the sizes.
+  for (const c of [
+    { kernel: 'ewc', size: 65, perThread: 1 },
+    { kernel: 'ewc', size: 4095, perThread: 3 },
+    { kernel: 'ewc', size: 65, perThread: 64 },
+  ] as ConformanceCase[]) {
+    expectConformant(c, await run(c));
+  }
+  // One thread per parameter: 65,537 workgroups, folded into a 2-D dispatch.
+  const folded: ConformanceCase = { kernel: 'ewc', size: FOLDED, parts: 1, perThread: 1 };
   expectConformant(folded, await run(folded));
 });
 
