@@ -349,10 +349,16 @@ export interface BenchOptions {
   onProgress?: (p: RunProgress) => void;
   /** The seed's accuracy matrix (0-100) after each context, as it fills. */
   onMatrix?: (scenario: ScenarioId, strategy: StrategyName, seed: number, matrix: (number | null)[][]) => void;
+  /** A learner is about to train (one scenario x strategy x seed); `first` is true for the benchmark's first run. */
+  onRunStart?: (p: { scenario: ScenarioId; strategy: StrategyName; seed: number; seeds: number; contexts: number; first: boolean }) => void;
+  /** A context's training ended; the harness now tests on the contexts seen so far. */
+  onContextEnd?: (scenario: ScenarioId, strategy: StrategyName, seed: number, context: number) => void;
   /** A finished row. */
   onRow?: (row: ResultRow) => void;
   /** Seconds clock (performance.now() / 1000 by default). */
   now?: () => number;
+  /** Read losses back (and report progress) every this many steps; default 25. */
+  progressEvery?: number;
 }
 
 /** Seeds and iterations a scenario runs with under the given options. */
@@ -377,8 +383,11 @@ export async function runSequence(
   iterations: number,
   hooks: {
     signal?: AbortSignal;
+    progressEvery?: number;
     onStep?: (context: number, step: number, totalSteps: number, losses: Record<string, number>) => void;
     onMatrix?: (matrix: (number | null)[][]) => void;
+    /** Training of a context is done; its end-of-context work (memory, Fisher, tests) starts. */
+    onContextEnd?: (context: number) => void;
   } = {},
 ): Promise<(number | null)[][]> {
   const spec = data.spec.strategies[strategy];
@@ -400,9 +409,10 @@ export async function runSequence(
       await learner.learnTask(all, {
         iterations: iterations * T,
         signal: hooks.signal,
-        progressEvery: 25,
+        progressEvery: hooks.progressEvery ?? 25,
         onProgress: (p) => hooks.onStep?.(0, p.step, p.totalSteps, p.losses),
       });
+      hooks.onContextEnd?.(0);
       const row: (number | null)[] = [];
       for (const t of data.test) row.push(100 * (await learner.evaluate(t)).accuracy);
       hooks.onMatrix?.([row]);
@@ -413,9 +423,10 @@ export async function runSequence(
       await learner.learnTask(data.train[k], {
         iterations,
         signal: hooks.signal,
-        progressEvery: 25,
+        progressEvery: hooks.progressEvery ?? 25,
         onProgress: (p) => hooks.onStep?.(k, p.step, p.totalSteps, p.losses),
       });
+      hooks.onContextEnd?.(k);
       // Only contexts seen so far: the metrics need the lower triangle, and evaluation is not free.
       const row: (number | null)[] = new Array<number | null>(T).fill(null);
       for (let j = 0; j <= k; j++) row[j] = 100 * (await learner.evaluate(data.test[j])).accuracy;
@@ -523,8 +534,10 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
       const matrices: (number | null)[][][] = [];
       for (let k = 1; k <= seeds; k++) {
         const base = done;
+        options.onRunStart?.({ scenario: s, strategy, seed: k, seeds, contexts: T, first: base === 0 });
         const matrix = await runSequence(data, strategy, k, iterations, {
           signal: options.signal,
+          progressEvery: options.progressEvery,
           onStep: (context, step, totalSteps, losses) => {
             const stepsSoFar = config.scenarios[s].strategies[strategy]?.joint ? step : context * iterations + step;
             options.onProgress?.({
@@ -541,6 +554,7 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
             });
           },
           onMatrix: (m) => options.onMatrix?.(s, strategy, k, m),
+          onContextEnd: (context) => options.onContextEnd?.(s, strategy, k, context),
         });
         done = base + T * iterations;
         matrices.push(matrix);

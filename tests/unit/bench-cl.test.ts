@@ -1,0 +1,167 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useWasmBackend } from './setup-wasm';
+import { loadMnistDigits } from '../../bench/cl/mnist-node';
+import { registerFastWasmMatMul } from '../../src/app/bench/wasm-matmul';
+import {
+  BENCH_CONFIG,
+  buildScenario,
+  makePermutations,
+  mergeRows,
+  runBenchmark,
+  splitDigits,
+  type MnistDigits,
+  type ResultRow,
+} from '../../src/app/bench/harness';
+
+let digits: MnistDigits;
+
+beforeAll(async () => {
+  await useWasmBackend();
+  digits = loadMnistDigits();
+});
+
+describe('bench:cl data', () => {
+  it('loads the 10,000 digits of the package (MNIST\'s test set: 863 to 1,127 per class)', () => {
+    expect(digits.y.length).toBe(10_000);
+    expect(digits.x.length).toBe(10_000 * 784);
+    const counts = new Array(10).fill(0);
+    for (const d of digits.y) counts[d]++;
+    expect(counts).toEqual([1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
+  });
+
+  it('splits stratified, disjoint and the same for the same seed', () => {
+    const a = splitDigits(digits, 200, 7);
+    const b = splitDigits(digits, 200, 7);
+    const c = splitDigits(digits, 200, 8);
+    for (let d = 0; d < 10; d++) {
+      expect(a.testByClass[d].length).toBe(200);
+      expect(a.trainByClass[d].length + 200).toBe(digits.y.filter((y) => y === d).length);
+      expect([...a.testByClass[d]]).toEqual([...b.testByClass[d]]);
+      const train = new Set(a.trainByClass[d]);
+      for (const i of a.testByClass[d]) {
+        expect(train.has(i)).toBe(false);
+        expect(digits.y[i]).toBe(d);
+      }
+    }
+    expect([...a.testByClass[3]]).not.toEqual([...c.testByClass[3]]);
+  });
+
+  it('rejects digits whose pixels do not match their labels', () => {
+    expect(() => splitDigits({ x: new Float32Array(10), y: new Int32Array(1) }, 0, 1)).toThrow(/pixel values for 1 labels/);
+  });
+
+  it('makes seeded permutations, the first the identity', () => {
+    const p = makePermutations(3, 5);
+    expect([...p[0]]).toEqual(Array.from({ length: 784 }, (_, i) => i));
+    expect([...p[1]].sort((x, y) => x - y)).toEqual([...p[0]]);
+    expect([...p[1]]).not.toEqual([...p[0]]);
+    expect([...makePermutations(3, 5)[2]]).toEqual([...p[2]]);
+  });
+
+  it('builds the scenarios with the paper labels', () => {
+    const split = splitDigits(digits, BENCH_CONFIG.data.testPerClass, BENCH_CONFIG.data.splitSeed);
+    const classIl = buildScenario('split-mnist-class-il', split);
+    expect(classIl.train.map((t) => t.classes)).toEqual([[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]);
+    expect(new Set(classIl.train[2].y)).toEqual(new Set([4, 5]));
+    expect(classIl.train[2].y.length).toBe(980 + 863 - 400);
+    expect(classIl.test[2].y.length).toBe(400);
+    const domain = buildScenario('split-mnist-domain-il', split);
+    expect(new Set(domain.test[4].y)).toEqual(new Set([0, 1]));
+    expect(domain.outputs).toBe(2);
+    const permTask = buildScenario('permuted-mnist-task-il', split);
+    expect(permTask.train.length).toBe(10);
+    expect(permTask.train[3].classes).toEqual(Array.from({ length: 10 }, (_, d) => 30 + d));
+    // Context 0 is plain MNIST; context 1 the same images permuted.
+    expect(permTask.train[0].x.subarray(0, 784)).toEqual(digits.x.subarray(split.trainByClass[0][0] * 784, (split.trainByClass[0][0] + 1) * 784));
+    expect(permTask.train[1].x.subarray(0, 784)).not.toEqual(permTask.train[0].x.subarray(0, 784));
+  });
+});
+
+describe('bench:cl run loop', () => {
+  it('a tiny run produces well-formed rows', async () => {
+    registerFastWasmMatMul();
+    const before = tf.memory().numTensors;
+    const progress: number[] = [];
+    const rows = await runBenchmark(digits, {
+      scenarios: ['split-mnist-class-il'],
+      strategies: ['none', 'joint', 'er'],
+      seeds: 2,
+      iterations: 3,
+      quick: true,
+      backend: 'wasm',
+      onProgress: (p) => progress.push(p.fraction),
+    });
+    expect(rows.map((r) => r.strategy)).toEqual(['none', 'joint', 'er']);
+    for (const r of rows) {
+      expect(r.scenario).toBe('split-mnist-class-il');
+      expect(r.seeds).toBe(2);
+      expect(r.perSeed).toHaveLength(2);
+      expect(r.avgAccuracy).toBeGreaterThanOrEqual(0);
+      expect(r.avgAccuracy).toBeLessThanOrEqual(100);
+      expect(r.sem).toBeGreaterThanOrEqual(0);
+      expect(r.iterations).toBe(3);
+      expect(r.quick).toBe(true);
+      expect(r.backend).toBe('wasm');
+      expect(r.published).toBe(BENCH_CONFIG.published['split-mnist-class-il'][r.strategy] ?? null);
+    }
+    const none = rows[0];
+    expect(none.accuracyMatrix).toHaveLength(5);
+    none.accuracyMatrix.forEach((row, i) => row.forEach((v, j) => (j <= i ? expect(v).not.toBeNull() : expect(v).toBeNull())));
+    expect(typeof none.bwt).toBe('number');
+    expect(none.forgetting).toBeGreaterThanOrEqual(0);
+    const joint = rows[1];
+    expect(joint.accuracyMatrix).toHaveLength(1);
+    expect(joint.accuracyMatrix[0]).toHaveLength(5);
+    expect(joint.bwt).toBeNull();
+    expect(progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1]))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('merges rows: a newer row of the same cell replaces the old one', () => {
+    const row = (strategy: ResultRow['strategy'], avgAccuracy: number) =>
+      ({ scenario: 'split-mnist-class-il', strategy, avgAccuracy }) as ResultRow;
+    const merged = mergeRows([row('er', 80), row('none', 19)], [row('er', 90)]);
+    expect(merged.map((r) => [r.strategy, r.avgAccuracy])).toEqual([
+      ['none', 19],
+      ['er', 90],
+    ]);
+  });
+
+  it('rejects an unknown strategy before training anything', async () => {
+    await expect(
+      runBenchmark(digits, { scenarios: ['split-mnist-class-il'], strategies: ['bogus' as 'none'], quick: true, backend: 'wasm' }),
+    ).rejects.toThrow(/no strategy "bogus"/);
+  });
+});
+
+describe('fast transposed matMul on WASM', () => {
+  it('matches a plain JS product for every transpose combination', async () => {
+    registerFastWasmMatMul();
+    const rng = (() => {
+      let s = 1;
+      return () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
+    })();
+    const [m, k, n] = [5, 7, 3];
+    const a = Float32Array.from({ length: m * k }, rng);
+    const b = Float32Array.from({ length: k * n }, rng);
+    const ref = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) ref[i * n + j] += a[i * k + q] * b[q * n + j];
+    const A = tf.tensor2d(a, [m, k]);
+    const B = tf.tensor2d(b, [k, n]);
+    const At = tf.transpose(A);
+    const Bt = tf.transpose(B);
+    for (const [x, y, ta, tb] of [
+      [A, B, false, false],
+      [At, B, true, false],
+      [A, Bt, false, true],
+      [At, Bt, true, true],
+    ] as const) {
+      const out = tf.matMul(x, y, ta, tb);
+      const got = await out.data();
+      out.dispose();
+      for (let i = 0; i < ref.length; i++) expect(got[i]).toBeCloseTo(ref[i], 5);
+    }
+    tf.dispose([A, B, At, Bt]);
+  });
+});
