@@ -4,6 +4,7 @@
  */
 import {
   ImportError,
+  InMemoryReplayMemory,
   ProjectStore,
   crc32,
   exportProject,
@@ -255,3 +256,26 @@ const lab = {
 
 (window as unknown as { memoryLab: typeof lab }).memoryLab = lab;
 log('ready');
+
+/** Timing breakdown of a replay-memory load (diagnostics for the benchmark). */
+(window as unknown as { memoryLoadBreakdown: (name: string) => Promise<Record<string, number>> }).memoryLoadBreakdown = async (name: string) => {
+  closeProject(name);
+  const t0 = performance.now();
+  const store = await ProjectStore.open({ name, appVersion: 'lab' });
+  const t1 = performance.now();
+  const rows = await store.db.getAllFromIndex('samples', 'by-replay', 1);
+  const t2 = performance.now();
+  const keys = await store.db.getAllKeys('samples');
+  const tp = performance.now();
+  const pack = await store.db.get('meta', 'pack');
+  const packMs = performance.now() - tp;
+  const t3 = performance.now();
+  const mem = await store.openReplayMemory({ policy: 'class-balanced', capacity: 5000, writeMode: 'deferred' });
+  const t4 = performance.now();
+  store.close();
+  const inMem = new InMemoryReplayMemory({ policy: 'class-balanced', capacity: 5000 });
+  const t5 = performance.now();
+  inMem.restore(mem.all(), mem.exportState());
+  const restoreMs = performance.now() - t5;
+  return { open: t1 - t0, getAllIndex: t2 - t1, rows: rows.length, getAllKeys: tp - t2, keys: keys.length, packMs, hasPack: pack ? 1 : 0, openMemory: t4 - t3, restoreMs, size: mem.size() };
+};

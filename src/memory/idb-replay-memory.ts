@@ -2,6 +2,7 @@ import type { BufferChange } from './buffer';
 import type { BufferCommit, ProjectStore } from './project-store';
 import { InMemoryReplayMemory, type ReplayMemoryOptions, type ReplayMemoryState } from './replay-memory';
 import { seededRandom } from './random';
+import { packSamples, unpackSamples, type ReplayPack } from './pack';
 import type { MemorySample, Random } from './types';
 
 /** Options of the persistent replay memory. */
@@ -43,15 +44,8 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
 
   /** Re-reads members and state from the database, dropping unsaved changes. */
   async reload(): Promise<void> {
-    const db = this.store.db;
-    const tx = db.transaction(['samples', 'meta'], 'readonly');
-    const [rows, stateRow] = await Promise.all([tx.objectStore('samples').index('by-replay').getAll(1), tx.objectStore('meta').get('buffer')]);
-    await tx.done;
-    const samples: MemorySample[] = rows.map((r) => {
-      const s: MemorySample = { id: r.id, x: r.embedding, label: r.classId, task: r.round };
-      if (r.logits) s.logits = r.logits;
-      return s;
-    });
+    const samples = (await this.readPacked()) ?? (await this.readRowsAndPack());
+    const stateRow = await this.store.db.get('meta', 'buffer');
     this.pendingPut.clear();
     this.pendingDelete.clear();
     const state = stateRow?.value as ReplayMemoryState | undefined;
@@ -67,6 +61,31 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
       const change = this.offer(samples, this.evictRng);
       if (samples.length > 0 || state) await this.persist(change, true, false);
     }
+  }
+
+  /** Fast path: the packed snapshot, when present and matching the member count. */
+  private async readPacked(): Promise<MemorySample[] | null> {
+    const tx = this.store.db.transaction(['samples', 'meta'], 'readonly');
+    const [packRow, members] = await Promise.all([tx.objectStore('meta').get('pack'), tx.objectStore('samples').index('by-replay').count(1)]);
+    await tx.done;
+    const pack = packRow?.value as ReplayPack | undefined;
+    if (!pack || pack.count !== members) return null;
+    return unpackSamples(pack);
+  }
+
+  /** Slow path: every member row; writes a fresh pack in the same transaction so the next load is fast. */
+  private async readRowsAndPack(): Promise<MemorySample[]> {
+    const tx = this.store.db.transaction(['samples', 'meta'], 'readwrite');
+    const rows = await tx.objectStore('samples').index('by-replay').getAll(1);
+    const samples: MemorySample[] = rows.map((r) => {
+      const s: MemorySample = { id: r.id, x: r.embedding, label: r.classId, task: r.round };
+      if (r.logits) s.logits = r.logits;
+      return s;
+    });
+    const widths = new Set(samples.map((s) => s.x.length));
+    if (widths.size <= 1) await tx.objectStore('meta').put({ key: 'pack', value: packSamples(samples) });
+    await tx.done;
+    return samples;
   }
 
   /** Offers samples; written through (or kept pending in deferred mode). Bad input changes nothing. */
@@ -90,9 +109,11 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     await this.persist({ added: [], evicted: ids.map((id) => ({ id, x: new Float32Array(0), label: 0, task: 0 })) }, true);
   }
 
-  /** Changes not yet written (deferred mode). */
-  pendingChanges(): BufferCommit {
-    return { put: [...this.pendingPut.values()], delete: [...this.pendingDelete], state: this.exportState() };
+  /** Changes not yet written (deferred mode); with `withPack`, also the packed snapshot of every member. */
+  pendingChanges(withPack = false): BufferCommit {
+    const commit: BufferCommit = { put: [...this.pendingPut.values()], delete: [...this.pendingDelete], state: this.exportState() };
+    if (withPack) commit.pack = packSamples(this.all());
+    return commit;
   }
 
   /** Whether there are unwritten changes. */
@@ -106,9 +127,9 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     this.pendingDelete.clear();
   }
 
-  /** Writes pending changes now, in their own transaction. */
+  /** Writes pending changes now, in their own transaction, with a fresh packed snapshot (fast next load). */
   async flush(): Promise<void> {
-    await this.persist({ added: [], evicted: [] }, true);
+    await this.persist({ added: [], evicted: [] }, true, true, true);
   }
 
   /** Drops samples the user deleted from the project (rows already gone) and saves the policy state. */
@@ -131,7 +152,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     return deletes.length;
   }
 
-  private async persist(change: BufferChange, force = false, reloadOnError = true): Promise<void> {
+  private async persist(change: BufferChange, force = false, reloadOnError = true, withPack = false): Promise<void> {
     for (const s of change.evicted) {
       this.pendingPut.delete(s.id!);
       this.pendingDelete.add(s.id!);
@@ -143,7 +164,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     if (this.writeMode === 'deferred' && !force) return;
     if (!this.hasPendingChanges() && !force) return;
     try {
-      await this.store.withQuotaRetry(() => this.store.writeBufferChanges(this.pendingChanges()));
+      await this.store.withQuotaRetry(() => this.store.writeBufferChanges(this.pendingChanges(withPack)));
       this.markCommitted();
     } catch (e) {
       // RAM is ahead of the database: return to what is stored, then report.

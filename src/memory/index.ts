@@ -11,3 +11,4 @@ export * from './project-store';
 export * from './idb-replay-memory';
 export * from './project-file';
 export { crc32 } from './crc32';
+export * from './pack';

@@ -3,6 +3,7 @@ import { MemoryInputError, ProjectStoreError, StorageFullError } from './errors'
 import { IdbReplayMemory, type IdbReplayMemoryOptions } from './idb-replay-memory';
 import type { ReplayMemoryState } from './replay-memory';
 import { newSampleId } from './replay-memory';
+import type { ReplayPack } from './pack';
 import {
   ALL_STORES,
   SCHEMA_VERSION,
@@ -79,6 +80,8 @@ export interface BufferCommit {
   put: MemorySample[];
   delete: string[];
   state: ReplayMemoryState;
+  /** The memory's packed snapshot after these changes; absent: the stored pack is invalidated. */
+  pack?: ReplayPack;
 }
 
 /** Everything one committed round writes, atomically. */
@@ -475,6 +478,8 @@ export class ProjectStore {
       if (r.heldOut) d.heldOut--;
       deltas.set(r.classId, d);
     }
+    // Members deleted outside a buffer commit: the packed snapshot is stale.
+    if (rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('pack')));
     await Promise.all(writes);
     await this.applyCountDeltas(tx, deltas);
   }
@@ -543,6 +548,8 @@ export class ProjectStore {
     await this.applyCountDeltas(tx, deltas);
     this.hook(op, step);
     await tx.objectStore('meta').put({ key: 'buffer', value: change.state });
+    if (change.pack) await tx.objectStore('meta').put({ key: 'pack', value: change.pack });
+    else await tx.objectStore('meta').delete('pack');
   }
 
   /**
@@ -641,7 +648,7 @@ export class ProjectStore {
     const mem = changes && 'pendingChanges' in changes ? changes : null;
     try {
       // Each attempt takes the memory's pending changes afresh: a quota retry adds the policy's evictions.
-      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges() : (changes as BufferCommit | null | undefined)));
+      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(true) : (changes as BufferCommit | null | undefined)));
       mem?.markCommitted();
       return round;
     } catch (e) {

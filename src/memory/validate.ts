@@ -7,6 +7,10 @@ export function isFloat32Array(v: unknown): v is Float32Array {
 }
 
 function firstNonFinite(a: Float32Array): number {
+  // x * 0 is 0 for finite x and NaN for NaN or +-Infinity: one cheap pass, the search only on failure.
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += a[i] * 0;
+  if (acc === 0) return -1;
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
 }

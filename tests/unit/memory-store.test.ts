@@ -189,6 +189,28 @@ describe('IdbReplayMemory', () => {
     expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(8);
   });
 
+  it('loads from the packed snapshot when current; a deleted member invalidates it in the same transaction', async () => {
+    const { store, memory } = await projectWithRounds(2);
+    const pack = await store.getMeta('pack');
+    expect(pack!.count).toBe(memory.size());
+    expect(pack!.ids.slice().sort()).toEqual(memory.all().map((s) => s.id).sort());
+    const fromPack = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
+    for (const s of memory.all()) {
+      const t = fromPack.get(s.id!)!;
+      expect(Array.from(t.x)).toEqual(Array.from(s.x));
+      expect(t.logits && Array.from(t.logits)).toEqual(s.logits && Array.from(s.logits));
+      expect([t.label, t.task]).toEqual([s.label, s.task]);
+    }
+    const victim = memory.all()[0].id!;
+    await store.deleteSample(victim);
+    expect(await store.getMeta('pack')).toBeUndefined();
+    const fromRows = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
+    expect(fromRows.has(victim)).toBe(false);
+    expect(fromRows.size()).toBe(memory.size() - 1);
+    // The slow load wrote a fresh pack.
+    expect((await store.getMeta('pack'))!.count).toBe(fromRows.size());
+  });
+
   it('bad input to add() changes neither RAM nor the database', async () => {
     const { store, memory, rng } = await projectWithRounds(1);
     const before = await dump(store);

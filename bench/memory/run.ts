@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:memory`: drives lab/memory.html on real IndexedDB in headless Chromium and writes
+ * bench-results/memory.json: capture write rate, 5,000-sample replay-memory load time, bytes per sample,
+ * SIGKILL crash-consistency trials and corrupted-import refusals.
+ * Serves the page from a running preview server when one answers, else from dist/ (or a fresh build of the
+ * lab page alone) with a tiny static server on a free port.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BASE_URL } from '../../tests/e2e/chromium';
+import { launchKillable, openLab, type KillableBrowser } from '../../tests/e2e/memory-browser';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
+};
+
+function serve(root: string): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = path.resolve(root, `.${rel.endsWith('/') ? `${rel}index.html` : rel}`);
+    if (!file.startsWith(path.resolve(root)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      // localhost (not 127.0.0.1) so the page is a secure context like the app's.
+      resolve({ url: `http://localhost:${port}`, close: () => server.close() });
+    }),
+  );
+}
+
+async function pageAvailable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/lab/memory.html`);
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function resolveServer(): Promise<{ url: string; close: () => void; how: string }> {
+  if (await pageAvailable(BASE_URL)) return { url: BASE_URL, close: () => undefined, how: `running server ${BASE_URL}` };
+  let root = path.resolve('dist');
+  let how = 'dist/ with a static server';
+  if (!existsSync(path.join(root, 'lab', 'memory.html'))) {
+    root = mkdtempSync(path.join(os.tmpdir(), 'retain-memory-lab-'));
+    console.log(`building lab/memory.html into ${root} ...`);
+    execFileSync('npx', ['vite', 'build', '-c', 'bench/memory/vite.config.ts', '--outDir', root, '--logLevel', 'warn'], { stdio: 'inherit' });
+    how = 'fresh build of the lab page with a static server';
+  }
+  const s = await serve(root);
+  return { ...s, how };
+}
+
+type Lab = Record<string, (...args: unknown[]) => Promise<any>>;
+
+async function main(): Promise<void> {
+  const server = await resolveServer();
+  console.log(`serving the lab page from ${server.how}: ${server.url}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'retain-memory-bench-'));
+  let browser: KillableBrowser | null = await launchKillable(dir);
+  const call = async <T>(page: import('@playwright/test').Page, fn: string, ...args: unknown[]): Promise<T> =>
+    page.evaluate(([f, a]) => ((window as unknown as { memoryLab: Lab }).memoryLab[f as string] as (...x: unknown[]) => Promise<T>)(...(a as unknown[])), [fn, args] as const) as Promise<T>;
+  try {
+    let page = await openLab(browser.context, server.url);
+    const chromiumVersion = browser.browser.version();
+
+    // Captures: one transaction per sample, 1280-d embedding + ~3 KB thumbnail, as hold-to-capture writes them.
+    const writes = await call<{ perSecond: number; ms: number }>(page, 'benchWrites', 'bench-writes', 300, 1280);
+    console.log(`writes: ${writes.perSecond.toFixed(1)} samples/s`);
+
+    // Load: 5,000 replay members of 1280-d embeddings (+ thumbnails in their own store).
+    const load = await call<{ loadMs: number; size: number; bytesPerSample: number | null; logicalBytesPerSample: number }>(page, 'benchLoad', 'bench-load', 5000, 1280);
+    if (load.size !== 5000) throw new Error(`loaded ${load.size} samples, expected 5000`);
+    console.log(`load 5000: ${load.loadMs.toFixed(0)} ms; bytes/sample ${load.bytesPerSample}`);
+
+    // Corrupted imports.
+    const corrupt = await call<{ tried: number; refused: number; unchanged: boolean; wrong: string[] }>(page, 'corruptImports', 'bench-corrupt');
+    console.log(`corrupt imports: ${corrupt.refused}/${corrupt.tried} refused, project unchanged: ${corrupt.unchanged}`);
+
+    // Crash trials: SIGKILL the whole browser at random moments of a round's commit.
+    const TRIALS = Number(process.env.MEMORY_CRASH_TRIALS ?? 20);
+    await call(page, 'seedRounds', 'crash', 1);
+    let consistent = 0;
+    const outcomes: string[] = [];
+    let seed = 987654321;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (let t = 0; t < TRIALS; t++) {
+      const prep = await call<{ before: number; after: number; commitMs: number; round: number }>(page, 'prepareCrash', 'crash');
+      const delay = random() * prep.commitMs * 2;
+      await call(page, 'startCommit');
+      await new Promise((r) => setTimeout(r, delay));
+      await browser.kill();
+      browser = await launchKillable(dir);
+      page = await openLab(browser.context, server.url);
+      const after = await call<{ digest: number; problems: string[] }>(page, 'summarize', 'crash');
+      const outcome = after.digest === prep.before ? 'old' : after.digest === prep.after ? 'new' : 'MIXED';
+      if (outcome !== 'MIXED' && after.problems.length === 0) consistent++;
+      outcomes.push(`${outcome}@${Math.round(delay)}/${Math.round(prep.commitMs)}ms`);
+      console.log(`crash trial ${t}: ${outcomes.at(-1)} ${after.problems.join('; ')}`);
+    }
+
+    const result = {
+      samplesWrittenPerSecond: Number(writes.perSecond.toFixed(1)),
+      loadMsFor5000Samples: Math.round(load.loadMs),
+      bytesPerSample: load.bytesPerSample !== null ? Math.round(load.bytesPerSample) : null,
+      logicalBytesPerSample: load.logicalBytesPerSample,
+      crashTrials: TRIALS,
+      crashConsistent: consistent,
+      corruptImportsTried: corrupt.tried,
+      corruptImportsRefused: corrupt.refused,
+      corruptImportsLeftProjectUnchanged: corrupt.unchanged,
+      targets: { samplesWrittenPerSecond: '>= 30', loadMsFor5000Samples: '< 1000', crashConsistent: '== crashTrials', corruptImportsRefused: '== corruptImportsTried' },
+      details: {
+        writeSetup: '300 captures, one readwrite transaction each: 1280-d Float32Array embedding + 3,000-byte thumbnail',
+        loadSetup: '5,000 replay members (1280-d, 10 classes, class-balanced) + thumbnails; time = ProjectStore.open + openReplayMemory',
+        bytesPerSample: 'navigator.storage.estimate() usage growth / 5,000 (IndexedDB on-disk cost incl. thumbnail and indexes)',
+        crashOutcomes: outcomes,
+        corruptWrong: corrupt.wrong,
+      },
+      machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+      browser: `headless Chromium ${chromiumVersion}`,
+      date: new Date().toISOString(),
+    };
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync('bench-results/memory.json', `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await browser?.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

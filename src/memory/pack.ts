@@ -1,0 +1,65 @@
+import type { MemorySample } from './types';
+
+/**
+ * A packed snapshot of the replay memory's members: a few large typed arrays instead of thousands of rows.
+ * IndexedDB reads one large value far faster than 5,000 small ones, so the memory loads from the pack when it
+ * is current. It is written in the same transaction as the round (and by `flush()`), and deleted by every
+ * transaction that changes members otherwise, so a pack that exists is always current.
+ */
+export interface ReplayPack {
+  version: 1;
+  count: number;
+  dim: number;
+  ids: string[];
+  labels: Int32Array;
+  tasks: Int32Array;
+  /** count x dim, row-major. */
+  x: Float32Array;
+  /** Start of each sample's logits in `logits` (count + 1 entries); equal neighbours mean no logits. */
+  logitsOffsets: Int32Array;
+  logits: Float32Array;
+}
+
+/** Packs members (all of one width). */
+export function packSamples(samples: readonly MemorySample[]): ReplayPack {
+  const count = samples.length;
+  const dim = count > 0 ? samples[0].x.length : 0;
+  const x = new Float32Array(count * dim);
+  const labels = new Int32Array(count);
+  const tasks = new Int32Array(count);
+  const logitsOffsets = new Int32Array(count + 1);
+  let totalLogits = 0;
+  for (const s of samples) totalLogits += s.logits?.length ?? 0;
+  const logits = new Float32Array(totalLogits);
+  const ids: string[] = new Array(count);
+  let lo = 0;
+  samples.forEach((s, i) => {
+    ids[i] = s.id!;
+    labels[i] = s.label;
+    tasks[i] = s.task;
+    x.set(s.x, i * dim);
+    logitsOffsets[i] = lo;
+    if (s.logits) {
+      logits.set(s.logits, lo);
+      lo += s.logits.length;
+    }
+  });
+  logitsOffsets[count] = lo;
+  return { version: 1, count, dim, ids, labels, tasks, x, logitsOffsets, logits };
+}
+
+/** Unpacks into samples whose arrays are views of the pack's buffers (no copies). Returns null if malformed. */
+export function unpackSamples(pack: ReplayPack): MemorySample[] | null {
+  const { count, dim } = pack;
+  if (pack.version !== 1 || pack.ids.length !== count || pack.labels.length !== count || pack.tasks.length !== count || pack.x.length !== count * dim || pack.logitsOffsets.length !== count + 1)
+    return null;
+  const out: MemorySample[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const s: MemorySample = { id: pack.ids[i], x: pack.x.subarray(i * dim, (i + 1) * dim), label: pack.labels[i], task: pack.tasks[i] };
+    const a = pack.logitsOffsets[i];
+    const b = pack.logitsOffsets[i + 1];
+    if (b > a) s.logits = pack.logits.subarray(a, b);
+    out[i] = s;
+  }
+  return out;
+}
