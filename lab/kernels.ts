@@ -159,7 +159,15 @@ async function bothPaths<T>(fn: () => Promise<T>): Promise<{ fused: T; reference
 function ewcInputs(c: ConformanceCase) {
   const rand = rng(c.seed ?? 1);
   const shapes = paramShapes(c.size, c.parts ?? 7);
-  const make = (lo: number, hi: number) => shapes.map((s) => uniform(rand, s.reduce((a, b) => a * b, 1), lo, hi));
+  const make = (lo: number, hi: number) =>
+    shapes.map((s) =>
+      uniform(
+        rand,
+        s.reduce((a, b) => a * b, 1),
+        lo,
+        hi,
+      ),
+    );
   const mag = c.variant === 'huge' ? 1e19 : 1;
   const p = make(-mag, mag);
   const a = make(-mag, mag);
@@ -184,9 +192,16 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
     const run = async () => {
       // Forward value, then gradients through tf.variableGrads (the customGrad path the engine uses).
       const value = ewcPenalty(params, anchors, fisher, lambda);
-      const { value: v2, grads } = tf.variableGrads(() => ewcPenalty(params, anchors, fisher, lambda), params);
+      const { value: v2, grads } = tf.variableGrads(
+        () => ewcPenalty(params, anchors, fisher, lambda),
+        params,
+      );
       const gradList = params.map((v) => grads[v.name]);
-      const out = { value: (await value.data())[0], value2: (await v2.data())[0], grads: await readAll(gradList) };
+      const out = {
+        value: (await value.data())[0],
+        value2: (await v2.data())[0],
+        grads: await readAll(gradList),
+      };
       tf.dispose([value, v2, ...gradList]);
       return out;
     };
@@ -197,7 +212,9 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
       value: {
         fused: r.fused.value,
         reference: r.reference.value,
-        ok: scalarsAgree(r.fused.value, r.reference.value, 2e-4) && scalarsAgree(r.fused.value2, r.fused.value, 0),
+        ok:
+          scalarsAgree(r.fused.value, r.reference.value, 2e-4) &&
+          scalarsAgree(r.fused.value2, r.fused.value, 0),
       },
       outputs: compare([r.fused.value], [r.reference.value], 2e-4, 1e-6),
       grads: compare(r.fused.grads, r.reference.grads, 1e-5, 1e-7),
@@ -212,8 +229,22 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
 async function fisherCase(c: ConformanceCase): Promise<ConformanceResult> {
   const rand = rng(c.seed ?? 2);
   const shapes = paramShapes(c.size, c.parts ?? 7);
-  const f = shapes.map((s) => uniform(rand, s.reduce((a, b) => a * b, 1), 0, 3));
-  const g = shapes.map((s) => uniform(rand, s.reduce((a, b) => a * b, 1), -2, 2));
+  const f = shapes.map((s) =>
+    uniform(
+      rand,
+      s.reduce((a, b) => a * b, 1),
+      0,
+      3,
+    ),
+  );
+  const g = shapes.map((s) =>
+    uniform(
+      rand,
+      s.reduce((a, b) => a * b, 1),
+      -2,
+      2,
+    ),
+  );
   if (c.variant === 'nanInf') {
     const live = g.filter((x) => x.length > 0);
     live[0][0] = NaN;
@@ -258,10 +289,18 @@ async function klCase(c: ConformanceCase): Promise<ConformanceResult> {
   try {
     const run = async () => {
       const value = distillationKL(student, teacher, T, columns);
-      const { value: v2, grads } = tf.variableGrads(() => distillationKL(student, teacher, T, columns), [student]);
+      const { value: v2, grads } = tf.variableGrads(
+        () => distillationKL(student, teacher, T, columns),
+        [student],
+      );
       const g = grads[student.name];
       const shapeOk = g.shape.join('x') === `${rows}x${cols}`;
-      const out = { value: (await value.data())[0], value2: (await v2.data())[0], grads: await readAll([g]), shapeOk };
+      const out = {
+        value: (await value.data())[0],
+        value2: (await v2.data())[0],
+        grads: await readAll([g]),
+        shapeOk,
+      };
       tf.dispose([value, v2, g]);
       return out;
     };
@@ -274,7 +313,9 @@ async function klCase(c: ConformanceCase): Promise<ConformanceResult> {
       value: {
         fused: r.fused.value,
         reference: r.reference.value,
-        ok: scalarsAgree(r.fused.value, r.reference.value, 1e-4) && scalarsAgree(r.fused.value2, r.fused.value, 0),
+        ok:
+          scalarsAgree(r.fused.value, r.reference.value, 1e-4) &&
+          scalarsAgree(r.fused.value2, r.fused.value, 0),
       },
       outputs: compare([r.fused.value], [r.reference.value], 1e-4, 1e-6),
       grads: gradsCmp,
@@ -344,7 +385,8 @@ async function checkAgainstJs(): Promise<{ backend: string; worst: number; penal
   const [fisherOut] = fisherAccumulate([fv], [pv], 0.5, 0.25);
   const rel = (got: ArrayLike<number>, want: ArrayLike<number>) => {
     let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1e-6 + Math.abs(want[i])));
+    for (let i = 0; i < want.length; i++)
+      worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1e-6 + Math.abs(want[i])));
     return worst;
   };
   const penalty = (await ewc.value.data())[0];
@@ -356,7 +398,18 @@ async function checkAgainstJs(): Promise<{ backend: string; worst: number; penal
     rel([loss], [wantLoss]),
     rel(await kl.grads[sv.name].data(), wantKlGrad),
   );
-  tf.dispose([pv, av, fv, sv, tv, ewc.value, kl.value, fisherOut, ...Object.values(ewc.grads), ...Object.values(kl.grads)]);
+  tf.dispose([
+    pv,
+    av,
+    fv,
+    sv,
+    tv,
+    ewc.value,
+    kl.value,
+    fisherOut,
+    ...Object.values(ewc.grads),
+    ...Object.values(kl.grads),
+  ]);
   releaseEwcArenas();
   return { backend: tf.getBackend(), worst, penalty, loss };
 }
@@ -384,11 +437,23 @@ function snapshot(step: number): MemorySnapshot {
  * a Fisher that is re-accumulated every step, distillation to fixed teacher logits), with SGD updates.
  * Returns memory snapshots after warm-up and at the end.
  */
-async function leakCheck(steps: number): Promise<{ snapshots: MemorySnapshot[]; fusedDispatches: number; arenas: number }> {
+async function leakCheck(
+  steps: number,
+): Promise<{ snapshots: MemorySnapshot[]; fusedDispatches: number; arenas: number }> {
   const rand = rng(11);
   const dims = [32, 48, 10];
   const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
-  const params = shapes.map((s) => variableOf(uniform(rand, s.reduce((a, b) => a * b, 1), -0.3, 0.3), s));
+  const params = shapes.map((s) =>
+    variableOf(
+      uniform(
+        rand,
+        s.reduce((a, b) => a * b, 1),
+        -0.3,
+        0.3,
+      ),
+      s,
+    ),
+  );
   const anchors = params.map((p) => tf.clone(p));
   let fisher = shapes.map((s) => tf.ones(s));
   const x = tf.tensor2d(uniform(rand, 64 * dims[0], -1, 1), [64, dims[0]]);
@@ -401,10 +466,18 @@ async function leakCheck(steps: number): Promise<{ snapshots: MemorySnapshot[]; 
       const { grads } = tf.variableGrads(() => {
         const h = tf.relu(tf.add(tf.matMul(x, params[0]), params[1]));
         const logits = tf.add(tf.matMul(h, params[2]), params[3]) as tf.Tensor2D;
-        return tf.add(ewcPenalty(params, anchors, fisher, 10), distillationKL(logits, teacher, 2, 8)) as tf.Scalar;
+        return tf.add(
+          ewcPenalty(params, anchors, fisher, 10),
+          distillationKL(logits, teacher, 2, 8),
+        ) as tf.Scalar;
       }, params);
       optimizer.applyGradients(grads);
-      return fisherAccumulate(fisher, params.map((p) => grads[p.name]), 0.99, 0.01);
+      return fisherAccumulate(
+        fisher,
+        params.map((p) => grads[p.name]),
+        0.99,
+        0.01,
+      );
     });
     tf.dispose(fisher);
     fisher = next;
@@ -422,14 +495,24 @@ async function leakCheck(steps: number): Promise<{ snapshots: MemorySnapshot[]; 
 }
 
 /** Gaussian blobs: `classes` classes in `dim` dimensions, `perClass` samples each, split into tasks of `perTask`. */
-function blobTasks(seed: number, sampleSeed: number, dim: number, classes: number, perTask: number, perClass: number, spread: number): TaskData[] {
+function blobTasks(
+  seed: number,
+  sampleSeed: number,
+  dim: number,
+  classes: number,
+  perTask: number,
+  perClass: number,
+  spread: number,
+): TaskData[] {
   const gaussian = (rand: () => number) => () => {
     const u = Math.max(rand(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
   };
   // Same centers for train and test (seed), different samples (sampleSeed).
   const centerNoise = gaussian(rng(seed));
-  const centers = Array.from({ length: classes }, () => Float32Array.from({ length: dim }, () => 3 * centerNoise()));
+  const centers = Array.from({ length: classes }, () =>
+    Float32Array.from({ length: dim }, () => 3 * centerNoise()),
+  );
   const gauss = gaussian(rng(sampleSeed));
   const tasks: TaskData[] = [];
   for (let t = 0; t * perTask < classes; t++) {
@@ -451,7 +534,10 @@ function blobTasks(seed: number, sampleSeed: number, dim: number, classes: numbe
  * A short class-incremental run (3 tasks x 2 classes of Gaussian blobs) with EWC + LwF on the engine's
  * Learner, with the fused ops on or off. Returns the accuracy matrix R[i][j] (accuracy on task j after task i).
  */
-async function trainingRun(fused: boolean, iterations = 12): Promise<{ R: number[][]; backend: string; fusedDispatches: number }> {
+async function trainingRun(
+  fused: boolean,
+  iterations = 12,
+): Promise<{ R: number[][]; backend: string; fusedDispatches: number }> {
   const before = Object.values(fusedDispatchCounts()).reduce((a, b) => a + b, 0);
   setFusedOpsEnabled(fused);
   const train = blobTasks(5, 6, 16, 6, 2, 40, 1.0);
@@ -506,7 +592,12 @@ function median(xs: number[]): number {
  * Median milliseconds per call of `step` (which returns the tensor to sync on): `warmup` calls, then `samples`
  * samples of `inner` back-to-back calls each; only the last call's (small) result is read back per sample.
  */
-async function timeIt(step: () => tf.Tensor, samples: number, inner: number, warmup: number): Promise<number> {
+async function timeIt(
+  step: () => tf.Tensor,
+  samples: number,
+  inner: number,
+  warmup: number,
+): Promise<number> {
   for (let i = 0; i < warmup; i++) {
     const t = step();
     await t.data();
@@ -571,17 +662,46 @@ function makeTrainingStep(): { step: () => tf.Tensor; dispose: () => void; param
   const rand = rng(21);
   const dims = [1280, 256, 20];
   const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
-  const vars = shapes.map((s) => variableOf(uniform(rand, s.reduce((a, b) => a * b, 1), -0.05, 0.05), s));
+  const vars = shapes.map((s) =>
+    variableOf(
+      uniform(
+        rand,
+        s.reduce((a, b) => a * b, 1),
+        -0.05,
+        0.05,
+      ),
+      s,
+    ),
+  );
   const teacher = vars.map((v) => tf.clone(v));
   const anchors = vars.map((v) => tf.clone(v));
-  const fisher = shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), 0, 1), s));
+  const fisher = shapes.map((s) =>
+    tf.tensor(
+      uniform(
+        rand,
+        s.reduce((a, b) => a * b, 1),
+        0,
+        1,
+      ),
+      s,
+    ),
+  );
   const batch = 128;
   const x = tf.tensor2d(uniform(rand, batch * dims[0], -1, 1), [batch, dims[0]]);
   const xReplay = tf.tensor2d(uniform(rand, batch * dims[0], -1, 1), [batch, dims[0]]);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 2 * batch }, (_, i) => i % dims[2]), 'int32'), dims[2]);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 2 * batch }, (_, i) => i % dims[2]),
+      'int32',
+    ),
+    dims[2],
+  );
   const optimizer = tf.train.adam(1e-4);
   const forward = (w: tf.Tensor[], input: tf.Tensor2D) =>
-    tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(input, w[0] as tf.Tensor2D), w[1])), w[2] as tf.Tensor2D), w[3]) as tf.Tensor2D;
+    tf.add(
+      tf.matMul(tf.relu(tf.add(tf.matMul(input, w[0] as tf.Tensor2D), w[1])), w[2] as tf.Tensor2D),
+      w[3],
+    ) as tf.Tensor2D;
   const step = () =>
     tf.tidy(() => {
       const all = tf.concat([x, xReplay]) as tf.Tensor2D;
@@ -621,18 +741,50 @@ async function benchmark(o: BenchOptions): Promise<BenchRow[]> {
   for (const n of o.ewcSizes) {
     const rand = rng(n);
     const shapes = mlpShapes(n);
-    const make = (lo: number, hi: number) => shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), lo, hi), s));
+    const make = (lo: number, hi: number) =>
+      shapes.map((s) =>
+        tf.tensor(
+          uniform(
+            rand,
+            s.reduce((a, b) => a * b, 1),
+            lo,
+            hi,
+          ),
+          s,
+        ),
+      );
     const [p, a, f] = [make(-1, 1), make(-1, 1), make(0, 1)];
     const total = shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
     // Forward value + gradients (both paths compute the gradient in the forward pass of the customGrad).
-    rows.push(await benchPair('ewcPenalty+grad', total, 16, () => ewcPenalty(p, a, f, 10), o.samples, inner(total), adapter));
+    rows.push(
+      await benchPair(
+        'ewcPenalty+grad',
+        total,
+        16,
+        () => ewcPenalty(p, a, f, 10),
+        o.samples,
+        inner(total),
+        adapter,
+      ),
+    );
     tf.dispose([...p, ...a, ...f]);
     releaseEwcArenas();
   }
   for (const n of o.fisherSizes) {
     const rand = rng(n + 1);
     const shapes = mlpShapes(n);
-    const make = (lo: number, hi: number) => shapes.map((s) => tf.tensor(uniform(rand, s.reduce((a, b) => a * b, 1), lo, hi), s));
+    const make = (lo: number, hi: number) =>
+      shapes.map((s) =>
+        tf.tensor(
+          uniform(
+            rand,
+            s.reduce((a, b) => a * b, 1),
+            lo,
+            hi,
+          ),
+          s,
+        ),
+      );
     const [f, g] = [make(0, 1), make(-1, 1)];
     const total = shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
     const step = () => {
@@ -655,12 +807,22 @@ async function benchmark(o: BenchOptions): Promise<BenchRow[]> {
         tf.dispose(grads);
         return value;
       });
-    rows.push(await benchPair(`distillationKL ${b}x${c}`, b * c, 12, step, o.samples, inner(b * c * 20), adapter));
+    rows.push(
+      await benchPair(`distillationKL ${b}x${c}`, b * c, 12, step, o.samples, inner(b * c * 20), adapter),
+    );
     tf.dispose([s, t, v]);
   }
   if (o.trainingStep) {
     const { step, dispose, params } = makeTrainingStep();
-    const row = await benchPair('training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)', params, 0, step, o.samples, 2, adapter);
+    const row = await benchPair(
+      'training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)',
+      params,
+      0,
+      step,
+      o.samples,
+      2,
+      adapter,
+    );
     rows.push({ ...row, effectiveGBps: 0 });
     dispose();
   }

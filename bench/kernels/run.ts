@@ -32,7 +32,13 @@ async function freePort(): Promise<number> {
 }
 
 const options: BenchOptions = quick
-  ? { ewcSizes: [10_000, 1_000_000], fisherSizes: [1_000_000], klShapes: [[128, 100]], samples: 5, trainingStep: true }
+  ? {
+      ewcSizes: [10_000, 1_000_000],
+      fisherSizes: [1_000_000],
+      klShapes: [[128, 100]],
+      samples: 5,
+      trainingStep: true,
+    }
   : {
       ewcSizes: [10_000, 100_000, 1_000_000, 4_000_000],
       fisherSizes: [10_000, 100_000, 1_000_000, 4_000_000],
@@ -53,13 +59,18 @@ async function main(): Promise<void> {
   }
   const port = await freePort();
   const server = await preview({ root, logLevel: 'warn', preview: { port, strictPort: true, open: false } });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...WEBGPU_ARGS] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...BASE_ARGS, ...WEBGPU_ARGS],
+  });
   try {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`http://localhost:${port}/lab/kernels.html`);
     const setup = await page.evaluate(() => window.kernelsLab.ready);
-    console.log(`backend ${setup.backend}, adapter "${setup.adapter}", fused kernels ${setup.fused ? 'on' : 'OFF'}`);
+    console.log(
+      `backend ${setup.backend}, adapter "${setup.adapter}", fused kernels ${setup.fused ? 'on' : 'OFF'}`,
+    );
     if (!setup.fused) throw new Error('WebGPU is not available in the benchmark browser: nothing to compare');
     const started = Date.now();
     const rows: BenchRow[] = await page.evaluate((o) => window.kernelsLab.benchmark(o), options);

@@ -18,7 +18,8 @@ export class DistillationKLProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   variableNames = ['student', 'teacher'];
   workgroupSize: [number, number, number] = [KL_WORKGROUP_SIZE, 1, 1];
-  uniforms = 'temperature : f32, columns : i32, rows : i32, studentCols : i32, teacherCols : i32, gradScale : f32,';
+  uniforms =
+    'temperature : f32, columns : i32, rows : i32, studentCols : i32, teacherCols : i32, gradScale : f32,';
 
   constructor(rows: number, studentCols: number) {
     this.outputShape = [rows * studentCols + rows];

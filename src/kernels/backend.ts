@@ -31,7 +31,8 @@ export function toTensor(info: tf.TensorInfo): tf.Tensor {
 /** Throws a specific error unless every tensor is float32 (the kernels read and write f32 only). */
 export function assertFloat32(op: string, tensors: tf.Tensor[]): void {
   tensors.forEach((t, i) => {
-    if (t.dtype !== 'float32') throw new Error(`${op}: input ${i} has dtype ${t.dtype}, the WebGPU kernel needs float32`);
+    if (t.dtype !== 'float32')
+      throw new Error(`${op}: input ${i} has dtype ${t.dtype}, the WebGPU kernel needs float32`);
   });
 }
 

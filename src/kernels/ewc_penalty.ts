@@ -27,7 +27,8 @@ let elementsPerThread = 16;
  * 65,535 workgroups at 4M parameters. Default 16.
  */
 export function setEwcElementsPerThread(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`elements per thread must be an integer in [1, 1024], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new Error(`elements per thread must be an integer in [1, 1024], got ${n}`);
   elementsPerThread = n;
 }
 
@@ -99,7 +100,8 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
   sizes.reduce((acc, s, i) => ((offsets[i] = acc), acc + s), 0);
   const live = params.map((_, i) => i).filter((i) => sizes[i] > 0);
   const groups: number[][] = [];
-  for (let g = 0; g < live.length; g += EWC_PARAMS_PER_DISPATCH) groups.push(live.slice(g, g + EWC_PARAMS_PER_DISPATCH));
+  for (let g = 0; g < live.length; g += EWC_PARAMS_PER_DISPATCH)
+    groups.push(live.slice(g, g + EWC_PARAMS_PER_DISPATCH));
   const counts = groups.map((g) => g.reduce((acc, i) => acc + sizes[i], 0));
   const perThread = elementsPerThread;
   const partialSlots = counts.reduce((acc, c) => acc + ewcPartialSlots(c, perThread), 0);
@@ -115,7 +117,9 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
       acc += k < group.length ? sizes[group[k]] : 0;
       ends.push(k < group.length ? acc : count);
     }
-    const slots = Array.from({ length: EWC_PARAMS_PER_DISPATCH }, (_, k) => flat(params[group[k] ?? group[0]]));
+    const slots = Array.from({ length: EWC_PARAMS_PER_DISPATCH }, (_, k) =>
+      flat(params[group[k] ?? group[0]]),
+    );
     const uniforms: Uniform[] = [
       { type: 'float32', data: [lambda] },
       { type: 'int32', data: [offsets[group[0]]] },

@@ -22,11 +22,16 @@ function fisherAccumulateWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string,
   const backend = activeWebGpuBackend('RetainFisherAccumulate');
   return inputs.slice(0, n).map((f, i) => {
     if (f.size === 0) return tf.zeros(f.shape);
-    const out = backend.runWebGPUProgram(new FisherAccumulateProgram(f.size), [flat(f), flat(inputs[n + i])], 'float32', [
-      { type: 'float32', data: [attrs.gamma] },
-      { type: 'float32', data: [attrs.scale] },
-      { type: 'int32', data: [f.size] },
-    ]);
+    const out = backend.runWebGPUProgram(
+      new FisherAccumulateProgram(f.size),
+      [flat(f), flat(inputs[n + i])],
+      'float32',
+      [
+        { type: 'float32', data: [attrs.gamma] },
+        { type: 'float32', data: [attrs.scale] },
+        { type: 'int32', data: [f.size] },
+      ],
+    );
     dispatchCounts.RetainFisherAccumulate++;
     return tf.reshape(toTensor(out), f.shape);
   });

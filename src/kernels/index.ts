@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 // Side effect: registers the 'webgpu' backend (priority above WebGL); tfjs falls back when it cannot start.
 import '@tensorflow/tfjs-backend-webgpu';
-import { DISTILLATION_KL_KERNEL, EWC_PENALTY_KERNEL, FISHER_ACCUMULATE_KERNEL, registerFusedOp } from '../ops';
+import {
+  DISTILLATION_KL_KERNEL,
+  EWC_PENALTY_KERNEL,
+  FISHER_ACCUMULATE_KERNEL,
+  registerFusedOp,
+} from '../ops';
 import { dispatchCounts } from './backend';
 import { distillationKLWebGpu } from './distillation_kl';
 import { ewcPenaltyWebGpu } from './ewc_penalty';
@@ -20,7 +25,10 @@ let fallbackNoticeShown = false;
 
 /** Describes the WebGPU adapter of the active backend, e.g. "google swiftshader", or '' when there is none. */
 function adapterName(): string {
-  const backend = tf.backend() as unknown as { device?: GPUDevice; adapterInfo?: { vendor?: string; architecture?: string } };
+  const backend = tf.backend() as unknown as {
+    device?: GPUDevice;
+    adapterInfo?: { vendor?: string; architecture?: string };
+  };
   const info = backend.device?.adapterInfo as GPUAdapterInfo | undefined;
   const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s);
   return parts.length ? parts.join(' ') : backend.device ? 'webgpu' : '';
@@ -40,7 +48,10 @@ export async function registerWebGpuKernels(): Promise<KernelSetup> {
   const fused = backend === 'webgpu';
   if (!fused && !fallbackNoticeShown) {
     fallbackNoticeShown = true;
-    const reason = typeof navigator !== 'undefined' && 'gpu' in navigator ? 'no WebGPU adapter' : 'no WebGPU in this browser';
+    const reason =
+      typeof navigator !== 'undefined' && 'gpu' in navigator
+        ? 'no WebGPU adapter'
+        : 'no WebGPU in this browser';
     console.info(
       `Retain: ${reason}; the continual-learning losses use the tfjs reference ops on the '${backend}' backend.`,
     );

@@ -21,7 +21,10 @@ test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   await page.goto(LAB);
   const setup = await page.evaluate(() => window.kernelsLab.ready);
-  expect(setup, 'WebGPU must be active in the test browser').toMatchObject({ fused: true, backend: 'webgpu' });
+  expect(setup, 'WebGPU must be active in the test browser').toMatchObject({
+    fused: true,
+    backend: 'webgpu',
+  });
 });
 
 test.afterAll(async () => {
@@ -37,7 +40,8 @@ function expectConformant(c: ConformanceCase, r: ConformanceResult): void {
   const label = JSON.stringify(c);
   expect(r.backend, label).toBe('webgpu');
   expect(r.fusedDispatches, `${label}: the fused kernel must have run`).toBeGreaterThan(0);
-  if (r.value) expect(r.value.ok, `${label}: value fused ${r.value.fused} vs reference ${r.value.reference}`).toBe(true);
+  if (r.value)
+    expect(r.value.ok, `${label}: value fused ${r.value.fused} vs reference ${r.value.reference}`).toBe(true);
   expect(r.outputs.violations, `${label}: outputs ${JSON.stringify(r.outputs)}`).toBe(0);
   if (r.grads) expect(r.grads.violations, `${label}: gradients ${JSON.stringify(r.grads)}`).toBe(0);
 }
