@@ -2,8 +2,7 @@
  * `npm run bench:memory`: drives lab/memory.html on real IndexedDB in headless Chromium and writes
  * bench-results/memory.json: capture write rate, 5,000-sample replay-memory load time, bytes per sample,
  * SIGKILL crash-consistency trials and corrupted-import refusals.
- * Serves the page from a running preview server when one answers, else from dist/ (or a fresh build of the
- * lab page alone) with a tiny static server on a free port.
+ * Builds the lab page alone and serves it with a tiny static server on a free port.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +10,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BASE_URL } from '../../tests/e2e/chromium';
 import { launchKillable, openLab, type KillableBrowser } from '../../tests/e2e/memory-browser';
 
 const TYPES: Record<string, string> = {
@@ -46,27 +44,16 @@ function serve(root: string): Promise<{ url: string; close: () => void }> {
   );
 }
 
-async function pageAvailable(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/lab/memory.html`);
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
+/**
+ * Serves a fresh build of the lab page alone (a few seconds). The shared dist/ is not used: other builds
+ * replace it at any moment, and a stale build would measure old code.
+ */
 async function resolveServer(): Promise<{ url: string; close: () => void; how: string }> {
-  if (await pageAvailable(BASE_URL)) return { url: BASE_URL, close: () => undefined, how: `running server ${BASE_URL}` };
-  let root = path.resolve('dist');
-  let how = 'dist/ with a static server';
-  if (!existsSync(path.join(root, 'lab', 'memory.html'))) {
-    root = mkdtempSync(path.join(os.tmpdir(), 'retain-memory-lab-'));
-    console.log(`building lab/memory.html into ${root} ...`);
-    execFileSync('npx', ['vite', 'build', '-c', 'bench/memory/vite.config.ts', '--outDir', root, '--logLevel', 'warn'], { stdio: 'inherit' });
-    how = 'fresh build of the lab page with a static server';
-  }
+  const root = mkdtempSync(path.join(os.tmpdir(), 'retain-memory-lab-'));
+  console.log(`building lab/memory.html into ${root} ...`);
+  execFileSync('npx', ['vite', 'build', '-c', 'bench/memory/vite.config.ts', '--outDir', root, '--logLevel', 'warn'], { stdio: 'inherit' });
   const s = await serve(root);
-  return { ...s, how };
+  return { ...s, close: () => (s.close(), rmSync(root, { recursive: true, force: true })), how: 'a fresh build of the lab page, static server' };
 }
 
 type Lab = Record<string, (...args: unknown[]) => Promise<any>>;
@@ -87,9 +74,15 @@ async function main(): Promise<void> {
     console.log(`writes: ${writes.perSecond.toFixed(1)} samples/s`);
 
     // Load: 5,000 replay members of 1280-d embeddings (+ thumbnails in their own store).
-    const load = await call<{ loadMs: number; size: number; bytesPerSample: number | null; logicalBytesPerSample: number }>(page, 'benchLoad', 'bench-load', 5000, 1280);
+    const load = await call<{ loadMs: number; packLoads: number[]; rowsLoadMs: number; size: number; bytesPerSample: number | null; logicalBytesPerSample: number }>(
+      page,
+      'benchLoad',
+      'bench-load',
+      5000,
+      1280,
+    );
     if (load.size !== 5000) throw new Error(`loaded ${load.size} samples, expected 5000`);
-    console.log(`load 5000: ${load.loadMs.toFixed(0)} ms; bytes/sample ${load.bytesPerSample}`);
+    console.log(`load 5000: ${load.loadMs.toFixed(0)} ms (rows alone ${load.rowsLoadMs.toFixed(0)} ms); bytes/sample ${load.bytesPerSample}`);
 
     // Corrupted imports.
     const corrupt = await call<{ tried: number; refused: number; unchanged: boolean; wrong: string[] }>(page, 'corruptImports', 'bench-corrupt');
@@ -120,6 +113,8 @@ async function main(): Promise<void> {
     const result = {
       samplesWrittenPerSecond: Number(writes.perSecond.toFixed(1)),
       loadMsFor5000Samples: Math.round(load.loadMs),
+      loadMsFor5000SamplesFromRows: Math.round(load.rowsLoadMs),
+      loadSpeedupOverRows: Number((load.rowsLoadMs / load.loadMs).toFixed(2)),
       bytesPerSample: load.bytesPerSample !== null ? Math.round(load.bytesPerSample) : null,
       logicalBytesPerSample: load.logicalBytesPerSample,
       crashTrials: TRIALS,
@@ -130,12 +125,15 @@ async function main(): Promise<void> {
       targets: { samplesWrittenPerSecond: '>= 30', loadMsFor5000Samples: '< 1000', crashConsistent: '== crashTrials', corruptImportsRefused: '== corruptImportsTried' },
       details: {
         writeSetup: '300 captures, one readwrite transaction each: 1280-d Float32Array embedding + 3,000-byte thumbnail',
-        loadSetup: '5,000 replay members (1280-d, 10 classes, class-balanced) + thumbnails; time = ProjectStore.open + openReplayMemory',
+        loadSetup:
+          '5,000 replay members (1280-d, 10 classes, class-balanced) + thumbnails; time = ProjectStore.open + openReplayMemory, median of 3 loads from the packed snapshot; baseline: the same load from the rows alone (pack deleted)',
+        packLoadsMs: load.packLoads.map((x) => Math.round(x)),
         bytesPerSample: 'navigator.storage.estimate() usage growth / 5,000 (IndexedDB on-disk cost incl. thumbnail and indexes)',
         crashOutcomes: outcomes,
         corruptWrong: corrupt.wrong,
       },
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+      loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(1))),
       browser: `headless Chromium ${chromiumVersion}`,
       date: new Date().toISOString(),
     };

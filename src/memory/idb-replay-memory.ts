@@ -45,6 +45,9 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   /** Re-reads members and state from the database, dropping unsaved changes. */
   async reload(): Promise<void> {
     const samples = (await this.readPacked()) ?? (await this.readRowsAndPack());
+    // Canonical order (by id) whichever path loaded them: positions drive the policies' random choices, so a
+    // reload continues identically from the pack or from the rows.
+    samples.sort((a, b) => (a.id! < b.id! ? -1 : a.id! > b.id! ? 1 : 0));
     const stateRow = await this.store.db.get('meta', 'buffer');
     this.pendingPut.clear();
     this.pendingDelete.clear();
