@@ -14,7 +14,12 @@ import { storagePanel } from './storage-panel';
 import { Store } from './store';
 
 /** Human names of the backends. */
-const BACKEND_NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'CPU' };
+const BACKEND_NAMES: Record<string, string> = {
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  wasm: 'WebAssembly',
+  cpu: 'CPU',
+};
 
 /** What the composition root can do with the mounted app. */
 export interface MountedApp {
@@ -29,11 +34,20 @@ export interface MountedApp {
 /** Mounts the app into `root`: shows a loading state, starts the client, then builds the panels. */
 export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerClient>): MountedApp {
   const notices = new Notices();
-  const badge = h('span', { class: 'backend-badge', 'data-testid': 'backend-badge', title: 'Where the maths runs' }, 'starting…');
+  const badge = h(
+    'span',
+    { class: 'backend-badge', 'data-testid': 'backend-badge', title: 'Where the maths runs' },
+    'starting…',
+  );
   const header = h(
     'header',
     { class: 'topbar' },
-    h('div', { class: 'brand' }, h('h1', {}, 'Retain'), h('p', { class: 'tagline' }, 'Teach this device new things. It keeps the old ones.')),
+    h(
+      'div',
+      { class: 'brand' },
+      h('h1', {}, 'Retain'),
+      h('p', { class: 'tagline' }, 'Teach this device new things. It keeps the old ones.'),
+    ),
     badge,
   );
   const loading = h(
@@ -69,7 +83,11 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
     } catch (err) {
       main.setAttribute('aria-busy', 'false');
       loading.replaceChildren(
-        h('p', { class: 'field-error', 'data-testid': 'app-error' }, `Retain could not start: ${errorMessage(err)}`),
+        h(
+          'p',
+          { class: 'field-error', 'data-testid': 'app-error' },
+          `Retain could not start: ${errorMessage(err)}`,
+        ),
         h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Try again'),
       );
       return;
@@ -101,7 +119,12 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
           break;
         case 'backend':
           store.set({ backend: e.backend, backendNote: e.note });
-          notices.banner({ id: 'backend-change', kind: 'warning', message: `Switched to ${BACKEND_NAMES[e.backend] ?? e.backend}: ${e.note}`, testid: 'backend-change' });
+          notices.banner({
+            id: 'backend-change',
+            kind: 'warning',
+            message: `Switched to ${BACKEND_NAMES[e.backend] ?? e.backend}: ${e.note}`,
+            testid: 'backend-change',
+          });
           break;
         case 'error':
           notices.error(e.message, e.code);

@@ -19,13 +19,26 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   video.setAttribute('aria-label', 'Camera preview');
 
   const messageText = h('p', {});
-  const startButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'camera-start' }, 'Start camera');
-  const message = h('div', { class: 'stage-message', 'data-testid': 'camera-message' }, messageText, startButton);
+  const startButton = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'camera-start' },
+    'Start camera',
+  );
+  const message = h(
+    'div',
+    { class: 'stage-message', 'data-testid': 'camera-message' },
+    messageText,
+    startButton,
+  );
   const overlay = h('div', { class: 'stage-overlay', 'data-testid': 'capture-overlay', hidden: true });
   const stage = h('div', { class: 'stage' }, video, message, overlay);
 
   const stopButton = h('button', { type: 'button', 'data-testid': 'camera-stop' }, 'Stop camera');
-  const switchButton = h('button', { type: 'button', 'data-testid': 'camera-switch', hidden: true }, 'Switch camera');
+  const switchButton = h(
+    'button',
+    { type: 'button', 'data-testid': 'camera-switch', hidden: true },
+    'Switch camera',
+  );
   const toolbar = h('div', { class: 'toolbar' }, stopButton, switchButton);
 
   const select = h('select', { id: 'capture-class', 'data-testid': 'capture-class' });
@@ -60,7 +73,8 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     startButton.hidden = s.kind === 'starting';
     switch (s.kind) {
       case 'off':
-        messageText.textContent = 'The camera is off. Start it to teach Retain with live pictures and see what it recognises.';
+        messageText.textContent =
+          'The camera is off. Start it to teach Retain with live pictures and see what it recognises.';
         startButton.textContent = 'Start camera';
         break;
       case 'starting':
@@ -88,7 +102,11 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   // --- Class selection -----------------------------------------------------------------------------------------
   select.addEventListener('change', () => store.set({ selectedClassId: select.value || null }));
   store.subscribe((s, prev) => {
-    if (s.classes !== prev.classes || s.selectedClassId !== prev.selectedClassId || select.options.length === 0) {
+    if (
+      s.classes !== prev.classes ||
+      s.selectedClassId !== prev.selectedClassId ||
+      select.options.length === 0
+    ) {
       replaceChildren(
         select,
         s.classes.length === 0
@@ -225,7 +243,10 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   });
   // Space anywhere outside a form control also captures (the camera is usually aimed with both hands).
   const typingTarget = (t: EventTarget | null) =>
-    t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON|SUMMARY|A)$/.test(t.tagName) || t.closest('dialog'));
+    t instanceof HTMLElement &&
+    (t.isContentEditable ||
+      /^(INPUT|TEXTAREA|SELECT|BUTTON|SUMMARY|A)$/.test(t.tagName) ||
+      t.closest('dialog'));
   window.addEventListener('keydown', (e) => {
     if (e.key !== ' ' || typingTarget(e.target)) return;
     e.preventDefault();

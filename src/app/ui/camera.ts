@@ -88,7 +88,13 @@ export class Camera {
       return this.set(describeCameraError(err));
     }
     const track = this.stream.getVideoTracks()[0];
-    track?.addEventListener('ended', () => this.set({ kind: 'error', reason: 'other', message: 'The camera stopped. Press “Start camera” to resume.' }));
+    track?.addEventListener('ended', () =>
+      this.set({
+        kind: 'error',
+        reason: 'other',
+        message: 'The camera stopped. Press “Start camera” to resume.',
+      }),
+    );
     this.video.srcObject = this.stream;
     try {
       await this.video.play();
@@ -96,7 +102,8 @@ export class Camera {
       // Autoplay of a muted inline video is allowed everywhere we target; a refusal still leaves frames flowing.
     }
     const settings = track?.getSettings();
-    const actualFacing = settings?.facingMode === 'user' || settings?.facingMode === 'environment' ? settings.facingMode : null;
+    const actualFacing =
+      settings?.facingMode === 'user' || settings?.facingMode === 'environment' ? settings.facingMode : null;
     return this.set({ kind: 'live', label: track?.label || 'Camera', facing: actualFacing });
   }
 

@@ -45,7 +45,10 @@ export function classesPanel(ctx: UiContext): HTMLElement {
     try {
       const cls = await client.addClass(name);
       nameInput.value = '';
-      store.set({ classes: [...store.state.classes.filter((c) => c.id !== cls.id), cls], selectedClassId: cls.id });
+      store.set({
+        classes: [...store.state.classes.filter((c) => c.id !== cls.id), cls],
+        selectedClassId: cls.id,
+      });
       notices.toast(`Class “${cls.name}” added. Hold “Hold to capture” to give it pictures.`);
     } catch (err) {
       notices.error(errorMessage(err), codeOf(err));
@@ -98,7 +101,11 @@ class ClassCard {
   private readonly details: HTMLDetailsElement;
   private readonly summary = h('summary', { 'data-testid': 'class-samples-toggle' }, 'Samples');
   private readonly selectButton: HTMLButtonElement;
-  private readonly fileStatus = h('span', { class: 'hint small', 'data-testid': 'class-file-status', 'aria-live': 'polite' });
+  private readonly fileStatus = h('span', {
+    class: 'hint small',
+    'data-testid': 'class-file-status',
+    'aria-live': 'polite',
+  });
   private readonly actions: HTMLButtonElement[] = [];
   private urls: string[] = [];
   private samples: SampleInfo[] = [];
@@ -112,8 +119,16 @@ class ClassCard {
   ) {
     this.cls = cls;
     const rename = h('button', { type: 'button', class: 'small', 'data-testid': 'class-rename' }, 'Rename');
-    const del = h('button', { type: 'button', class: 'small danger-text', 'data-testid': 'class-delete' }, 'Delete');
-    this.selectButton = h('button', { type: 'button', class: 'small', 'data-testid': 'class-select' }, 'Capture into this');
+    const del = h(
+      'button',
+      { type: 'button', class: 'small danger-text', 'data-testid': 'class-delete' },
+      'Delete',
+    );
+    this.selectButton = h(
+      'button',
+      { type: 'button', class: 'small', 'data-testid': 'class-select' },
+      'Capture into this',
+    );
     const files = fileButton({
       label: 'Add images…',
       accept: 'image/*',
@@ -127,13 +142,19 @@ class ClassCard {
     del.addEventListener('click', () => void this.remove());
     this.selectButton.addEventListener('click', () => {
       ctx.store.set({ selectedClassId: this.cls.id });
-      document.querySelector<HTMLElement>('[data-testid="capture-button"]')?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      document
+        .querySelector<HTMLElement>('[data-testid="capture-button"]')
+        ?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     });
     this.details = h(
       'details',
       { class: 'samples' },
       this.summary,
-      h('p', { class: 'hint small' }, 'Pictures marked “test” are kept aside to measure accuracy and are not trained on.'),
+      h(
+        'p',
+        { class: 'hint small' },
+        'Pictures marked “test” are kept aside to measure accuracy and are not trained on.',
+      ),
       this.grid,
     );
     this.details.addEventListener('toggle', () => {
@@ -142,7 +163,17 @@ class ClassCard {
     this.el = h(
       'li',
       { class: 'class-card', 'data-testid': 'class-card' },
-      h('div', { class: 'class-head' }, this.swatch, h('div', { class: 'class-title' }, this.name, h('div', { class: 'class-meta' }, this.count, this.badge))),
+      h(
+        'div',
+        { class: 'class-head' },
+        this.swatch,
+        h(
+          'div',
+          { class: 'class-title' },
+          this.name,
+          h('div', { class: 'class-meta' }, this.count, this.badge),
+        ),
+      ),
       this.strip,
       h('div', { class: 'class-actions' }, this.selectButton, files.wrap, rename, del),
       this.fileStatus,
@@ -151,7 +182,11 @@ class ClassCard {
   }
 
   /** Shows the latest class info. */
-  update(cls: ClassInfo, selected: boolean, s: { capturing: boolean; learning: boolean; busy: string | null }): void {
+  update(
+    cls: ClassInfo,
+    selected: boolean,
+    s: { capturing: boolean; learning: boolean; busy: string | null },
+  ): void {
     this.cls = cls;
     this.el.dataset.classId = cls.id;
     this.el.dataset.className = cls.name;
@@ -161,7 +196,11 @@ class ClassCard {
     this.name.textContent = cls.name;
     this.count.textContent = cls.sampleCount === 1 ? '1 picture' : `${cls.sampleCount} pictures`;
     this.count.dataset.count = String(cls.sampleCount);
-    this.badge.textContent = cls.learned ? 'learned' : cls.sampleCount > 0 ? 'not learned yet' : 'needs pictures';
+    this.badge.textContent = cls.learned
+      ? 'learned'
+      : cls.sampleCount > 0
+        ? 'not learned yet'
+        : 'needs pictures';
     this.badge.className = `badge ${cls.learned ? 'badge-ok' : 'badge-new'}`;
     this.selectButton.hidden = selected;
     this.selectButton.setAttribute('aria-label', `Capture into ${cls.name}`);
@@ -180,7 +219,8 @@ class ClassCard {
     } catch (err) {
       // A class deleted meanwhile: nothing to show.
       this.samples = [];
-      if (this.el.isConnected) this.ctx.notices.error(`Pictures of “${this.cls.name}” could not be read: ${errorMessage(err)}`);
+      if (this.el.isConnected)
+        this.ctx.notices.error(`Pictures of “${this.cls.name}” could not be read: ${errorMessage(err)}`);
     }
     this.loadedCount = wanted;
     this.revoke();
@@ -199,8 +239,21 @@ class ClassCard {
     replaceChildren(
       this.strip,
       newest.length === 0
-        ? h('span', { class: 'hint small' }, 'No pictures yet: capture with the camera or add images from files.')
-        : newest.map((s) => h('img', { src: this.url(s), alt: '', width: 48, height: 48, loading: 'lazy', 'data-testid': 'class-thumb' })),
+        ? h(
+            'span',
+            { class: 'hint small' },
+            'No pictures yet: capture with the camera or add images from files.',
+          )
+        : newest.map((s) =>
+            h('img', {
+              src: this.url(s),
+              alt: '',
+              width: 48,
+              height: 48,
+              loading: 'lazy',
+              'data-testid': 'class-thumb',
+            }),
+          ),
     );
   }
 
@@ -210,15 +263,29 @@ class ClassCard {
     const items = shown.map((s) => {
       const del = h(
         'button',
-        { type: 'button', class: 'thumb-delete', 'aria-label': 'Delete this picture', title: 'Delete this picture', 'data-testid': 'sample-delete' },
+        {
+          type: 'button',
+          class: 'thumb-delete',
+          'aria-label': 'Delete this picture',
+          title: 'Delete this picture',
+          'data-testid': 'sample-delete',
+        },
         '×',
       );
       del.addEventListener('click', () => void this.deleteSample(s.id));
       return h(
         'li',
         { class: `thumb ${s.heldOut ? 'is-heldout' : ''}`, 'data-testid': 'sample', 'data-sample-id': s.id },
-        h('img', { src: this.url(s), alt: `${s.source === 'file' ? 'Image' : 'Camera picture'} of ${this.cls.name}`, width: 72, height: 72, loading: 'lazy' }),
-        s.heldOut ? h('span', { class: 'thumb-tag', title: 'Kept aside to measure accuracy; not trained on' }, 'test') : null,
+        h('img', {
+          src: this.url(s),
+          alt: `${s.source === 'file' ? 'Image' : 'Camera picture'} of ${this.cls.name}`,
+          width: 72,
+          height: 72,
+          loading: 'lazy',
+        }),
+        s.heldOut
+          ? h('span', { class: 'thumb-tag', title: 'Kept aside to measure accuracy; not trained on' }, 'test')
+          : null,
         del,
       );
     });
@@ -226,7 +293,22 @@ class ClassCard {
       this.grid,
       items,
       all.length > shown.length
-        ? h('li', { class: 'thumb-more' }, h('button', { type: 'button', class: 'small', onclick: () => { this.showAll = true; this.renderGrid(); } }, `Show all ${all.length}`))
+        ? h(
+            'li',
+            { class: 'thumb-more' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'small',
+                onclick: () => {
+                  this.showAll = true;
+                  this.renderGrid();
+                },
+              },
+              `Show all ${all.length}`,
+            ),
+          )
         : null,
     );
   }
@@ -243,7 +325,9 @@ class ClassCard {
   }
 
   private async rename(): Promise<void> {
-    const taken = new Set(this.ctx.store.state.classes.filter((c) => c.id !== this.cls.id).map((c) => c.name.toLowerCase()));
+    const taken = new Set(
+      this.ctx.store.state.classes.filter((c) => c.id !== this.cls.id).map((c) => c.name.toLowerCase()),
+    );
     const name = await promptDialog({
       title: `Rename “${this.cls.name}”`,
       label: 'New name',

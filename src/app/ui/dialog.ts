@@ -17,7 +17,12 @@ export function confirmDialog(opts: ConfirmOptions): Promise<boolean> {
     const cancel = h('button', { type: 'button', 'data-testid': 'dialog-cancel', value: 'cancel' }, 'Cancel');
     const ok = h(
       'button',
-      { type: 'submit', class: opts.danger ? 'danger' : 'primary', 'data-testid': 'dialog-confirm', value: 'ok' },
+      {
+        type: 'submit',
+        class: opts.danger ? 'danger' : 'primary',
+        'data-testid': 'dialog-confirm',
+        value: 'ok',
+      },
       opts.confirmLabel,
     );
     const form = h(
@@ -64,7 +69,11 @@ export function promptDialog(opts: PromptOptions): Promise<string | null> {
     });
     const error = h('p', { class: 'field-error', role: 'alert', 'data-testid': 'dialog-error' });
     const cancel = h('button', { type: 'button', 'data-testid': 'dialog-cancel' }, 'Cancel');
-    const ok = h('button', { type: 'submit', class: 'primary', 'data-testid': 'dialog-confirm' }, opts.confirmLabel);
+    const ok = h(
+      'button',
+      { type: 'submit', class: 'primary', 'data-testid': 'dialog-confirm' },
+      opts.confirmLabel,
+    );
     const form = h(
       'form',
       { method: 'dialog' },

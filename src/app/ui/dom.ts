@@ -85,7 +85,11 @@ export function dateStamp(d = new Date()): string {
 }
 
 /** Sets up a canvas for crisp drawing at the device pixel ratio; returns its context and CSS size. */
-export function prepareCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; width: number; height: number } {
+export function prepareCanvas(canvas: HTMLCanvasElement): {
+  ctx: CanvasRenderingContext2D;
+  width: number;
+  height: number;
+} {
   const rect = canvas.getBoundingClientRect();
   const width = Math.max(1, Math.round(rect.width || canvas.width));
   const height = Math.max(1, Math.round(rect.height || canvas.height));
@@ -111,7 +115,11 @@ export interface FileButtonOptions {
 }
 
 /** A real, focusable button that opens a hidden file input (labels are not keyboard-focusable). */
-export function fileButton(opts: FileButtonOptions): { input: HTMLInputElement; button: HTMLButtonElement; wrap: HTMLElement } {
+export function fileButton(opts: FileButtonOptions): {
+  input: HTMLInputElement;
+  button: HTMLButtonElement;
+  wrap: HTMLElement;
+} {
   const input = h('input', {
     type: 'file',
     accept: opts.accept,
@@ -121,7 +129,11 @@ export function fileButton(opts: FileButtonOptions): { input: HTMLInputElement; 
     'aria-hidden': 'true',
     'data-testid': opts.testid,
   });
-  const button = h('button', { type: 'button', class: opts.className ?? '', 'data-testid': `${opts.testid}-button` }, opts.label);
+  const button = h(
+    'button',
+    { type: 'button', class: opts.className ?? '', 'data-testid': `${opts.testid}-button` },
+    opts.label,
+  );
   button.addEventListener('click', () => input.click());
   input.addEventListener('change', () => {
     const files = [...(input.files ?? [])];

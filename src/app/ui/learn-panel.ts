@@ -44,9 +44,31 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
   {
     group: 'Training',
     fields: [
-      { key: 'epochs', label: 'Epochs', hint: 'Passes over the new pictures per round.', kind: 'int', min: 1, max: 1000 },
-      { key: 'learningRate', label: 'Learning rate', hint: 'Step size of the optimiser.', kind: 'float', min: 0, max: 1, step: 'any' },
-      { key: 'batchSize', label: 'Batch size', hint: 'Pictures per training step.', kind: 'int', min: 1, max: 1024 },
+      {
+        key: 'epochs',
+        label: 'Epochs',
+        hint: 'Passes over the new pictures per round.',
+        kind: 'int',
+        min: 1,
+        max: 1000,
+      },
+      {
+        key: 'learningRate',
+        label: 'Learning rate',
+        hint: 'Step size of the optimiser.',
+        kind: 'float',
+        min: 0,
+        max: 1,
+        step: 'any',
+      },
+      {
+        key: 'batchSize',
+        label: 'Batch size',
+        hint: 'Pictures per training step.',
+        kind: 'int',
+        min: 1,
+        max: 1024,
+      },
       {
         key: 'hidden',
         label: 'Hidden units',
@@ -60,8 +82,24 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
   {
     group: 'Replay (Balanced, Max retention)',
     fields: [
-      { key: 'replayPerBatch', label: 'Replayed per batch', hint: 'Stored pictures mixed into each step.', kind: 'int', min: 1, max: 1024, usedBy: ['balanced', 'max-retention'] },
-      { key: 'memoryBudget', label: 'Memory budget', hint: 'Most pictures kept for replay.', kind: 'int', min: 1, max: 1000000, usedBy: ['balanced', 'max-retention'] },
+      {
+        key: 'replayPerBatch',
+        label: 'Replayed per batch',
+        hint: 'Stored pictures mixed into each step.',
+        kind: 'int',
+        min: 1,
+        max: 1024,
+        usedBy: ['balanced', 'max-retention'],
+      },
+      {
+        key: 'memoryBudget',
+        label: 'Memory budget',
+        hint: 'Most pictures kept for replay.',
+        kind: 'int',
+        min: 1,
+        max: 1000000,
+        usedBy: ['balanced', 'max-retention'],
+      },
       {
         key: 'bufferPolicy',
         label: 'Which pictures to keep',
@@ -79,14 +117,41 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
   {
     group: 'Keep old answers — LwF (Balanced, Max retention)',
     fields: [
-      { key: 'lwfAlpha', label: 'LwF weight', hint: 'How strongly old answers are kept.', kind: 'float', min: 0, max: 1000, step: 'any', usedBy: ['balanced', 'max-retention'] },
-      { key: 'lwfTemperature', label: 'LwF temperature', hint: 'Softens the old answers (≥ 1).', kind: 'float', min: 0.01, max: 100, step: 'any', usedBy: ['balanced', 'max-retention'] },
+      {
+        key: 'lwfAlpha',
+        label: 'LwF weight',
+        hint: 'How strongly old answers are kept.',
+        kind: 'float',
+        min: 0,
+        max: 1000,
+        step: 'any',
+        usedBy: ['balanced', 'max-retention'],
+      },
+      {
+        key: 'lwfTemperature',
+        label: 'LwF temperature',
+        hint: 'Softens the old answers (≥ 1).',
+        kind: 'float',
+        min: 0.01,
+        max: 100,
+        step: 'any',
+        usedBy: ['balanced', 'max-retention'],
+      },
     ],
   },
   {
     group: 'Protect weights — EWC (Max retention)',
     fields: [
-      { key: 'ewcLambda', label: 'EWC strength (λ)', hint: 'How strongly important weights are held in place.', kind: 'float', min: 0, max: 1e9, step: 'any', usedBy: ['max-retention'] },
+      {
+        key: 'ewcLambda',
+        label: 'EWC strength (λ)',
+        hint: 'How strongly important weights are held in place.',
+        kind: 'float',
+        min: 0,
+        max: 1e9,
+        step: 'any',
+        usedBy: ['max-retention'],
+      },
       {
         key: 'ewcMode',
         label: 'EWC mode',
@@ -98,7 +163,16 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
         ],
         usedBy: ['max-retention'],
       },
-      { key: 'ewcGamma', label: 'EWC decay (γ)', hint: 'Online mode: weight of older importance (0–1).', kind: 'float', min: 0, max: 1, step: 'any', usedBy: ['max-retention'] },
+      {
+        key: 'ewcGamma',
+        label: 'EWC decay (γ)',
+        hint: 'Online mode: weight of older importance (0–1).',
+        kind: 'float',
+        min: 0,
+        max: 1,
+        step: 'any',
+        usedBy: ['max-retention'],
+      },
     ],
   },
 ];
@@ -127,7 +201,13 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     { class: 'presets', 'data-testid': 'presets' },
     h('legend', {}, 'How to learn'),
     PRESETS.map((p) => {
-      const input = h('input', { type: 'radio', name: 'preset', value: p.id, id: `preset-${p.id}`, 'data-testid': `preset-${p.id}` });
+      const input = h('input', {
+        type: 'radio',
+        name: 'preset',
+        value: p.id,
+        id: `preset-${p.id}`,
+        'data-testid': `preset-${p.id}`,
+      });
       presetInputs.set(p.id, input);
       input.addEventListener('change', () => {
         if (input.checked) store.set({ preset: p.id });
@@ -136,7 +216,12 @@ export function learnPanel(ctx: UiContext): HTMLElement {
         'label',
         { class: 'preset', for: `preset-${p.id}` },
         input,
-        h('span', { class: 'preset-text' }, h('strong', {}, p.name), h('span', { class: 'preset-note' }, p.note)),
+        h(
+          'span',
+          { class: 'preset-text' },
+          h('strong', {}, p.name),
+          h('span', { class: 'preset-note' }, p.note),
+        ),
       );
     }),
   );
@@ -159,7 +244,9 @@ export function learnPanel(ctx: UiContext): HTMLElement {
             'select',
             { id, 'data-testid': id },
             h('option', { value: '' }, `Preset: ${String(PRESET_DEFAULTS[store.state.preset][f.key])}`),
-            (f.options ?? []).map((o) => h('option', { value: o.value, selected: current === o.value }, o.label)),
+            (f.options ?? []).map((o) =>
+              h('option', { value: o.value, selected: current === o.value }, o.label),
+            ),
           );
         } else {
           input = h('input', {
@@ -176,20 +263,34 @@ export function learnPanel(ctx: UiContext): HTMLElement {
         }
         input.addEventListener('change', () => readField(f, input));
         fieldInputs.set(f.key, input);
-        const row = h('div', { class: 'field' }, h('label', { for: id }, f.label), input, h('span', { class: 'hint small' }, f.hint));
+        const row = h(
+          'div',
+          { class: 'field' },
+          h('label', { for: id }, f.label),
+          input,
+          h('span', { class: 'hint small' }, f.hint),
+        );
         fieldRows.set(f.key, row);
         return row;
       }),
     ),
   );
   const advError = h('p', { class: 'field-error', role: 'alert', 'data-testid': 'advanced-error' });
-  const resetAdvanced = h('button', { type: 'button', class: 'small', 'data-testid': 'advanced-reset' }, 'Use preset defaults');
+  const resetAdvanced = h(
+    'button',
+    { type: 'button', class: 'small', 'data-testid': 'advanced-reset' },
+    'Use preset defaults',
+  );
   const advCount = h('span', { class: 'badge', 'data-testid': 'advanced-count' });
   const advancedPanel = h(
     'details',
     { class: 'advanced', 'data-testid': 'advanced' },
     h('summary', {}, 'Advanced settings ', advCount),
-    h('p', { class: 'hint' }, 'Empty fields use the chosen preset’s value (shown in grey). Settings the chosen preset does not use are dimmed.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Empty fields use the chosen preset’s value (shown in grey). Settings the chosen preset does not use are dimmed.',
+    ),
     groups,
     advError,
     resetAdvanced,
@@ -240,17 +341,37 @@ export function learnPanel(ctx: UiContext): HTMLElement {
         const input = fieldInputs.get(f.key);
         const value = String(PRESET_DEFAULTS[preset][f.key]);
         if (input instanceof HTMLInputElement) input.placeholder = value;
-        else if (input) input.options[0].textContent = `Preset: ${f.options?.find((o) => o.value === value)?.label ?? value}`;
+        else if (input)
+          input.options[0].textContent = `Preset: ${f.options?.find((o) => o.value === value)?.label ?? value}`;
       }
   }
 
   // --- Learn, progress, loss -------------------------------------------------------------------------------------
-  const learnButton = h('button', { type: 'button', class: 'primary big', 'data-testid': 'learn-button' }, 'Learn');
+  const learnButton = h(
+    'button',
+    { type: 'button', class: 'primary big', 'data-testid': 'learn-button' },
+    'Learn',
+  );
   const cancelButton = h('button', { type: 'button', 'data-testid': 'learn-cancel', hidden: true }, 'Cancel');
   const learnHint = h('p', { class: 'hint', 'data-testid': 'learn-hint' });
-  const progress = h('progress', { max: 1, value: 0, 'data-testid': 'learn-progress', 'aria-label': 'Learning progress', hidden: true });
-  const progressText = h('span', { class: 'hint small', 'data-testid': 'learn-progress-text', 'aria-live': 'polite' });
-  const canvas = h('canvas', { class: 'loss-chart', 'data-testid': 'loss-chart', role: 'img', 'aria-label': 'Training loss over steps' });
+  const progress = h('progress', {
+    max: 1,
+    value: 0,
+    'data-testid': 'learn-progress',
+    'aria-label': 'Learning progress',
+    hidden: true,
+  });
+  const progressText = h('span', {
+    class: 'hint small',
+    'data-testid': 'learn-progress-text',
+    'aria-live': 'polite',
+  });
+  const canvas = h('canvas', {
+    class: 'loss-chart',
+    'data-testid': 'loss-chart',
+    role: 'img',
+    'aria-label': 'Training loss over steps',
+  });
   const legend = h('ul', { class: 'legend', 'data-testid': 'loss-legend' });
   const chartTitle = h('h3', {}, 'Loss');
   const report = h('p', { class: 'report', 'data-testid': 'learn-report', 'aria-live': 'polite' });
@@ -260,7 +381,16 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     legend.hidden = chart.length === 0;
     replaceChildren(
       legend,
-      chart.names().map((n, i) => h('li', {}, h('span', { class: 'legend-swatch', style: `background:${seriesColour(n, i)}` }), LOSS_LABELS[n] ?? n)),
+      chart
+        .names()
+        .map((n, i) =>
+          h(
+            'li',
+            {},
+            h('span', { class: 'legend-swatch', style: `background:${seriesColour(n, i)}` }),
+            LOSS_LABELS[n] ?? n,
+          ),
+        ),
     );
   }
 
@@ -341,7 +471,8 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     if (s.learning) blocked = 'Learning… you can cancel; the model only changes when a round completes.';
     else if (s.capturing) blocked = 'Release the capture button first.';
     else if (s.busy) blocked = `Please wait: ${s.busy}.`;
-    else if (s.rounds === 0 && withPictures.length < 2) blocked = 'Give pictures to at least two classes, then press Learn.';
+    else if (s.rounds === 0 && withPictures.length < 2)
+      blocked = 'Give pictures to at least two classes, then press Learn.';
     learnButton.disabled = blocked !== null;
     learnButton.textContent = s.learning ? 'Learning…' : 'Learn';
     learnHint.textContent =

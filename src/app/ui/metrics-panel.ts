@@ -27,7 +27,12 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
   );
 
   function stat(label: string, value: string, testid: string, title: string): HTMLElement {
-    return h('div', { class: 'stat', title }, h('span', { class: 'stat-value', 'data-testid': testid }, value), h('span', { class: 'stat-label' }, label));
+    return h(
+      'div',
+      { class: 'stat', title },
+      h('span', { class: 'stat-value', 'data-testid': testid }, value),
+      h('span', { class: 'stat-label' }, label),
+    );
   }
 
   function render(m: MetricsView): void {
@@ -40,7 +45,12 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
     replaceChildren(
       summary,
       stat('rounds', String(m.rounds), 'metrics-rounds', 'Learning rounds completed'),
-      stat('average accuracy', formatPercent(m.averageAccuracy), 'metrics-average', 'Accuracy on all classes after the last round'),
+      stat(
+        'average accuracy',
+        formatPercent(m.averageAccuracy),
+        'metrics-average',
+        'Accuracy on all classes after the last round',
+      ),
       stat(
         'forgetting',
         formatPercent(m.forgetting),
@@ -52,8 +62,21 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
     const table = h(
       'table',
       { class: 'matrix' },
-      h('caption', { class: 'visually-hidden' }, 'Accuracy on each round’s classes (columns) after each round (rows)'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'after ↓ / on →'), m.taskNames.map((t, j) => h('th', { scope: 'col', title: t }, `${j + 1}: ${t}`)))),
+      h(
+        'caption',
+        { class: 'visually-hidden' },
+        'Accuracy on each round’s classes (columns) after each round (rows)',
+      ),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'after ↓ / on →'),
+          m.taskNames.map((t, j) => h('th', { scope: 'col', title: t }, `${j + 1}: ${t}`)),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -65,8 +88,13 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
             Array.from({ length: Math.max(n, m.taskNames.length) }, (_, j) => {
               const v = row[j];
               if (j > i) return h('td', { class: 'future', title: 'Not taught yet' }, '');
-              if (v === null || v === undefined) return h('td', { class: 'na', title: 'No held-out pictures' }, '–');
-              return h('td', { style: `background:${accuracyColour(v)}`, 'data-value': v.toFixed(4) }, formatPercent(v));
+              if (v === null || v === undefined)
+                return h('td', { class: 'na', title: 'No held-out pictures' }, '–');
+              return h(
+                'td',
+                { style: `background:${accuracyColour(v)}`, 'data-value': v.toFixed(4) },
+                formatPercent(v),
+              );
             }),
           ),
         ),
@@ -84,9 +112,16 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
           h(
             'span',
             { class: 'bar' },
-            h('span', { class: 'bar-fill', style: `width:${((c.accuracy ?? 0) * 100).toFixed(1)}%;background:${colours.get(c.classId) ?? 'var(--accent)'}` }),
+            h('span', {
+              class: 'bar-fill',
+              style: `width:${((c.accuracy ?? 0) * 100).toFixed(1)}%;background:${colours.get(c.classId) ?? 'var(--accent)'}`,
+            }),
           ),
-          h('span', { class: 'bar-value' }, c.accuracy === null ? 'no test pictures' : `${formatPercent(c.accuracy)} of ${c.heldOut}`),
+          h(
+            'span',
+            { class: 'bar-value' },
+            c.accuracy === null ? 'no test pictures' : `${formatPercent(c.accuracy)} of ${c.heldOut}`,
+          ),
         ),
       ),
     );

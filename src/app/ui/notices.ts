@@ -25,13 +25,18 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
   'storage-full':
     'Storage is full: free space by deleting samples or classes, lower the replay memory budget, or export the project and reset it.',
   'device-lost': 'The graphics device was lost; Retain switched backend and reloaded the last saved model.',
-  'import-refused': 'The import was refused and your current project is unchanged.',
+  'import-refused': 'Your current project is unchanged.',
 };
 
 /** The banner area and the toast area of the page. */
 export class Notices {
   readonly banners = h('div', { class: 'banners', 'data-testid': 'banners' });
-  readonly toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite', 'data-testid': 'toasts' });
+  readonly toasts = h('div', {
+    class: 'toasts',
+    role: 'status',
+    'aria-live': 'polite',
+    'data-testid': 'toasts',
+  });
 
   /** Shows (or replaces) a banner. */
   banner(opts: BannerOptions): HTMLElement {
@@ -48,18 +53,44 @@ export class Notices {
         'div',
         { class: 'banner-text' },
         opts.message,
-        opts.detail ? h('details', { class: 'banner-detail' }, h('summary', {}, 'Details'), h('p', { class: 'small' }, opts.detail)) : null,
+        opts.detail
+          ? h(
+              'details',
+              { class: 'banner-detail' },
+              h('summary', {}, 'Details'),
+              h('p', { class: 'small' }, opts.detail),
+            )
+          : null,
       ),
     );
     if (opts.action) {
       const action = opts.action;
       el.appendChild(
-        h('button', { type: 'button', class: 'primary small', 'data-testid': action.testid, onclick: () => action.run() }, action.label),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary small',
+            'data-testid': action.testid,
+            onclick: () => action.run(),
+          },
+          action.label,
+        ),
       );
     }
     if (opts.dismissible !== false) {
       el.appendChild(
-        h('button', { type: 'button', class: 'icon', 'aria-label': 'Dismiss', title: 'Dismiss', onclick: () => el.remove() }, '×'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon',
+            'aria-label': 'Dismiss',
+            title: 'Dismiss',
+            onclick: () => el.remove(),
+          },
+          '×',
+        ),
       );
     }
     this.banners.appendChild(el);
@@ -71,11 +102,21 @@ export class Notices {
     this.banners.querySelector(`[data-banner-id="${CSS.escape(id)}"]`)?.remove();
   }
 
+  /** Removes every error banner (after a reset or a successful import they no longer apply). */
+  dismissErrors(): void {
+    this.banners.querySelectorAll('.banner-error').forEach((el) => el.remove());
+  }
+
   /** Shows an error as a banner, with advice for known codes. */
   error(message: string, code?: ErrorCode | string): void {
     const advice = code ? ADVICE[code as ErrorCode] : undefined;
     const text = advice && !message.includes(advice) ? `${message} — ${advice}` : message;
-    this.banner({ id: `error-${code ?? 'ui'}`, kind: 'error', message: text, testid: code ? `error-${code}` : 'error-banner' });
+    this.banner({
+      id: `error-${code ?? 'ui'}`,
+      kind: 'error',
+      message: text,
+      testid: code ? `error-${code}` : 'error-banner',
+    });
   }
 
   /** A short confirmation that fades by itself. */
@@ -88,5 +129,7 @@ export class Notices {
 
 /** The error code carried by an AppError-like value, if any. */
 export function codeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
 }

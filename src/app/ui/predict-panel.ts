@@ -10,7 +10,8 @@ const UNSURE_BELOW = 0.6;
 function pauseReason(ctx: UiContext): string | null {
   const s = ctx.store.state;
   if (s.rounds === 0) return 'Teach at least two classes and press “Learn”: live predictions appear here.';
-  if (ctx.camera.state.kind !== 'live') return 'Start the camera to see live predictions, or check a picture from a file.';
+  if (ctx.camera.state.kind !== 'live')
+    return 'Start the camera to see live predictions, or check a picture from a file.';
   if (s.learning) return 'Paused while Retain learns.';
   if (s.capturing) return 'Paused while capturing.';
   if (s.busy) return `Paused: ${s.busy}`;
@@ -21,12 +22,26 @@ function pauseReason(ctx: UiContext): string | null {
 /** Builds the predictions panel and starts its loop. */
 export function predictPanel(ctx: UiContext): HTMLElement {
   const { client, store, camera } = ctx;
-  const top = h('p', { class: 'prediction-top', 'data-testid': 'prediction-top', 'aria-live': 'off', 'data-seq': '0' });
+  const top = h('p', {
+    class: 'prediction-top',
+    'data-testid': 'prediction-top',
+    'aria-live': 'off',
+    'data-seq': '0',
+  });
   const bars = h('ul', { class: 'prediction-bars', 'data-testid': 'prediction-bars' });
   const status = h('p', { class: 'hint', 'data-testid': 'prediction-status' });
   const timing = h('p', { class: 'hint small', 'data-testid': 'prediction-timing' });
-  const picker = fileButton({ label: 'Check a picture…', accept: 'image/*', testid: 'predict-file', onFiles: (f) => void checkFile(f[0]) });
-  const resume = h('button', { type: 'button', class: 'small', 'data-testid': 'predict-resume', hidden: true }, 'Back to live camera');
+  const picker = fileButton({
+    label: 'Check a picture…',
+    accept: 'image/*',
+    testid: 'predict-file',
+    onFiles: (f) => void checkFile(f[0]),
+  });
+  const resume = h(
+    'button',
+    { type: 'button', class: 'small', 'data-testid': 'predict-resume', hidden: true },
+    'Back to live camera',
+  );
   let seq = 0;
   /** Name of the picked picture whose result stays on screen until the person resumes live predictions. */
   let pinned: string | null = null;
@@ -52,7 +67,9 @@ export function predictPanel(ctx: UiContext): HTMLElement {
               'span',
               { class: 'label' },
               source === 'camera'
-                ? best.p < UNSURE_BELOW ? 'Not sure, maybe ' : 'Looks like '
+                ? best.p < UNSURE_BELOW
+                  ? 'Not sure, maybe '
+                  : 'Looks like '
                 : `${source}: ${best.p < UNSURE_BELOW ? 'not sure, maybe ' : 'looks like '}`,
             ),
             h('strong', {}, best.name),
@@ -63,14 +80,21 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     top.style.setProperty('--class-colour', classes.find((c) => c.id === p.top)?.colour ?? 'var(--accent)');
     // Keep the class order stable (the list's order) so bars don't jump around between frames.
     const order = new Map(classes.map((c, i) => [c.id, i]));
-    const scores = [...p.scores].sort((a, b) => (order.get(a.classId) ?? 1e9) - (order.get(b.classId) ?? 1e9));
+    const scores = [...p.scores].sort(
+      (a, b) => (order.get(a.classId) ?? 1e9) - (order.get(b.classId) ?? 1e9),
+    );
     replaceChildren(
       bars,
       scores.map((sc) => {
         const colour = classes.find((c) => c.id === sc.classId)?.colour ?? 'var(--accent)';
         return h(
           'li',
-          { class: sc.classId === p.top ? 'is-top' : '', 'data-testid': 'prediction-row', 'data-class-id': sc.classId, 'data-p': String(sc.p) },
+          {
+            class: sc.classId === p.top ? 'is-top' : '',
+            'data-testid': 'prediction-row',
+            'data-class-id': sc.classId,
+            'data-p': String(sc.p),
+          },
           h('span', { class: 'bar-label' }, sc.name),
           h(
             'span',

@@ -21,7 +21,11 @@ export function projectPanel(ctx: UiContext): HTMLElement {
   const { client, store, notices, bus } = ctx;
   const exportButton = h('button', { type: 'button', 'data-testid': 'project-export' }, 'Export project');
   const modelButton = h('button', { type: 'button', 'data-testid': 'model-export' }, 'Export model');
-  const resetButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'project-reset' }, 'Reset…');
+  const resetButton = h(
+    'button',
+    { type: 'button', class: 'danger', 'data-testid': 'project-reset' },
+    'Reset…',
+  );
   const importer = fileButton({
     label: 'Import project…',
     accept: '.retain,application/octet-stream,application/zip,application/json',
@@ -61,7 +65,9 @@ export function projectPanel(ctx: UiContext): HTMLElement {
       downloadBlob(model.modelJson, 'model.json', 'application/json');
       downloadBlob(model.weights, weightsName, 'application/octet-stream');
       downloadBlob(JSON.stringify({ classes: model.classes }, null, 2), 'labels.json', 'application/json');
-      notices.toast(`Model exported: model.json, ${weightsName} and labels.json (a tfjs layers model on backbone features).`);
+      notices.toast(
+        `Model exported: model.json, ${weightsName} and labels.json (a tfjs layers model on backbone features).`,
+      );
     } catch (err) {
       notices.error(`The model could not be exported: ${errorMessage(err)}`, codeOf(err));
     }
@@ -80,7 +86,7 @@ export function projectPanel(ctx: UiContext): HTMLElement {
     }
     try {
       await withBusy(`importing “${file.name}”`, async () => client.importProject(await file.arrayBuffer()));
-      notices.dismiss('error-import-refused');
+      notices.dismissErrors();
       notices.toast(`Imported “${file.name}”.`);
     } catch (err) {
       notices.error(`“${file.name}” was not imported: ${errorMessage(err)}`, codeOf(err) ?? 'import-refused');
@@ -92,13 +98,15 @@ export function projectPanel(ctx: UiContext): HTMLElement {
   resetButton.addEventListener('click', async () => {
     const ok = await confirmDialog({
       title: 'Reset Retain?',
-      message: 'This deletes every class, picture, the model and its metrics from this device. It cannot be undone: export the project first if you may want it back.',
+      message:
+        'This deletes every class, picture, the model and its metrics from this device. It cannot be undone: export the project first if you may want it back.',
       confirmLabel: 'Delete everything',
       danger: true,
     });
     if (!ok) return;
     try {
       await withBusy('resetting', () => client.reset());
+      notices.dismissErrors();
       notices.toast('Everything was deleted. Add a class to start again.');
     } catch (err) {
       notices.error(`Reset failed: ${errorMessage(err)}`, codeOf(err));
@@ -120,7 +128,11 @@ export function projectPanel(ctx: UiContext): HTMLElement {
     'section',
     { class: 'panel project-panel', 'aria-labelledby': 'project-heading', 'data-testid': 'project-panel' },
     h('h2', { id: 'project-heading' }, 'Project'),
-    h('p', { class: 'hint' }, 'Everything stays on this device. Export a project to back it up or move it to another device.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Everything stays on this device. Export a project to back it up or move it to another device.',
+    ),
     h('div', { class: 'toolbar wrap' }, exportButton, importer.wrap, modelButton, resetButton),
     status,
   );
