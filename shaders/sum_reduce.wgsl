@@ -2,11 +2,11 @@
 // adds `result`, the read-only input X, the `uniforms` struct and the `_start` entry point).
 //
 // Math:  result[0] = scale * sum_{i < count} X[offset + i]
-//   EWC:          X = per-workgroup partial sums of F*(theta-anchor)^2, scale = lambda/2
+//   EWC:          X = per-thread partial sums of F*(theta-anchor)^2,     scale = lambda/2
 //   distillation: X = per-row KL divergences,                          scale = T^2/B
 //
 // Memory traffic: 4 bytes read per summed element, 4 bytes written. The inputs are already partial sums
-// (1/64 of the parameters, or one value per row), so a single workgroup striding over them is enough;
+// (1/perThread of the parameters, or one value per row), so a single workgroup striding over them is enough;
 // each thread sums a strided slice, then a shared-memory tree adds the 256 thread sums.
 // NaN and Inf propagate through the additions as in tf.sum.
 
