@@ -9,6 +9,7 @@ import {
   type AppStatus,
   type BackendName,
   type ClassInfo,
+  type FullRetrainReport,
   type LearnSettings,
   type Method,
   type MetricsView,
@@ -28,6 +29,7 @@ export type {
   BackendName,
   ClassInfo,
   ErrorCode,
+  FullRetrainReport,
   LearnSettings,
   MetricsView,
   Prediction,
@@ -176,6 +178,11 @@ export class LearnerClient {
   /** Test hook: makes the worker behave as if the GPU device was lost (falls back, reloads, emits 'backend'). */
   simulateDeviceLoss(): Promise<void> {
     return this.call('simulateDeviceLoss', []);
+  }
+
+  /** Benchmark baseline: a fresh classifier trained on every stored sample; the project is unchanged. */
+  fullRetrain(settings: LearnSettings): Promise<FullRetrainReport> {
+    return this.call('fullRetrain', [settings]);
   }
 
   /** tfjs memory counters in the worker (leak checks). */

@@ -78,6 +78,8 @@ export interface RoundReport {
   steps: number;
   cancelled: boolean;
   finalLoss: number;
+  /** Where the round's time went, in seconds (absent for cancelled rounds). */
+  timings?: { prepare: number; train: number; evaluate: number; commit: number };
 }
 
 /** Accuracy across rounds and per class, on held-out samples. */
@@ -127,6 +129,15 @@ export type AppEvent =
   | { type: 'classes'; classes: ClassInfo[] }
   | { type: 'error'; code: ErrorCode; message: string };
 
+/** What a from-scratch retrain on all stored samples took and achieved (benchmark baseline). */
+export interface FullRetrainReport {
+  seconds: number;
+  steps: number;
+  samples: number;
+  /** Held-out accuracy per class of the retrained model. */
+  perClass: { classId: string; correct: number; total: number }[];
+}
+
 /** Options of `LearnerClient.start`. */
 export interface StartOptions {
   /** Forces a backend (else the worker picks one; the page's `?backend=` also forces it). */
@@ -156,6 +167,11 @@ export interface WorkerApi {
   reset(): void;
   /** Test hook: simulates a lost GPU device (the same recovery path as a real `device.lost`). */
   simulateDeviceLoss(): void;
+  /**
+   * Benchmark baseline: trains a fresh classifier on every stored training sample (what a non-continual app does
+   * on each change) on the same backend; the project is not changed.
+   */
+  fullRetrain(settings: LearnSettings): FullRetrainReport;
   /** Diagnostics: tfjs memory counters in the worker. */
   memory(): { numTensors: number; numBytes: number; numBytesInGPU?: number };
 }

@@ -5,8 +5,18 @@ import type { EngineState, ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
 import type { Engine, EngineModel } from './service';
 
+/** Per-round tuning the service derives from the project (not a user setting). */
+export interface RoundTuning {
+  /**
+   * Weight r of the replay loss, (1 - r) L_new + r L_replay. The app uses the share of already-learned classes
+   * among all classes, so every class weighs the same in the loss whatever the round (a new class alone must
+   * not outweigh nine old ones). Absent: the preset's 'inverse-task' weighting.
+   */
+  replayWeight?: number;
+}
+
 /** The preset's strategies with the user's tuned values. */
-export function strategiesFor(preset: Preset, settings: AdvancedSettings, memory: ReplayMemory): StrategyConfig {
+export function strategiesFor(preset: Preset, settings: AdvancedSettings, memory: ReplayMemory, tuning: RoundTuning = {}): StrategyConfig {
   const base =
     preset === 'fast'
       ? strategyPresets.fast.build()
@@ -21,6 +31,7 @@ export function strategiesFor(preset: Preset, settings: AdvancedSettings, memory
       // The app offers each round's samples to the memory itself, under their stored ids (so their thumbnails
       // stay) and with logits: the plugin only replays and refreshes stored logits.
       storePerClass: 0,
+      ...(tuning.replayWeight !== undefined ? { weighting: tuning.replayWeight } : {}),
       distillStored: base.replay.distillStored
         ? { alpha: base.replay.distillStored.alpha, temperature: settings.lwfTemperature }
         : undefined,
@@ -32,10 +43,16 @@ export function strategiesFor(preset: Preset, settings: AdvancedSettings, memory
 }
 
 /** The learner's configuration for the app: class-incremental head on the backbone's embedding. */
-export function learnerConfig(inputDim: number, preset: Preset, settings: AdvancedSettings, memory: ReplayMemory): LearnerConfig {
+export function learnerConfig(
+  inputDim: number,
+  preset: Preset,
+  settings: AdvancedSettings,
+  memory: ReplayMemory,
+  tuning: RoundTuning = {},
+): LearnerConfig {
   return {
     model: { inputDim, hidden: settings.hidden > 0 ? [settings.hidden] : [], scenario: 'class-il', outputs: 0, seed: 1 },
-    strategies: strategiesFor(preset, settings, memory),
+    strategies: strategiesFor(preset, settings, memory, tuning),
     optimizer: 'adam',
     learningRate: settings.learningRate,
     batchSize: settings.batchSize,
@@ -45,16 +62,16 @@ export function learnerConfig(inputDim: number, preset: Preset, settings: Advanc
 
 /** The engine the app uses: src/cl's `Learner`. */
 export const clEngine: Engine = {
-  create(inputDim, settings, preset, memory): EngineModel {
-    return new Learner(learnerConfig(inputDim, preset, settings, memory));
+  create(inputDim, settings, preset, memory, tuning): EngineModel {
+    return new Learner(learnerConfig(inputDim, preset, settings, memory, tuning));
   },
 
-  restore(state: EngineState, settings, preset, memory): EngineModel {
+  restore(state: EngineState, settings, preset, memory, tuning): EngineModel {
     // The checkpoint carries the config it was trained with; a round may use another preset or other values,
     // so swap the strategies and optimiser settings in (the model's shape stays the checkpoint's).
     const json = state.json as { config: LearnerConfig & { model: LearnerConfig['model'] } };
     const stored = json.config;
-    const { replay, ...rest } = strategiesFor(preset, settings, memory);
+    const { replay, ...rest } = strategiesFor(preset, settings, memory, tuning);
     const strategies = { ...rest, ...(replay ? { replay: { ...replay, memory: undefined } } : {}) };
     if (strategies.replay) delete (strategies.replay as { memory?: unknown }).memory;
     const patched: EngineState = {

@@ -156,6 +156,8 @@ async function handle(message: RequestMessage): Promise<unknown> {
       return s.reset();
     case 'simulateDeviceLoss':
       return simulateDeviceLoss(s);
+    case 'fullRetrain':
+      return s.fullRetrain(a[0] as Parameters<LearnerService['fullRetrain']>[0]);
     case 'memory':
       return s.memoryInfo();
     default:

@@ -20,6 +20,7 @@ import {
   type AppEvent,
   type AppStatus,
   type ClassInfo,
+  type FullRetrainReport,
   type LearnSettings,
   type MetricsView,
   type Prediction,
@@ -29,6 +30,7 @@ import {
   type StorageInfo,
 } from '../protocol';
 import type { Backbone } from '../platform/backbone';
+import type { RoundTuning } from './engine';
 import type { BackendChoice } from '../platform/backend';
 import { checkFrame, frameThumbnail, framePixels } from './frames';
 import { PRESET_DEFAULTS, resolveSettings } from './settings';
@@ -46,9 +48,9 @@ export interface EngineModel {
 /** Builds learners; the composition root binds it to src/cl. */
 export interface Engine {
   /** A new learner on `inputDim`-wide embeddings with the preset's strategies. */
-  create(inputDim: number, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory): EngineModel;
+  create(inputDim: number, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory, tuning?: RoundTuning): EngineModel;
   /** A learner resumed from a committed state, with the strategies of `preset`. */
-  restore(state: EngineState, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory): EngineModel;
+  restore(state: EngineState, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory, tuning?: RoundTuning): EngineModel;
   /** The classifier as a tfjs layers model. */
   exportModel(model: EngineModel): Promise<{ modelJson: object; weightData: ArrayBuffer }>;
 }
@@ -183,11 +185,11 @@ export class LearnerService {
   }
 
   /** Rebuilds the learner from the last committed state (restart, cancel, device loss, preset change). */
-  private restoreModel(preset: Preset, settings: AdvancedSettings): void {
+  private restoreModel(preset: Preset, settings: AdvancedSettings, tuning: RoundTuning = {}): void {
     this.disposeModel();
     if (!this.committedEngine) return;
-    this.model = this.engine.restore(this.committedEngine, settings, preset, this.memory);
-    this.modelKey = modelKey(preset, settings);
+    this.model = this.engine.restore(this.committedEngine, settings, preset, this.memory, tuning);
+    this.modelKey = modelKey(preset, settings, tuning);
   }
 
   private disposeModel(): void {
@@ -471,16 +473,22 @@ export class LearnerService {
       // First round: open the memory with the chosen budget and policy.
       this.memory = await this.store.openReplayMemory({ policy: settings.bufferPolicy, capacity: settings.memoryBudget, writeMode: 'deferred' });
     }
-    if (!this.model || this.modelKey !== modelKey(preset, settings)) {
-      if (this.committedEngine) this.restoreModel(preset, settings);
+    const labels = [...new Set(pending.map((s) => s.classId))].sort((a, b) => a - b);
+    const learnedBefore = this.learnedLabels();
+    const newLabels = labels.filter((l) => !learnedBefore.has(l));
+    const oldLive = [...learnedBefore].filter((l) => this.classes.has(l)).length;
+    const tuning: RoundTuning = oldLive > 0 ? { replayWeight: Math.sqrt(oldLive) / (Math.sqrt(oldLive) + Math.sqrt(Math.max(1, newLabels.length))) } : {};
+    if (!this.model || this.modelKey !== modelKey(preset, settings, tuning)) {
+      if (this.committedEngine) this.restoreModel(preset, settings, tuning);
       else {
         this.disposeModel();
-        this.model = this.engine.create(dim, settings, preset, this.memory);
-        this.modelKey = modelKey(preset, settings);
+        this.model = this.engine.create(dim, settings, preset, this.memory, tuning);
+        this.modelKey = modelKey(preset, settings, tuning);
       }
     }
     const model = this.model!;
 
+    const tPrepared = performance.now();
     const x = new Float32Array(pending.length * dim);
     const y = new Int32Array(pending.length);
     const trainedPerLabel: Record<string, number> = {};
@@ -489,9 +497,6 @@ export class LearnerService {
       y[i] = s.classId;
       trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
     });
-    const labels = [...new Set(pending.map((s) => s.classId))].sort((a, b) => a - b);
-    const learnedBefore = this.learnedLabels();
-    const newLabels = labels.filter((l) => !learnedBefore.has(l));
     const iterations = settings.epochs * Math.ceil(pending.length / settings.batchSize);
     const losses: number[] = [];
     let steps = 0;
@@ -510,7 +515,9 @@ export class LearnerService {
         {
           iterations,
           signal: controller.signal,
-          progressEvery: Math.max(1, Math.min(10, Math.floor(iterations / 20))),
+          // About ten progress events per round: each one reads the losses back (a GPU sync) and yields so a cancel
+          // message can arrive.
+          progressEvery: Math.max(1, Math.ceil(iterations / 10)),
           onProgress: (p) => {
             steps = p.step;
             finalLoss = p.losses.total ?? Object.values(p.losses).reduce((a, b) => a + b, 0);
@@ -540,6 +547,7 @@ export class LearnerService {
       throw error instanceof AppError ? error : new AppError('internal', `Learning failed: ${(error as Error).message}`);
     }
 
+    const tTrained = performance.now();
     const roundsSoFar = [...this.rounds.map((r) => ({ newLabels: r.newLabels })), { newLabels }];
     const { row } = await this.evaluate(model, roundsSoFar);
     const names = newLabels.map((l) => this.classes.get(l)?.name ?? `class ${l}`);
@@ -555,6 +563,7 @@ export class LearnerService {
       seconds,
       steps: steps || iterations,
     };
+    const tEvaluated = performance.now();
     const engineState = await model.exportState();
     const rounds = [...this.rounds, round];
     try {
@@ -586,7 +595,14 @@ export class LearnerService {
     for (const [id, s] of this.samples) if (s.replay === 1 && !this.memory.has(id)) this.samples.delete(id);
     for (const c of await this.store.listClasses()) this.classes.set(c.id, c);
     this.emitClasses();
-    return { round: rounds.length, seconds, steps: round.steps, cancelled: false, finalLoss };
+    const tCommitted = performance.now();
+    const timings = {
+      prepare: (tPrepared - started) / 1000,
+      train: (tTrained - tPrepared) / 1000,
+      evaluate: (tEvaluated - tTrained) / 1000,
+      commit: (tCommitted - tEvaluated) / 1000,
+    };
+    return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: round.steps, cancelled: false, finalLoss, timings };
   }
 
   /** After a failed or cancelled round: the memory and the model as last committed (or no model). */
@@ -594,6 +610,42 @@ export class LearnerService {
     await this.memory.reload();
     if (this.committedEngine) this.restoreModel(preset, settings);
     else this.disposeModel();
+  }
+
+  /**
+   * The non-continual baseline: a fresh classifier trained on every stored training sample with the same
+   * optimiser settings, evaluated on the held-out samples. Nothing is stored; the live model is untouched.
+   */
+  async fullRetrain(settings: LearnSettings): Promise<FullRetrainReport> {
+    if (this.learning) throw new Error('A learning round is running');
+    const resolved = resolveSettings(settings);
+    const train = [...this.samples.values()].filter((s) => !s.heldOut && this.classes.has(s.classId));
+    if (new Set(train.map((s) => s.classId)).size < 2) throw new Error('A full retrain needs samples of at least two classes');
+    const dim = this.backbone.featureDim;
+    const started = performance.now();
+    const x = new Float32Array(train.length * dim);
+    const y = new Int32Array(train.length);
+    train.forEach((s, i) => {
+      x.set(s.embedding, i * dim);
+      y[i] = s.classId;
+    });
+    const labels = [...new Set(train.map((s) => s.classId))].sort((a, b) => a - b);
+    const scratch = new InMemoryReplayMemory({ policy: 'reservoir', capacity: 1 });
+    const model = this.engine.create(dim, resolved, 'fast', scratch as unknown as IdbReplayMemory);
+    const iterations = resolved.epochs * Math.ceil(train.length / resolved.batchSize);
+    try {
+      await model.learnTask({ task: 0, x, y, classes: labels }, { iterations, progressEvery: Math.max(10, iterations) });
+      const seconds = (performance.now() - started) / 1000;
+      const { perClass } = await this.evaluate(model, [{ newLabels: labels }]);
+      return {
+        seconds,
+        steps: iterations,
+        samples: train.length,
+        perClass: [...perClass].map(([id, e]) => ({ classId: String(id), correct: e.correct, total: e.total })),
+      };
+    } finally {
+      model.dispose();
+    }
   }
 
   /** Stops the running round (no-op when none). */
@@ -799,9 +851,9 @@ export class LearnerService {
 }
 
 /** What decides whether the live learner can be reused for a round (else it is rebuilt from the checkpoint). */
-function modelKey(preset: Preset, s: AdvancedSettings): string {
+function modelKey(preset: Preset, s: AdvancedSettings, tuning: RoundTuning): string {
   const { epochs: _epochs, ...rest } = s;
-  return `${preset}:${JSON.stringify(rest)}`;
+  return `${preset}:${JSON.stringify(rest)}:${JSON.stringify(tuning)}`;
 }
 
 /** Deterministic RNG for the replay memory's bookkeeping (mulberry32). */
