@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from './setup-wasm';
 import { loadMnistDigits } from '../../bench/cl/mnist-node';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { decodeMnistU8, encodeMnistU8 } from '../../src/app/bench/mnist-codec';
 import { registerFastWasmMatMul } from '../../src/app/bench/wasm-matmul';
 import {
   BENCH_CONFIG,
@@ -45,6 +48,21 @@ describe('bench:cl data', () => {
       }
     }
     expect([...a.testByClass[3]]).not.toEqual([...c.testByClass[3]]);
+  });
+
+  it('the browser\'s compact copy decodes to exactly the package\'s digits', () => {
+    const packed = decodeMnistU8(gunzipSync(readFileSync('public/bench/mnist-10k.u8.gz')));
+    // Element loops: a deep toEqual over 7.8 million floats takes minutes.
+    expect(packed.y.length).toBe(digits.y.length);
+    expect(packed.x.length).toBe(digits.x.length);
+    let mismatches = 0;
+    for (let i = 0; i < digits.y.length; i++) if (packed.y[i] !== digits.y[i]) mismatches++;
+    for (let i = 0; i < digits.x.length; i++) if (packed.x[i] !== digits.x[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    const bad = encodeMnistU8(digits);
+    bad[0] = 0;
+    expect(() => decodeMnistU8(bad)).toThrow(/bad magic/);
+    expect(() => decodeMnistU8(encodeMnistU8(digits).subarray(0, 1000))).toThrow(/expected/);
   });
 
   it('rejects digits whose pixels do not match their labels', () => {

@@ -238,8 +238,8 @@ async function start(): Promise<void> {
   const tick = setInterval(() => (ui.elapsed.textContent = formatSeconds((performance.now() - began) / 1000)), 1000);
   try {
     if (!digits) {
-      ui.status.textContent = 'Loading the MNIST digits (21 MB, once)…';
-      digits = await loadMnistDigitsInBrowser((k, of) => (ui.status.textContent = `Loading the MNIST digits… ${k}/${of} files`));
+      ui.status.textContent = 'Loading the MNIST digits (1.6 MB, once)…';
+      digits = await loadMnistDigitsInBrowser();
     }
     ui.progress.value = 0;
     ui.status.textContent = 'Splitting the data and building the contexts…';
