@@ -147,6 +147,10 @@ export class LearnerService {
   private learning: AbortController | null = null;
   /** Set while the backend is being replaced: calls wait for it. */
   private recovering: Promise<void> | null = null;
+  /** The running round (reset waits for it to unwind). */
+  private round: Promise<unknown> | null = null;
+  /** Captures are processed one at a time, in order, so the every-5th hold-out count is exact. */
+  private captureQueue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: ServiceDeps) {
     this.openStore = deps.openStore;
@@ -315,7 +319,13 @@ export class LearnerService {
   }
 
   /** Embeds and stores one frame; every 5th sample of a class is held out for measuring accuracy. */
-  async addSample(classId: string, frame: ImageBitmap, source: 'camera' | 'file'): Promise<SampleInfo> {
+  addSample(classId: string, frame: ImageBitmap, source: 'camera' | 'file'): Promise<SampleInfo> {
+    const next = this.captureQueue.then(() => this.addSampleNow(classId, frame, source));
+    this.captureQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async addSampleNow(classId: string, frame: ImageBitmap, source: 'camera' | 'file'): Promise<SampleInfo> {
     try {
       const c = this.getClass(classId);
       if (source !== 'camera' && source !== 'file') throw new Error(`Unknown sample source "${String(source)}"`);
@@ -448,10 +458,13 @@ export class LearnerService {
     const controller = new AbortController();
     this.learning = controller;
     const started = performance.now();
+    const round = this.runRound(settings.preset, requested, pending, controller, started);
+    this.round = round;
     try {
-      return await this.runRound(settings.preset, requested, pending, controller, started);
+      return await round;
     } finally {
       this.learning = null;
+      this.round = null;
     }
   }
 
@@ -801,6 +814,8 @@ export class LearnerService {
   /** Deletes every class, sample and the model. */
   async reset(): Promise<void> {
     this.learning?.abort();
+    await this.round?.catch(() => undefined);
+    await this.captureQueue;
     this.disposeModel();
     this.store.close();
     try {
