@@ -47,7 +47,7 @@ let session: AppSession | null = null;
 
 test.beforeAll(() => {
   videos = writeSceneVideos(undefined, { seconds: 4 });
-  stills = writeSceneStills(undefined, 2);
+  stills = writeSceneStills(undefined, 3);
   profile = mkdtempSync(path.join(tmpdir(), 'retain-e2e-profile-'));
 });
 
@@ -274,6 +274,50 @@ test('phone layout (390x844) with a learned project', async () => {
   await page.screenshot({ path: top });
   await testInfo.attach('phone-top', { path: top, contentType: 'image/png' });
   await snap(page, testInfo, 'phone-full');
+  await close();
+});
+
+test('no camera: a clear message, then teaching from files works; learning can be cancelled', async () => {
+  const testInfo = test.info();
+  await close();
+  session = await launchApp({ userDataDir: mkdtempSync(path.join(tmpdir(), 'retain-e2e-nocam-')) });
+  const page = session.page;
+  mark('launched without a camera');
+  await page.getByTestId('camera-start').click();
+  const message = page.getByTestId('camera-message');
+  await expect(message).toContainText('images from files');
+  await expect(page.getByTestId('capture-button')).toHaveAttribute('aria-disabled', 'true');
+  await addClass(page, CLASS.B.name);
+  await addClass(page, CLASS.C.name);
+  await classCard(page, CLASS.B.name)
+    .getByTestId('class-files')
+    .setInputFiles(stills['green-circles'].slice(0, 2));
+  await expect.poll(() => sampleCount(page, CLASS.B.name), { timeout: 120_000 }).toBe(2);
+  await classCard(page, CLASS.C.name)
+    .getByTestId('class-files')
+    .setInputFiles(stills['blue-checkerboard'].slice(0, 2));
+  await expect.poll(() => sampleCount(page, CLASS.C.name), { timeout: 120_000 }).toBe(2);
+  await snap(page, testInfo, 'nocam-0-files-added');
+
+  // A long round, cancelled from the UI: the model stays as it was (nothing learned).
+  await page.getByTestId('advanced').locator('summary').click();
+  await page.getByTestId('adv-epochs').fill('1000');
+  await page.getByTestId('adv-epochs').press('Tab');
+  await page.getByTestId('adv-batchSize').fill('1');
+  await page.getByTestId('adv-batchSize').press('Tab');
+  await expect(page.getByTestId('advanced-count')).toHaveText('2 changed');
+  await page.getByTestId('learn-button').click();
+  await expect(page.getByTestId('learn-progress-text')).toContainText('Step', { timeout: 60_000 });
+  await page.getByTestId('learn-cancel').click();
+  await expect(page.getByTestId('learn-report')).toHaveText(/cancelled/, { timeout: 60_000 });
+  await expect(page.getByTestId('metrics-empty')).toBeVisible();
+  await page.getByTestId('advanced-reset').click();
+  mark('cancelled a round');
+
+  expect(await learn(page, 'fast')).toBe(1);
+  const green = await checkPicture(page, stills['green-circles'][2]);
+  expect(green[CLASS.B.name]).toBeGreaterThan(green[CLASS.C.name]);
+  await snap(page, testInfo, 'nocam-1-learned-from-files');
   await close();
 });
 

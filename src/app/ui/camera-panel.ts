@@ -188,7 +188,9 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
         })
         .finally(() => {
           inFlight--;
-          if (!holding && inFlight === 0) finishCapture();
+          if (holding) return;
+          if (inFlight === 0) finishCapture();
+          else renderCount();
         });
     }
     timer = setTimeout(tick, CAPTURE_INTERVAL_MS);
@@ -197,8 +199,9 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   function renderCount(): void {
     const cls = store.state.classes.find((c) => c.id === targetId);
     const text = cls ? `+${captured} → ${cls.name} (${cls.sampleCount} in total)` : `+${captured}`;
-    count.textContent = text;
-    overlay.textContent = `● ${text}`;
+    const finishing = !holding && inFlight > 0 ? ` · saving ${inFlight} more…` : '';
+    count.textContent = text + finishing;
+    overlay.textContent = holding ? `● ${text}` : `Saving… ${text}`;
   }
 
   function stopCapture(): void {
@@ -208,6 +211,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     captureButton.setAttribute('aria-pressed', 'false');
     captureButton.querySelector('.capture-label')!.textContent = 'Hold to capture';
     if (inFlight === 0) finishCapture();
+    else renderCount();
   }
 
   function finishCapture(): void {

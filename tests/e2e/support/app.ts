@@ -2,7 +2,14 @@
  * Helpers for the app's end-to-end tests: launching Chromium with a fake camera on a persistent profile, and the
  * person-level actions (add a class, capture, learn, read predictions) done through the UI's data-testid hooks.
  */
-import { chromium, expect, type BrowserContext, type Download, type Page, type TestInfo } from '@playwright/test';
+import {
+  chromium,
+  expect,
+  type BrowserContext,
+  type Download,
+  type Page,
+  type TestInfo,
+} from '@playwright/test';
 import { BASE_ARGS, BASE_URL, CHROMIUM_PATH, WEBGPU_ARGS, fakeCameraArgs } from '../chromium';
 
 /** A launched browser on the app. */
@@ -109,17 +116,24 @@ export async function captureInto(
     await page.mouse.down();
   }
   await expect(button).toHaveAttribute('aria-pressed', 'true');
-  await expect.poll(() => sampleCount(page, name), { timeout: 180_000, intervals: [250] }).toBeGreaterThanOrEqual(atLeast);
+  await expect
+    .poll(() => sampleCount(page, name), { timeout: 180_000, intervals: [250] })
+    .toBeGreaterThanOrEqual(atLeast);
   if (via === 'keyboard') await page.keyboard.up('Space');
   else await page.mouse.up();
   await expect(button).toHaveAttribute('aria-pressed', 'false');
   // Capture is over once the in-flight frames landed and the store says so (the learn button re-enables).
-  await expect(page.getByTestId('capture-overlay')).toBeHidden();
+  // (Frames still being embedded finish first: seconds each on emulated WebGPU.)
+  await expect(page.getByTestId('capture-overlay')).toBeHidden({ timeout: 180_000 });
   return sampleCount(page, name);
 }
 
 /** Picks a preset, presses Learn and waits for the round's report; returns the report's round number. */
-export async function learn(page: Page, preset: 'fast' | 'balanced' | 'max-retention', timeout = 300_000): Promise<number> {
+export async function learn(
+  page: Page,
+  preset: 'fast' | 'balanced' | 'max-retention',
+  timeout = 300_000,
+): Promise<number> {
   await page.getByTestId(`preset-${preset}`).check();
   const report = page.getByTestId('learn-report');
   const before = await report.getAttribute('data-round');
@@ -128,7 +142,10 @@ export async function learn(page: Page, preset: 'fast' | 'balanced' | 'max-reten
   const error = page.locator('.banner-error');
   await expect
     .poll(
-      async () => ((await error.count()) ? `error: ${await error.first().textContent()}` : await report.getAttribute('data-round')),
+      async () =>
+        (await error.count())
+          ? `error: ${await error.first().textContent()}`
+          : await report.getAttribute('data-round'),
       { timeout, intervals: [500] },
     )
     .not.toBe(before);
@@ -162,7 +179,9 @@ export async function samplePredictions(page: Page, n: number): Promise<string[]
   const names: string[] = [];
   let seq = Number((await top.getAttribute('data-seq')) ?? 0);
   while (names.length < n) {
-    await expect.poll(async () => Number(await top.getAttribute('data-seq')), { timeout: 60_000, intervals: [50] }).toBeGreaterThan(seq);
+    await expect
+      .poll(async () => Number(await top.getAttribute('data-seq')), { timeout: 60_000, intervals: [50] })
+      .toBeGreaterThan(seq);
     seq = Number(await top.getAttribute('data-seq'));
     names.push((await top.getAttribute('data-top-name')) ?? '');
   }

@@ -50,8 +50,8 @@ function scenePixel(scene: SceneName, x: number, y: number, w: number, h: number
       const cell = 80;
       const ox = Math.sin(t * 2) * 12;
       const oy = Math.cos(t * 2) * 12;
-      const cx = ((x + ox) % cell + cell) % cell - cell / 2;
-      const cy = ((y + oy) % cell + cell) % cell - cell / 2;
+      const cx = ((((x + ox) % cell) + cell) % cell) - cell / 2;
+      const cy = ((((y + oy) % cell) + cell) % cell) - cell / 2;
       const inside = cx * cx + cy * cy < (cell * 0.32) ** 2;
       return inside ? [30, 170, 60] : [215, 235, 210];
     }
@@ -69,7 +69,15 @@ function scenePixel(scene: SceneName, x: number, y: number, w: number, h: number
 const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
 /** Draws one frame of a scene at time `t` into `out` (RGB, row-major, 0-255 plus noise, unclamped). */
-function renderScene(scene: SceneName, width: number, height: number, t: number, rand: () => number, noise: number, out: Float32Array): void {
+function renderScene(
+  scene: SceneName,
+  width: number,
+  height: number,
+  t: number,
+  rand: () => number,
+  noise: number,
+  out: Float32Array,
+): void {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const [r, g, b] = scenePixel(scene, x, y, width, height, t);
@@ -83,7 +91,10 @@ function renderScene(scene: SceneName, width: number, height: number, t: number,
 }
 
 /** One still frame of a scene as a 24-bit BMP file (a format every browser's createImageBitmap decodes). */
-export function makeBmp(scene: SceneName, opts: { width?: number; height?: number; t?: number; noise?: number; seed?: number } = {}): Buffer {
+export function makeBmp(
+  scene: SceneName,
+  opts: { width?: number; height?: number; t?: number; noise?: number; seed?: number } = {},
+): Buffer {
   const width = opts.width ?? 320;
   const height = opts.height ?? 240;
   const rgb = new Float32Array(width * height * 3);
@@ -144,7 +155,12 @@ export function makeY4m(scene: SceneName, opts: Y4mOptions = {}): Buffer {
         let r = 0;
         let g = 0;
         let b = 0;
-        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+        for (const [dx, dy] of [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ] as const) {
           const i = ((cy * 2 + dy) * width + cx * 2 + dx) * 3;
           r += rgb[i];
           g += rgb[i + 1];
