@@ -103,12 +103,12 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
       {
         key: 'bufferPolicy',
         label: 'Which pictures to keep',
-        hint: 'How the memory picks what it keeps.',
+        hint: 'Class-balanced: same share per class; reservoir: uniform random; herding: closest to each class mean.',
         kind: 'select',
         options: [
-          { value: 'class-balanced', label: 'Class-balanced (same share per class)' },
-          { value: 'reservoir', label: 'Reservoir (uniform random)' },
-          { value: 'herding', label: 'Herding (closest to each class mean)' },
+          { value: 'class-balanced', label: 'Class-balanced' },
+          { value: 'reservoir', label: 'Reservoir (random)' },
+          { value: 'herding', label: 'Herding' },
         ],
         usedBy: ['balanced', 'max-retention'],
       },

@@ -128,7 +128,8 @@ export function predictPanel(ctx: UiContext): HTMLElement {
       const reason = pauseReason(ctx);
       status.textContent = reason ?? '';
       status.hidden = reason === null;
-      bars.classList.toggle('is-stale', reason !== null);
+      // A picked picture's result stays valid; only an old camera result goes stale.
+      bars.classList.toggle('is-stale', reason !== null && top.dataset.source === 'camera');
       if (reason !== null || !camera.ready) {
         await new Promise((r) => setTimeout(r, 250));
         continue;
@@ -156,7 +157,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
       const bitmap = await createImageBitmap(file);
       pinned = file.name;
       render(await client.predict(bitmap), file.name);
-      resume.hidden = false;
+      resume.hidden = camera.state.kind !== 'live';
     } catch (err) {
       pinned = null;
       resume.hidden = true;
