@@ -47,12 +47,7 @@ const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|micros
 export async function inspectWebGpuAdapter(): Promise<AdapterReport | null> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return null;
-  let adapter: GPUAdapter | null;
-  try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch {
-    return null;
-  }
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) return null;
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   const fields = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean) : [];
