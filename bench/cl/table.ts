@@ -23,6 +23,6 @@ for (const r of rows) {
   console.log(
     `| ${r.scenario} | ${r.strategy} | ${r.seeds} | ${r.iterations}${r.strategy === 'joint' ? ' (x contexts, one task)' : ''} | ` +
       `**${r.avgAccuracy.toFixed(2)}** ± ${r.sem.toFixed(2)} | ${r.published === null ? '–' : r.published.toFixed(2)} | ` +
-      `${t ? `${t.text} ${t.ok ? 'met' : '**missed**'}` : '–'} | ${fmt(r.bwt)} | ${fmt(r.forgetting)} | ${r.seconds.toFixed(0)} |`,
+      `${t ? `${t.text} ${t.applies ? (t.ok ? 'met' : '**missed**') : '(full-run target)'}` : '–'} | ${fmt(r.bwt)} | ${fmt(r.forgetting)} | ${r.seconds.toFixed(0)} |`,
   );
 }

@@ -195,7 +195,7 @@ function renderRows(): void {
         String(r.iterations),
         `${r.avgAccuracy.toFixed(2)} ± ${r.sem.toFixed(2)}`,
         r.published === null ? '–' : r.published.toFixed(2),
-        target ? `${target.text} ${target.ok ? '✓' : '✗'}` : '–',
+        target ? (target.applies ? `${target.text} ${target.ok ? '✓' : '✗'}` : `${target.text} (full run)`) : '–',
         r.bwt === null ? '–' : r.bwt.toFixed(1),
         r.forgetting === null ? '–' : r.forgetting.toFixed(1),
         r.seconds.toFixed(0),
@@ -205,7 +205,7 @@ function renderRows(): void {
         td.textContent = c;
         tr.append(td);
       }
-      if (target) tr.classList.add(target.ok ? 'met' : 'missed');
+      if (target?.applies) tr.classList.add(target.ok ? 'met' : 'missed');
       return tr;
     }),
   );
