@@ -215,6 +215,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   }
 
   function finishCapture(): void {
+    renderCount();
     overlay.hidden = true;
     store.set({ capturing: false });
     if (targetId) bus.emit('samples-changed', { classId: targetId });

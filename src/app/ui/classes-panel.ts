@@ -107,7 +107,8 @@ class ClassCard {
     'aria-live': 'polite',
   });
   private readonly actions: HTMLButtonElement[] = [];
-  private urls: string[] = [];
+  /** Blob URL of each shown sample's thumbnail, kept across reloads so unchanged thumbnails never flicker. */
+  private urls = new Map<string, string>();
   private samples: SampleInfo[] = [];
   private showAll = false;
   private loadedCount = -1;
@@ -223,14 +224,23 @@ class ClassCard {
         this.ctx.notices.error(`Pictures of “${this.cls.name}” could not be read: ${errorMessage(err)}`);
     }
     this.loadedCount = wanted;
-    this.revoke();
+    const keep = new Set(this.samples.map((s) => s.id));
+    for (const [id, url] of this.urls) {
+      if (!keep.has(id)) {
+        URL.revokeObjectURL(url);
+        this.urls.delete(id);
+      }
+    }
     this.renderStrip();
     if (this.details.open) this.renderGrid();
   }
 
   private url(sample: SampleInfo): string {
-    const url = URL.createObjectURL(new Blob([sample.thumbnail], { type: sample.thumbnailType }));
-    this.urls.push(url);
+    let url = this.urls.get(sample.id);
+    if (!url) {
+      url = URL.createObjectURL(new Blob([sample.thumbnail], { type: sample.thumbnailType }));
+      this.urls.set(sample.id, url);
+    }
     return url;
   }
 
@@ -250,7 +260,7 @@ class ClassCard {
               alt: '',
               width: 48,
               height: 48,
-              loading: 'lazy',
+
               'data-testid': 'class-thumb',
             }),
           ),
@@ -281,7 +291,6 @@ class ClassCard {
           alt: `${s.source === 'file' ? 'Image' : 'Camera picture'} of ${this.cls.name}`,
           width: 72,
           height: 72,
-          loading: 'lazy',
         }),
         s.heldOut
           ? h('span', { class: 'thumb-tag', title: 'Kept aside to measure accuracy; not trained on' }, 'test')
@@ -402,7 +411,7 @@ class ClassCard {
 
   private revoke(): void {
     this.urls.forEach((u) => URL.revokeObjectURL(u));
-    this.urls = [];
+    this.urls.clear();
   }
 
   /** Removes the card and frees its thumbnails. */
