@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../../tests/unit/setup-wasm';
-import { registerFastWasmMatMul } from '../../src/app/bench/wasm-matmul';
+import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
 import {
   BENCH_CONFIG,
   SCENARIO_IDS,

@@ -5,7 +5,7 @@ import { loadMnistDigits } from '../../bench/cl/mnist-node';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { decodeMnistU8, encodeMnistU8 } from '../../src/app/bench/mnist-codec';
-import { registerFastWasmMatMul } from '../../src/app/bench/wasm-matmul';
+import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
 import {
   BENCH_CONFIG,
   buildScenario,

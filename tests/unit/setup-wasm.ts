@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
 
 /** Puts tfjs on the WASM backend in Node (the backend the tests and `bench:cl` use). */
 export async function useWasmBackend(): Promise<void> {
@@ -12,4 +13,6 @@ export async function useWasmBackend(): Promise<void> {
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('could not initialise the tfjs WASM backend');
   await tf.ready();
+  // Transposed matMuls (every backward pass) are ~10x slower on tfjs-wasm 4.22 without this.
+  registerFastWasmMatMul();
 }

@@ -20,7 +20,7 @@ import {
   type StrategyName,
 } from './harness';
 import { loadMnistDigitsInBrowser } from './mnist-browser';
-import { registerFastWasmMatMul } from './wasm-matmul';
+import { registerFastWasmMatMul } from '../../kernels/wasm_batch_matmul';
 import './bench.css';
 
 /** What the page exposes for automated runs (Playwright): the rows so far and whether a run is going. */
