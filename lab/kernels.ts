@@ -12,19 +12,12 @@ import {
   type KernelSetup,
 } from '../src/kernels';
 import { distillationKL, ewcPenalty, fisherAccumulate, setFusedOpsEnabled } from '../src/ops';
-import { Learner } from '../src/cl';
+import { Learner, SeededRandom } from '../src/cl';
 import type { TaskData } from '../src/cl/types';
 
-/** Deterministic PRNG (mulberry32) so fused and reference runs see the same inputs. */
+/** Seeded uniform numbers in [0, 1) (the engine's generator), so fused and reference runs see the same inputs. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new SeededRandom(seed).next;
 }
 
 /** n values, uniform in [lo, hi). */

@@ -9,6 +9,15 @@ export interface StrategyPreset {
   build(memory: ReplayMemory): StrategyConfig;
 }
 
+/** Replay of kept samples with distillation of their stored outputs, plus LwF: the base of the retaining presets. */
+function rehearsal(memory: ReplayMemory): StrategyConfig {
+  return {
+    freeze: { train: 'all' },
+    replay: { memory, batchSize: 32, weighting: 'inverse-task', distillStored: { alpha: 1, temperature: 2 } },
+    lwf: { alpha: 1, temperature: 2 },
+  };
+}
+
 /** The app's three presets: Fast (head only), Balanced (replay + LwF), Max retention (replay + LwF + EWC). */
 export const strategyPresets = {
   fast: {
@@ -19,29 +28,13 @@ export const strategyPresets = {
   balanced: {
     label: 'Balanced',
     note: 'Rehearses a bounded set of kept samples and copies the previous model’s answers: a little slower, keeps old classes well.',
-    build: (memory: ReplayMemory): StrategyConfig => ({
-      freeze: { train: 'all' },
-      replay: {
-        memory,
-        batchSize: 32,
-        weighting: 'inverse-task',
-        distillStored: { alpha: 1, temperature: 2 },
-      },
-      lwf: { alpha: 1, temperature: 2 },
-    }),
+    build: (memory: ReplayMemory): StrategyConfig => rehearsal(memory),
   },
   maxRetention: {
     label: 'Max retention',
     note: 'Adds a penalty on changing weights that mattered before: slowest and stores extra state, forgets least.',
     build: (memory: ReplayMemory): StrategyConfig => ({
-      freeze: { train: 'all' },
-      replay: {
-        memory,
-        batchSize: 32,
-        weighting: 'inverse-task',
-        distillStored: { alpha: 1, temperature: 2 },
-      },
-      lwf: { alpha: 1, temperature: 2 },
+      ...rehearsal(memory),
       ewc: { lambda: 100, mode: 'online', gamma: 0.9, fisher: 'true', fisherSamples: 200 },
     }),
   },

@@ -14,6 +14,7 @@ import type { ClassRecord, SampleRecord } from '../../memory/schema';
 import type { EngineState, MemorySample } from '../../memory/types';
 import { averageAccuracy, forgetting } from '../../metrics';
 import type { TaskData, TrainOptions } from '../../cl/types';
+import { SeededRandom } from '../../cl/rng';
 import {
   AppError,
   type AdvancedSettings,
@@ -551,7 +552,7 @@ export class LearnerService {
         task: roundIndex,
         logits: logits.slice(i * k, (i + 1) * k),
       }));
-      await this.memory.add(offered, seededRandom(0x5eed + roundIndex));
+      await this.memory.add(offered, new SeededRandom(0x5eed + roundIndex).next);
     } catch (error) {
       // Cancelled or failed mid-round: back to the last committed model and memory; nothing is stored.
       if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
@@ -869,16 +870,4 @@ export class LearnerService {
 function modelKey(preset: Preset, s: AdvancedSettings, tuning: RoundTuning): string {
   const { epochs: _epochs, ...rest } = s;
   return `${preset}:${JSON.stringify(rest)}:${JSON.stringify(tuning)}`;
-}
-
-/** Deterministic RNG for the replay memory's bookkeeping (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
