@@ -6,7 +6,7 @@ import {
   EWC_PENALTY_KERNEL,
   FISHER_ACCUMULATE_KERNEL,
   registerFusedOp,
-} from '../ops';
+} from './registry';
 import { dispatchCounts } from './backend';
 import { distillationKLWebGpu } from './distillation_kl';
 import { ewcPenaltyWebGpu } from './ewc_penalty';

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { kernelFor } from './registry';
-
-/** Name of the fused kernel a backend may register for `distillationKL` (see src/kernels). */
-export const DISTILLATION_KL_KERNEL = 'RetainDistillationKL';
+import { DISTILLATION_KL_KERNEL, kernelFor } from '../kernels/registry';
 
 /**
  * Knowledge-distillation loss `T^2 * mean_b KL(softmax(teacher_b/T) || softmax(student_b/T))`, computed on the
@@ -65,3 +62,5 @@ export function distillationKL(
   });
   return (op as (...ts: tf.Tensor[]) => tf.Scalar)(studentLogits, teacherLogits);
 }
+
+export { DISTILLATION_KL_KERNEL };

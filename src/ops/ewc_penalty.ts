@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { assertSameShapes, kernelFor } from './registry';
-
-/** Name of the fused kernel a backend may register for `ewcPenalty` (see src/kernels). */
-export const EWC_PENALTY_KERNEL = 'RetainEwcPenalty';
+import { EWC_PENALTY_KERNEL, kernelFor } from '../kernels/registry';
+import { assertSameShapes } from './validate';
 
 /**
  * EWC penalty `(lambda/2) * sum_i F_i (theta_i - anchor_i)^2` over every parameter tensor, as a scalar.
@@ -60,3 +58,5 @@ export function ewcPenalty(
   });
   return (op as (...ts: tf.Tensor[]) => tf.Scalar)(...params, ...anchors, ...fisher);
 }
+
+export { EWC_PENALTY_KERNEL };

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { assertSameShapes, kernelFor } from './registry';
-
-/** Name of the fused kernel a backend may register for `fisherAccumulate` (see src/kernels). */
-export const FISHER_ACCUMULATE_KERNEL = 'RetainFisherAccumulate';
+import { FISHER_ACCUMULATE_KERNEL, kernelFor } from '../kernels/registry';
+import { assertSameShapes } from './validate';
 
 /**
  * Running Fisher update `F <- gamma * F + scale * g^2` for every parameter tensor; returns new tensors
@@ -23,3 +21,5 @@ export function fisherAccumulate(
   if (fused) return fused([...fisher, ...grads], { gamma, scale, count: fisher.length });
   return tf.tidy(() => fisher.map((f, i) => tf.add(tf.mul(f, gamma), tf.mul(tf.square(grads[i]), scale))));
 }
+
+export { FISHER_ACCUMULATE_KERNEL };

@@ -2,4 +2,10 @@
 export { ewcPenalty, EWC_PENALTY_KERNEL } from './ewc_penalty';
 export { fisherAccumulate, FISHER_ACCUMULATE_KERNEL } from './fisher_accumulate';
 export { distillationKL, DISTILLATION_KL_KERNEL } from './distillation_kl';
-export { registerFusedOp, unregisterFusedOp, setFusedOpsEnabled, kernelFor, type FusedOp } from './registry';
+export {
+  registerFusedOp,
+  unregisterFusedOp,
+  setFusedOpsEnabled,
+  kernelFor,
+  type FusedOp,
+} from '../kernels/registry';

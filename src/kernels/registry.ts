@@ -1,13 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** Name of the fused kernel a backend may register for `ewcPenalty` (src/ops). */
+export const EWC_PENALTY_KERNEL = 'RetainEwcPenalty';
+/** Name of the fused kernel a backend may register for `fisherAccumulate` (src/ops). */
+export const FISHER_ACCUMULATE_KERNEL = 'RetainFisherAccumulate';
+/** Name of the fused kernel a backend may register for `distillationKL` (src/ops). */
+export const DISTILLATION_KL_KERNEL = 'RetainDistillationKL';
+
 /** A fused implementation of one of our ops on one backend: tensors in, tensors out, scalars as attributes. */
 export type FusedOp = (inputs: tf.Tensor[], attrs: Record<string, number>) => tf.Tensor[];
 
 const fusedOps = new Map<string, Map<string, FusedOp>>();
 
 /**
- * Registers a fused implementation of an op for a backend (called by src/kernels at start-up).
- * The ops look it up per call, so the engine never picks a path by hand.
+ * Registers a fused implementation of an op for a backend (called by the kernels' set-up at start-up).
+ * The ops (src/ops) look it up per call, so the engine never picks a path by hand.
  */
 export function registerFusedOp(kernelName: string, backendName: string, impl: FusedOp): void {
   let byBackend = fusedOps.get(kernelName);
@@ -32,14 +39,4 @@ export function setFusedOpsEnabled(enabled: boolean): void {
 export function kernelFor(kernelName: string): FusedOp | undefined {
   if (fusedDisabled) return undefined;
   return fusedOps.get(kernelName)?.get(tf.getBackend());
-}
-
-/** Throws a specific error when two lists of tensors do not pair up shape for shape. */
-export function assertSameShapes(op: string, a: tf.Tensor[], b: tf.Tensor[], what: string): void {
-  if (a.length !== b.length) throw new Error(`${op}: ${a.length} parameter tensors but ${b.length} ${what}`);
-  for (let i = 0; i < a.length; i++) {
-    const sa = a[i].shape.join('x');
-    const sb = b[i].shape.join('x');
-    if (sa !== sb) throw new Error(`${op}: ${what}[${i}] has shape [${sb}], expected [${sa}]`);
-  }
 }
