@@ -27,6 +27,27 @@ function uniform(rand: () => number, n: number, lo: number, hi: number): Float32
   return out;
 }
 
+/** Variables of a two-layer MLP [d0 -> d1 -> d2] (kernel, bias, kernel, bias), uniform in [-scale, scale). */
+function randomMlp(
+  rand: () => number,
+  dims: number[],
+  scale: number,
+): { shapes: number[][]; vars: tf.Variable[] } {
+  const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
+  const vars = shapes.map((s) =>
+    variableOf(
+      uniform(
+        rand,
+        s.reduce((a, b) => a * b, 1),
+        -scale,
+        scale,
+      ),
+      s,
+    ),
+  );
+  return { shapes, vars };
+}
+
 /** A variable holding `values` (the temporary tensor it is made from is freed, so nothing leaks). */
 function variableOf(values: Float32Array, shape: number[]): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor(values, shape)));
@@ -435,18 +456,7 @@ async function leakCheck(
 ): Promise<{ snapshots: MemorySnapshot[]; fusedDispatches: number; arenas: number }> {
   const rand = rng(11);
   const dims = [32, 48, 10];
-  const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
-  const params = shapes.map((s) =>
-    variableOf(
-      uniform(
-        rand,
-        s.reduce((a, b) => a * b, 1),
-        -0.3,
-        0.3,
-      ),
-      s,
-    ),
-  );
+  const { shapes, vars: params } = randomMlp(rand, dims, 0.3);
   const anchors = params.map((p) => tf.clone(p));
   let fisher = shapes.map((s) => tf.ones(s));
   const x = tf.tensor2d(uniform(rand, 64 * dims[0], -1, 1), [64, dims[0]]);
@@ -654,18 +664,7 @@ function mlpShapes(total: number): number[][] {
 function makeTrainingStep(): { step: () => tf.Tensor; dispose: () => void; params: number } {
   const rand = rng(21);
   const dims = [1280, 256, 20];
-  const shapes = [[dims[0], dims[1]], [dims[1]], [dims[1], dims[2]], [dims[2]]];
-  const vars = shapes.map((s) =>
-    variableOf(
-      uniform(
-        rand,
-        s.reduce((a, b) => a * b, 1),
-        -0.05,
-        0.05,
-      ),
-      s,
-    ),
-  );
+  const { shapes, vars } = randomMlp(rand, dims, 0.05);
   const teacher = vars.map((v) => tf.clone(v));
   const anchors = vars.map((v) => tf.clone(v));
   const fisher = shapes.map((s) =>
