@@ -79,7 +79,8 @@ export interface RoundReport {
   cancelled: boolean;
   finalLoss: number;
   /** Where the round's time went, in seconds (absent for cancelled rounds). */
-  timings?: { prepare: number; train: number; evaluate: number; commit: number };
+  /** Seconds per phase; `commit` = `exportState` + `store` (the IndexedDB transaction) + refreshing the class list. */
+  timings?: { prepare: number; train: number; evaluate: number; commit: number; exportState: number; store: number };
 }
 
 /** Accuracy across rounds and per class, on held-out samples. */

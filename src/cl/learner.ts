@@ -215,7 +215,7 @@ export class Learner {
             if (!Object.values(values).every(Number.isFinite)) throw new NonFiniteLossError(step, values);
             options.onProgress?.({ task: task.task, step, totalSteps, losses: values });
             // Yield so a cancel request (and the UI) can get in between steps.
-            await new Promise((r) => setTimeout(r, 0));
+            await yieldToEventLoop();
           }
         }
       } finally {
@@ -433,4 +433,20 @@ export class Learner {
     this.model.dispose();
     for (const p of this.plugins) p.dispose?.();
   }
+}
+
+/**
+ * Lets queued tasks (a cancel message, UI events) run. A MessageChannel message is a task without the 4 ms
+ * clamp that nested `setTimeout(0)` gets after five levels, which cost ~20 ms per round of ten progress events.
+ */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }

@@ -2,7 +2,7 @@ import type { BufferChange } from './buffer';
 import type { BufferCommit, ProjectStore } from './project-store';
 import { InMemoryReplayMemory, type ReplayMemoryOptions, type ReplayMemoryState } from './replay-memory';
 import { seededRandom } from './random';
-import { packSamples, unpackSamples, type ReplayPack } from './pack';
+import { logitsTableMap, logitsTableOf, packSamples, unpackSamples, type LogitsTable, type ReplayPack } from './pack';
 import type { MemorySample, Random } from './types';
 
 /** Options of the persistent replay memory. */
@@ -23,6 +23,9 @@ export interface IdbReplayMemoryOptions extends ReplayMemoryOptions {
 export class IdbReplayMemory extends InMemoryReplayMemory {
   private readonly pendingPut = new Map<string, MemorySample>();
   private readonly pendingDelete = new Set<string>();
+  /** Stored members' logits changed (written as the logits table, not as row rewrites). */
+  private logitsDirty = false;
+  private packWrite: Promise<void> = Promise.resolve();
   /** The write mode chosen at open. */
   readonly writeMode: 'through' | 'deferred';
   private readonly evictRng = seededRandom(0x5eed);
@@ -51,6 +54,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     const stateRow = await this.store.db.get('meta', 'buffer');
     this.pendingPut.clear();
     this.pendingDelete.clear();
+    this.logitsDirty = false;
     const state = stateRow?.value as ReplayMemoryState | undefined;
     if (state && state.format === 'retain-replay-memory' && state.policy === this.policy) {
       this.restore(samples, state);
@@ -79,10 +83,12 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   /** Slow path: every member row; writes a fresh pack in the same transaction so the next load is fast. */
   private async readRowsAndPack(): Promise<MemorySample[]> {
     const tx = this.store.db.transaction(['samples', 'meta'], 'readwrite');
-    const rows = await tx.objectStore('samples').index('by-replay').getAll(1);
+    const [rows, tableRow] = await Promise.all([tx.objectStore('samples').index('by-replay').getAll(1), tx.objectStore('meta').get('logits')]);
+    const table = logitsTableMap(tableRow?.value as LogitsTable | undefined);
     const samples: MemorySample[] = rows.map((r) => {
       const s: MemorySample = { id: r.id, x: r.embedding, label: r.classId, task: r.round };
-      if (r.logits) s.logits = r.logits;
+      const logits = table?.get(r.id) ?? r.logits;
+      if (logits) s.logits = logits;
       return s;
     });
     const widths = new Set(samples.map((s) => s.x.length));
@@ -100,7 +106,12 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   /** Replaces stored logits; larger logits may evict by the byte budget. */
   override async updateLogits(ids: readonly string[], logits: readonly Float32Array[]): Promise<void> {
     const change = this.applyLogits(ids, logits, this.evictRng);
-    await this.persist(change);
+    // A stored member whose logits alone changed is not rewritten: the logits table carries its new logits.
+    // Members not stored yet (pending) are written whole with theirs.
+    const updated = new Set(ids);
+    const rowWrites = change.added.filter((s) => !updated.has(s.id!) || this.pendingPut.has(s.id!));
+    if (rowWrites.length < change.added.length) this.logitsDirty = true;
+    await this.persist({ added: rowWrites, evicted: change.evicted });
   }
 
   /** Drops every member (their rows are deleted) and the policy state. */
@@ -109,25 +120,64 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     await super.clear();
     this.pendingPut.clear();
     this.pendingDelete.clear();
+    this.logitsDirty = false;
     await this.persist({ added: [], evicted: ids.map((id) => ({ id, x: new Float32Array(0), label: 0, task: 0 })) }, true);
   }
 
   /** Changes not yet written (deferred mode); with `withPack`, also the packed snapshot of every member. */
   pendingChanges(withPack = false): BufferCommit {
-    const commit: BufferCommit = { put: [...this.pendingPut.values()], delete: [...this.pendingDelete], state: this.exportState() };
+    const commit: BufferCommit = {
+      put: [...this.pendingPut.values()],
+      delete: [...this.pendingDelete],
+      state: this.exportState(),
+      logits: logitsTableOf(this.all()),
+    };
     if (withPack) commit.pack = packSamples(this.all());
     return commit;
   }
 
   /** Whether there are unwritten changes. */
   hasPendingChanges(): boolean {
-    return this.pendingPut.size > 0 || this.pendingDelete.size > 0;
+    return this.pendingPut.size > 0 || this.pendingDelete.size > 0 || this.logitsDirty;
   }
 
   /** Called by `ProjectStore.commitRound` once the pending changes are in the database. */
   markCommitted(): void {
     this.pendingPut.clear();
     this.pendingDelete.clear();
+    this.logitsDirty = false;
+  }
+
+  /**
+   * Writes the packed snapshot in its own transaction a little later (after a round that dropped it), off the
+   * user's wait: serialising megabytes blocks this thread for tens of milliseconds. The snapshot is taken when
+   * the transaction starts and only when nothing is pending: then the database holds exactly the members in RAM,
+   * and any later change is ordered after this write and drops the pack again. The transaction covers `meta`
+   * only, so reads of classes and samples never queue behind it. A failure (the store closed, a full disk) only
+   * means the next load reads the rows.
+   */
+  writePackSoon(delayMs = 400): void {
+    this.packWrite = this.packWrite.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            try {
+              const all = this.all();
+              if (this.hasPendingChanges() || new Set(all.map((s) => s.x.length)).size > 1) return resolve();
+              const tx = this.store.db.transaction('meta', 'readwrite', { durability: 'relaxed' });
+              tx.store.put({ key: 'pack', value: packSamples(all) }).catch(() => undefined);
+              tx.done.then(resolve, () => resolve());
+            } catch {
+              resolve();
+            }
+          }, delayMs);
+        }),
+    );
+  }
+
+  /** Resolves when the packed snapshot scheduled by `writePackSoon()` is written (or given up). */
+  packed(): Promise<void> {
+    return this.packWrite;
   }
 
   /** Writes pending changes now, in their own transaction, with a fresh packed snapshot (fast next load). */

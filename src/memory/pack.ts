@@ -63,3 +63,54 @@ export function unpackSamples(pack: ReplayPack): MemorySample[] | null {
   }
   return out;
 }
+
+/**
+ * The replay members' current stored logits, in one small value. Distillation of stored outputs refreshes every
+ * member's logits each round; rewriting every 5 KB sample row for a few changed floats made the round's commit
+ * cost grow with the memory, so the round writes this table instead and rows keep the logits they were stored
+ * with. Where the table has an id, its logits are the current ones; a row's own logits count only otherwise.
+ */
+export interface LogitsTable {
+  version: 1;
+  ids: string[];
+  /** Start of each id's logits in `logits` (ids.length + 1 entries). */
+  offsets: Int32Array;
+  logits: Float32Array;
+}
+
+/** The table of the samples that have logits. */
+export function logitsTableOf(samples: readonly MemorySample[]): LogitsTable {
+  const withLogits = samples.filter((s) => s.logits && s.logits.length > 0);
+  const offsets = new Int32Array(withLogits.length + 1);
+  let total = 0;
+  for (const s of withLogits) total += s.logits!.length;
+  const logits = new Float32Array(total);
+  let o = 0;
+  withLogits.forEach((s, i) => {
+    offsets[i] = o;
+    logits.set(s.logits!, o);
+    o += s.logits!.length;
+  });
+  offsets[withLogits.length] = o;
+  return { version: 1, ids: withLogits.map((s) => s.id!), offsets, logits };
+}
+
+/** id -> current logits (views into the table), or null if the table is malformed. */
+export function logitsTableMap(table: LogitsTable | undefined | null): Map<string, Float32Array> | null {
+  if (!table || table.version !== 1 || !Array.isArray(table.ids) || table.offsets?.length !== table.ids.length + 1) return null;
+  const map = new Map<string, Float32Array>();
+  for (let i = 0; i < table.ids.length; i++) {
+    const a = table.offsets[i];
+    const b = table.offsets[i + 1];
+    if (!(a >= 0 && b >= a && b <= table.logits.length)) return null;
+    map.set(table.ids[i], table.logits.subarray(a, b));
+  }
+  return map;
+}
+
+/** The table without `ids` (their rows were rewritten and are current again). */
+export function logitsTableWithout(table: LogitsTable, ids: ReadonlySet<string>): LogitsTable {
+  const map = logitsTableMap(table);
+  if (!map) return logitsTableOf([]);
+  return logitsTableOf([...map].filter(([id]) => !ids.has(id)).map(([id, logits]) => ({ id, logits, x: new Float32Array(0), label: 0, task: 0 })));
+}

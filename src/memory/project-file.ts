@@ -163,8 +163,8 @@ export function encodeProject(rows: ProjectRows, options: EncodeOptions = {}): U
     classes,
     samples,
     checkpoints,
-    // The schema row is the importer's own; the pack is a cache rebuilt from the samples.
-    meta: rows.meta.filter((m) => m.key !== 'schema' && m.key !== 'pack').map((m) => ({ key: m.key, value: m.value })),
+    // The schema row is the importer's own; the pack is a cache rebuilt from the samples; readAll folds the logits table into them.
+    meta: rows.meta.filter((m) => m.key !== 'schema' && m.key !== 'pack' && m.key !== 'logits').map((m) => ({ key: m.key, value: m.value })),
   };
   const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
   const out = new Uint8Array(HEADER_BYTES + manifestBytes.byteLength + rel);
@@ -321,7 +321,7 @@ export function decodeProject(input: Uint8Array | ArrayBuffer, options: DecodeOp
   });
 
   const meta = manifest.meta.map((m) => {
-    if (!isObj(m) || typeof m.key !== 'string' || m.key === 'schema' || m.key === 'pack') bad('malformed meta entry');
+    if (!isObj(m) || typeof m.key !== 'string' || m.key === 'schema' || m.key === 'pack' || m.key === 'logits') bad('malformed meta entry');
     return { key: m.key, value: m.value };
   });
   const round = meta.find((m) => m.key === 'round')?.value;

@@ -3,7 +3,7 @@ import { MemoryInputError, ProjectStoreError, StorageFullError } from './errors'
 import { IdbReplayMemory, type IdbReplayMemoryOptions } from './idb-replay-memory';
 import type { ReplayMemoryState } from './replay-memory';
 import { newSampleId } from './replay-memory';
-import type { ReplayPack } from './pack';
+import { logitsTableMap, logitsTableWithout, type LogitsTable, type ReplayPack } from './pack';
 import {
   ALL_STORES,
   SCHEMA_VERSION,
@@ -82,6 +82,11 @@ export interface BufferCommit {
   state: ReplayMemoryState;
   /** The memory's packed snapshot after these changes; absent: the stored pack is invalidated. */
   pack?: ReplayPack;
+  /**
+   * Every member's current logits after these changes (replaces the stored table). Absent: the stored table
+   * forgets the ids in `put`, whose rows are current.
+   */
+  logits?: LogitsTable;
 }
 
 /** Everything one committed round writes, atomically. */
@@ -548,6 +553,11 @@ export class ProjectStore {
     await this.applyCountDeltas(tx, deltas);
     this.hook(op, step);
     await tx.objectStore('meta').put({ key: 'buffer', value: change.state });
+    if (change.logits) await tx.objectStore('meta').put({ key: 'logits', value: change.logits });
+    else if (putIds.size > 0) {
+      const table = (await tx.objectStore('meta').get('logits'))?.value as LogitsTable | undefined;
+      if (table) await tx.objectStore('meta').put({ key: 'logits', value: logitsTableWithout(table, putIds) });
+    }
     if (change.pack) await tx.objectStore('meta').put({ key: 'pack', value: change.pack });
     else await tx.objectStore('meta').delete('pack');
   }
@@ -648,8 +658,11 @@ export class ProjectStore {
     const mem = changes && 'pendingChanges' in changes ? changes : null;
     try {
       // Each attempt takes the memory's pending changes afresh: a quota retry adds the policy's evictions.
-      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(true) : (changes as BufferCommit | null | undefined)));
+      // The packed snapshot (the whole memory, megabytes) is a load cache: it is dropped by the round and
+      // rewritten just after it, so the user's wait does not grow with the memory.
+      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)));
       mem?.markCommitted();
+      mem?.writePackSoon();
       return round;
     } catch (e) {
       // The memory in RAM is ahead of the database now: reload it from what is stored.
@@ -716,7 +729,11 @@ export class ProjectStore {
       tx.objectStore('meta').getAll(),
     ]);
     await tx.done;
-    return { classes, samples, thumbnails, checkpoints, meta };
+    // Rows carry the logits they were stored with; the table has the current ones. Fold it in, so the rows are
+    // whole on their own (an export needs no table).
+    const table = logitsTableMap(meta.find((m) => m.key === 'logits')?.value as LogitsTable | undefined);
+    const current = table ? samples.map((r) => (r.replay === 1 && table.has(r.id) ? { ...r, logits: table.get(r.id)!.slice() } : r)) : samples;
+    return { classes, samples: current, thumbnails, checkpoints, meta: meta.filter((m) => m.key !== 'logits') };
   }
 
   /** Replaces the whole project with `rows` in one strict transaction (import); the memory is reloaded after. */

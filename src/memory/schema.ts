@@ -1,7 +1,7 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { EngineState } from './types';
 import type { ReplayMemoryState } from './replay-memory';
-import type { ReplayPack } from './pack';
+import type { LogitsTable, ReplayPack } from './pack';
 
 /** Version of the IndexedDB schema this code writes. v1: first release; v2: separate thumbnails, typed embeddings, held-out and replay flags, class colours and counts. */
 export const SCHEMA_VERSION = 2;
@@ -74,6 +74,8 @@ export interface MetaValues {
   nextClassId: number;
   /** Packed snapshot of the replay memory for fast loading (absent when stale). */
   pack: ReplayPack;
+  /** The replay members' current stored logits (overrides a row's own logits where it has the id). */
+  logits: LogitsTable;
 }
 
 export type MetaKey = keyof MetaValues;

@@ -191,6 +191,8 @@ describe('IdbReplayMemory', () => {
 
   it('loads from the packed snapshot when current; a deleted member invalidates it in the same transaction', async () => {
     const { store, memory } = await projectWithRounds(2);
+    // The round drops the pack and rewrites it just after (off the user's wait).
+    await memory.packed();
     const pack = await store.getMeta('pack');
     expect(pack!.count).toBe(memory.size());
     expect(pack!.ids.slice().sort()).toEqual(memory.all().map((s) => s.id).sort());
@@ -209,6 +211,55 @@ describe('IdbReplayMemory', () => {
     expect(fromRows.size()).toBe(memory.size() - 1);
     // The slow load wrote a fresh pack.
     expect((await store.getMeta('pack'))!.count).toBe(fromRows.size());
+  });
+
+  it('a round that refreshes every member\'s logits rewrites no old row: the logits table carries them, every load path and the export agree', async () => {
+    const { store, memory } = await projectWithRounds(2);
+    await memory.packed();
+    const oldIds = memory.all().map((s) => s.id!);
+    const rowsBefore = new Map((await store.db.getAll('samples')).map((r) => [r.id, r]));
+    // Next round: refresh every stored member's logits (distillation of stored outputs), then add new ones.
+    const fresh = (id: string) => Float32Array.from({ length: 7 }, (_, k) => oldIds.indexOf(id) + k / 10);
+    await memory.updateLogits(oldIds, oldIds.map(fresh));
+    await runRound(store, memory, FIX, seededRandom(5));
+    const stillOld = oldIds.filter((id) => memory.has(id));
+    expect(stillOld.length).toBeGreaterThan(0);
+    for (const id of stillOld) {
+      // The old row is untouched (same stored logits as before the refresh)...
+      const row = (await store.db.get('samples', id))!;
+      expect(Array.from(row.logits ?? [])).toEqual(Array.from(rowsBefore.get(id)!.logits ?? []));
+      // ...and the memory holds the refreshed ones.
+      expect(Array.from(memory.get(id)!.logits!)).toEqual(Array.from(fresh(id)));
+    }
+    const expectCurrent = (m: { get(id: string): { logits?: Float32Array } | undefined }) => {
+      for (const s of memory.all()) expect(Array.from(m.get(s.id!)!.logits ?? [])).toEqual(Array.from(s.logits ?? []));
+    };
+    // From the rows (pack dropped by the round and not yet rewritten, or deleted): the table wins.
+    await memory.packed();
+    await store.db.delete('meta', 'pack');
+    expectCurrent(await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' }));
+    // From the pack the slow load just wrote.
+    expect(await store.getMeta('pack')).toBeDefined();
+    expectCurrent(await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' }));
+    // Export folds the table into the rows; the imported project has no table and the same logits.
+    const file = await exportProject(store, { exportedAt: 0 });
+    const target = await freshStore();
+    await importProject(target, file);
+    expect(await target.getMeta('logits')).toBeUndefined();
+    expectCurrent(await target.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' }));
+  });
+
+  it('a plain buffer commit that rewrites a row makes that row current again', async () => {
+    const { store, memory } = await projectWithRounds(1);
+    const [a] = memory.all();
+    await memory.updateLogits([a.id!], [Float32Array.from([9, 9])]);
+    await store.commitRound({ engineState: fakeEngineState(1, FIX.dim, 2), classToOutput: {}, bufferChanges: memory });
+    expect((await store.getMeta('logits'))!.ids).toContain(a.id);
+    await store.writeBufferChanges({ put: [{ ...a, logits: Float32Array.from([1, 2, 3]) }], delete: [], state: memory.exportState() });
+    expect((await store.getMeta('logits'))!.ids).not.toContain(a.id);
+    await store.db.delete('meta', 'pack');
+    const reloaded = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
+    expect(Array.from(reloaded.get(a.id!)!.logits!)).toEqual([1, 2, 3]);
   });
 
   it('bad input to add() changes neither RAM nor the database', async () => {

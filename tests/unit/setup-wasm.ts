@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
+import { registerFastWasmKernels } from '../../src/kernels/wasm';
 
 /** Puts tfjs on the WASM backend in Node (the backend the tests and `bench:cl` use). */
 export async function useWasmBackend(): Promise<void> {
@@ -14,5 +14,5 @@ export async function useWasmBackend(): Promise<void> {
   if (!ok) throw new Error('could not initialise the tfjs WASM backend');
   await tf.ready();
   // Transposed matMuls (every backward pass) are ~10x slower on tfjs-wasm 4.22 without this.
-  registerFastWasmMatMul();
+  registerFastWasmKernels();
 }

@@ -20,7 +20,7 @@ import {
   type StrategyName,
 } from './harness';
 import { loadMnistDigitsInBrowser } from './mnist-browser';
-import { registerFastWasmMatMul } from '../../kernels/wasm_batch_matmul';
+import { registerFastWasmKernels } from '../../kernels/wasm';
 import './bench.css';
 
 /** What the page exposes for automated runs (Playwright): the rows so far and whether a run is going. */
@@ -302,7 +302,7 @@ async function init(): Promise<void> {
   fillForm();
   drawMatrix([], 5, false);
   const setup = await registerWebGpuKernels();
-  if (setup.backend === 'wasm') registerFastWasmMatMul();
+  if (setup.backend === 'wasm') registerFastWasmKernels();
   state.backend = setup.fused ? `webgpu (${setup.adapter || 'adapter'}, fused kernels)` : tf.getBackend();
   ui.backend.textContent = `Backend: ${state.backend}`;
   ui.status.textContent = 'Ready. Quick runs Split MNIST Class-IL with one seed; the full run takes hours on most devices.';

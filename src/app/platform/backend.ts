@@ -11,7 +11,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from '../protocol';
-import { registerFastWasmMatMul } from '../../kernels/wasm_batch_matmul';
+import { registerFastWasmKernels } from '../../kernels/wasm';
 
 /** The outcome of the choice, for the UI. */
 export interface BackendChoice {
@@ -68,7 +68,7 @@ export async function trySetBackend(name: BackendName): Promise<boolean> {
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
     // tfjs-wasm 4.22 runs transposed matMuls (every backward pass) ~10x slower: route them to the fast path.
-    if (ok && name === 'wasm') registerFastWasmMatMul();
+    if (ok && name === 'wasm') registerFastWasmKernels();
     return ok && tf.getBackend() === name;
   } catch {
     return false;

@@ -579,6 +579,7 @@ export class LearnerService {
     };
     const tEvaluated = performance.now();
     const engineState = await model.exportState();
+    const tExported = performance.now();
     const rounds = [...this.rounds, round];
     try {
       await this.store.commitRound({
@@ -594,6 +595,7 @@ export class LearnerService {
       await this.rollback(preset, settings);
       throw storageError(error, 'save the learning round');
     }
+    const tStored = performance.now();
     this.committedEngine = engineState;
     this.settings = settings;
     this.preset = preset;
@@ -615,6 +617,8 @@ export class LearnerService {
       train: (tTrained - tPrepared) / 1000,
       evaluate: (tEvaluated - tTrained) / 1000,
       commit: (tCommitted - tEvaluated) / 1000,
+      exportState: (tExported - tEvaluated) / 1000,
+      store: (tStored - tExported) / 1000,
     };
     return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: round.steps, cancelled: false, finalLoss, timings };
   }
