@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../../tests/unit/setup-wasm';
-import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
+import { registerFastWasmKernels } from '../../src/kernels/wasm';
 import {
   BENCH_CONFIG,
   SCENARIO_IDS,
@@ -64,7 +64,7 @@ const iterations = positiveInt('iterations', values.iterations);
 
 await useWasmBackend();
 // tfjs-backend-wasm's transposed matMul is ~10x slower than the plain one; see wasm-matmul.ts (3x per step).
-registerFastWasmMatMul();
+registerFastWasmKernels();
 const backend = `${tf.getBackend()}${(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? '+simd' : ''} (node ${process.versions.node}, ${os.cpus().length} cores)`;
 
 const t0 = performance.now();
