@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from './setup-wasm';
+import { distillationKL } from '../../src/ops';
+import { setFusedOpsEnabled } from '../../src/kernels/registry';
+import { DISTILLATION_KL_WASM_KERNEL } from '../../src/kernels/wasm_distillation_kl';
 
 beforeAll(async () => {
   // Registers the fast WASM kernels (transposed matMul, row gather) as the app does.
@@ -52,5 +55,58 @@ describe('fast row gather on WASM', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
+  });
+});
+
+describe('fused distillation KL on WASM', () => {
+  /** Loss and gradient with respect to the student, on the fused path (true) or the tfjs reference (false). */
+  async function lossAndGrad(student: tf.Tensor2D, teacher: tf.Tensor2D, T: number, columns: number, fused: boolean) {
+    setFusedOpsEnabled(fused);
+    try {
+      const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => distillationKL(s as tf.Tensor2D, teacher, T, columns))(student);
+      const out = { loss: (await value.data())[0], grad: Array.from(await grad.data()) };
+      tf.dispose([value, grad]);
+      return out;
+    } finally {
+      setFusedOpsEnabled(true);
+    }
+  }
+
+  it('matches the reference chain on random and adversarial logits, T = 1 and 5, all or only the old columns', async () => {
+    expect(tf.getKernel(DISTILLATION_KL_WASM_KERNEL, 'wasm')).toBeDefined();
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const cases = [
+      { b: 1, cs: 1, ct: 1, columns: 1, scale: 1 },
+      { b: 32, cs: 15, ct: 14, columns: 14, scale: 3 },
+      { b: 128, cs: 100, ct: 100, columns: 100, scale: 10 },
+      { b: 7, cs: 9, ct: 9, columns: 5, scale: 80 }, // large logits: exp would overflow without the max shift
+    ];
+    for (const c of cases)
+      for (const T of [1, 5]) {
+        const student = tf.tensor2d(Array.from({ length: c.b * c.cs }, () => rnd() * c.scale), [c.b, c.cs]);
+        const teacher = tf.tensor2d(Array.from({ length: c.b * c.ct }, () => rnd() * c.scale), [c.b, c.ct]);
+        const fused = await lossAndGrad(student, teacher, T, c.columns, true);
+        const ref = await lossAndGrad(student, teacher, T, c.columns, false);
+        expect(Number.isFinite(fused.loss)).toBe(true);
+        expect(fused.loss).toBeCloseTo(ref.loss, 4);
+        fused.grad.forEach((g, i) => expect(g).toBeCloseTo(ref.grad[i], 5));
+        // Columns past `columns` (the new classes) get no distillation gradient.
+        for (let r = 0; r < c.b; r++) for (let k = c.columns; k < c.cs; k++) expect(fused.grad[r * c.cs + k]).toBe(0);
+        tf.dispose([student, teacher]);
+      }
+  });
+
+  it('propagates NaN like the reference and leaks nothing', async () => {
+    const student = tf.tensor2d([1, NaN, 2, 0.5, 0.1, -3], [2, 3]);
+    const teacher = tf.tensor2d([0, 1, 2, 1, 1, 1], [2, 3]);
+    const fused = await lossAndGrad(student, teacher, 2, 3, true);
+    const ref = await lossAndGrad(student, teacher, 2, 3, false);
+    expect(Number.isNaN(fused.loss)).toBe(Number.isNaN(ref.loss));
+    fused.grad.forEach((g, i) => expect(Number.isNaN(g)).toBe(Number.isNaN(ref.grad[i])));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) await lossAndGrad(student, teacher, 2, 3, true);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([student, teacher]);
   });
 });
