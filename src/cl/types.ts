@@ -75,6 +75,11 @@ export interface LwfConfig {
   /** Weight of the distillation term. */
   alpha: number;
   temperature: number;
+  /**
+   * `fixed` (default): loss = CE + alpha * KL. `inverse-task`: in the t-th task, loss = (1/t) CE + (1 - 1/t)
+   * alpha * KL, as van de Ven et al. weight LwF, so the old tasks together keep the weight of their share.
+   */
+  weighting?: 'fixed' | 'inverse-task';
 }
 
 /** Experience-replay settings. */

@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ContinualModel,
   EwcPlugin,
   InvalidTaskError,
   Learner,
+  LwfPlugin,
   NonFiniteLossError,
+  type BatchContext,
   type LearnerConfig,
   type StrategyConfig,
+  type TaskContext,
 } from '../../src/cl';
 import { ewcPenalty } from '../../src/ops';
 import { InMemoryReplayMemory } from '../../src/memory';
@@ -319,5 +323,33 @@ describe('frozen feature extractor', () => {
     ).toThrow(/gives 16 features but the model takes 15/);
     learner.dispose();
     projection.dispose();
+  });
+});
+
+describe('LwF weighting', () => {
+  it('inverse-task keeps 1/t of the new data\'s loss and gives (1 - 1/t) alpha to distillation in the t-th task', async () => {
+    const model = new ContinualModel({ inputDim: 4, hidden: [], scenario: 'class-il', outputs: 3, seed: 1 });
+    const fixed = new LwfPlugin({ alpha: 2, temperature: 2 });
+    const inverse = new LwfPlugin({ alpha: 2, temperature: 2, weighting: 'inverse-task' });
+    for (const p of [fixed, inverse]) p.afterTask({ model } as unknown as TaskContext);
+    const x = tf.randomNormal([5, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const student = tf.randomNormal([5, 3], 0, 1, 'float32', 8) as tf.Tensor2D;
+    for (const tasksSeen of [1, 3]) {
+      const ctxFixed = { x, tasksSeen, newLossWeight: 1 } as unknown as BatchContext;
+      const ctxInverse = { x, tasksSeen, newLossWeight: 0.8 } as unknown as BatchContext;
+      fixed.beforeBatch?.(ctxFixed);
+      inverse.beforeBatch(ctxInverse);
+      expect(ctxFixed.newLossWeight).toBe(1);
+      // Scales what replay set before it (plugins run in order: replay, LwF, EWC).
+      expect(ctxInverse.newLossWeight).toBeCloseTo(0.8 / (tasksSeen + 1), 12);
+      const a = (await fixed.lossTerms(ctxFixed, student).lwf.data())[0];
+      const b = (await inverse.lossTerms(ctxInverse, student).lwf.data())[0];
+      expect(a).toBeGreaterThan(0);
+      expect(b).toBeCloseTo(a * (1 - 1 / (tasksSeen + 1)), 5);
+    }
+    tf.dispose([x, student]);
+    fixed.dispose?.();
+    inverse.dispose?.();
+    model.dispose();
   });
 });

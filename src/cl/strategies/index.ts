@@ -9,6 +9,7 @@ export { EwcPlugin, LwfPlugin, ReplayPlugin };
 export function createStrategyPlugins(config: StrategyConfig): StrategyPlugin[] {
   const plugins: StrategyPlugin[] = [];
   if (config.replay) plugins.push(new ReplayPlugin(config.replay));
+  // Order matters: replay sets the new data's loss weight in beforeBatch, LwF's inverse-task weighting scales it.
   if (config.lwf) plugins.push(new LwfPlugin(config.lwf));
   if (config.ewc) plugins.push(new EwcPlugin(config.ewc));
   return plugins;

@@ -23,11 +23,21 @@ export class LwfPlugin implements StrategyPlugin {
     return this.teacher;
   }
 
+  /** In the t-th task (t = tasks seen + 1) with `inverse-task` weighting, the new data's loss keeps 1/t. */
+  beforeBatch(ctx: BatchContext): void {
+    if (this.config.weighting === 'inverse-task' && this.active()) ctx.newLossWeight *= 1 / (ctx.tasksSeen + 1);
+  }
+
   lossTerms(ctx: BatchContext, logits: tf.Tensor2D): Record<string, tf.Scalar> {
-    if (!this.teacher || this.config.alpha === 0 || this.teacher.numOutputs === 0) return {};
-    const teacherLogits = this.teacher.logits(ctx.x);
-    const kl = distillationKL(logits, teacherLogits, this.config.temperature, this.teacher.numOutputs);
-    return { lwf: tf.mul(kl, this.config.alpha) as tf.Scalar };
+    if (!this.active()) return {};
+    const teacherLogits = this.teacher!.logits(ctx.x);
+    const kl = distillationKL(logits, teacherLogits, this.config.temperature, this.teacher!.numOutputs);
+    const weight = this.config.weighting === 'inverse-task' ? (1 - 1 / (ctx.tasksSeen + 1)) * this.config.alpha : this.config.alpha;
+    return { lwf: tf.mul(kl, weight) as tf.Scalar };
+  }
+
+  private active(): boolean {
+    return !!this.teacher && this.config.alpha !== 0 && this.teacher.numOutputs > 0;
   }
 
   afterTask(ctx: TaskContext): void {
