@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { DistillationKLProgram } from '../gpu/distillation_kl_webgpu';
+import { DistillationKLRowsProgram, KL_ROWS_MAX_COLUMNS } from '../gpu/distillation_kl_rows_webgpu';
 import { SumReduceProgram } from '../gpu/sum_reduce_webgpu';
 import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } from './backend';
 
 /**
  * Fused `RetainDistillationKL` on WebGPU. Inputs `[student, teacher]` (2-D logits), attrs `{temperature, columns}`;
- * returns `[loss, dLoss/dStudent]`. One workgroup per row writes the row's gradient and KL into a
+ * returns `[loss, dLoss/dStudent]`. One thread per row (narrow rows) or one workgroup per row (wide rows) writes
+ * the row's gradient and KL into a
  * `[gradient | row KL]` arena, one reduction dispatch makes the loss, and the gradient is sliced out.
  */
 export function distillationKLWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
@@ -25,8 +27,11 @@ function distillationKLWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, n
   const { temperature, columns } = attrs;
   if (rows === 0 || columns === 0) return [tf.scalar(0), tf.zeros(student.shape)];
   const backend = activeWebGpuBackend('RetainDistillationKL');
+  // Narrow rows (a class head): one thread per row, no barriers; wide rows: a workgroup shares each row.
+  const program =
+    studentCols <= KL_ROWS_MAX_COLUMNS ? new DistillationKLRowsProgram(rows, studentCols) : new DistillationKLProgram(rows, studentCols);
   const arena = backend.runWebGPUProgram(
-    new DistillationKLProgram(rows, studentCols),
+    program,
     [flat(student), flat(teacher)],
     'float32',
     [

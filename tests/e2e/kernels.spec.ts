@@ -92,7 +92,7 @@ test('Fisher accumulation matches the reference at every size and with NaN/Inf',
   }
 });
 
-test('distillation KL loss + gradient match the reference (grown heads, T = 1 and 5, large logits)', async () => {
+test('distillation KL loss + gradient match the reference (grown heads, T = 1 and 5, large logits, narrow and wide rows)', async () => {
   const cases: ConformanceCase[] = [
     { kernel: 'kl', size: 1, cols: 1 },
     { kernel: 'kl', size: 63, cols: 10, columns: 7 },
@@ -102,6 +102,10 @@ test('distillation KL loss + gradient match the reference (grown heads, T = 1 an
     { kernel: 'kl', size: 128, cols: 100, temperature: 1, variant: 'largeLogits' },
     { kernel: 'kl', size: 128, cols: 100, temperature: 5, variant: 'largeLogits' },
     { kernel: 'kl', size: 16, cols: 20, variant: 'nanInf' },
+    // Rows wider than 512 columns take the workgroup-per-row layout (narrower ones: a thread per row).
+    { kernel: 'kl', size: 9, cols: 1000, columns: 900, teacherCols: 950, temperature: 5 },
+    { kernel: 'kl', size: 3, cols: 600, variant: 'largeLogits' },
+    { kernel: 'kl', size: 4, cols: 513, variant: 'nanInf' },
   ];
   if (process.env.RETAIN_KERNELS_LONG) cases.push({ kernel: 'kl', size: 65_537, cols: 3 });
   for (const c of cases) {

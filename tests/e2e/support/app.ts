@@ -35,6 +35,8 @@ export interface LaunchOptions {
   hasTouch?: boolean;
   /** Origin of the served app (the Playwright config's baseURL by default). */
   baseURL?: string;
+  /** With `video`: the camera exists but the person refuses access. */
+  cameraDenied?: boolean;
 }
 
 /** Launches Chromium (WebGPU through SwiftShader, fake camera) on the app and waits until its screens are mounted. */
@@ -42,12 +44,17 @@ export async function launchApp(opts: LaunchOptions): Promise<AppSession> {
   const context = await chromium.launchPersistentContext(opts.userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...BASE_ARGS, ...WEBGPU_ARGS, ...(opts.video ? fakeCameraArgs(opts.video) : [])],
+    args: [
+      ...BASE_ARGS,
+      ...WEBGPU_ARGS,
+      ...(opts.video ? fakeCameraArgs(opts.video).filter((a) => !(opts.cameraDenied && a === '--use-fake-ui-for-media-stream')) : []),
+    ],
     baseURL: opts.baseURL ?? BASE_URL,
     viewport: opts.viewport ?? { width: 1360, height: 900 },
     isMobile: opts.isMobile,
     hasTouch: opts.hasTouch,
-    permissions: opts.video ? ['camera'] : [],
+    // Denied: a camera exists but the permission prompt is answered "block" (headless denies what is not granted).
+    permissions: opts.video && !opts.cameraDenied ? ['camera'] : [],
     acceptDownloads: true,
   });
   const page = context.pages()[0] ?? (await context.newPage());
