@@ -3,8 +3,9 @@ import type { MemorySample } from './types';
 /**
  * A packed snapshot of the replay memory's members: a few large typed arrays instead of thousands of rows.
  * IndexedDB reads one large value far faster than 5,000 small ones, so the memory loads from the pack when it
- * is current. It is written in the same transaction as the round (and by `flush()`), and deleted by every
- * transaction that changes members otherwise, so a pack that exists is always current.
+ * is current. A round drops it and `IdbReplayMemory.writePackSoon()` rewrites it just after, in its own
+ * transaction (and `flush()` writes it with the changes); every other change to the members deletes it, so a pack
+ * that exists is always current.
  */
 export interface ReplayPack {
   version: 1;
