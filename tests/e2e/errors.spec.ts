@@ -25,6 +25,9 @@ test('camera refused: a message that says how to allow it, capture stays off, te
   const message = page.getByTestId('camera-message');
   await expect(message).toContainText('Camera access was refused');
   await expect(message).toContainText('images from files');
+  // The message names the button as it now reads.
+  await expect(message).toContainText('press “Try again”');
+  await expect(page.getByTestId('camera-start')).toHaveText('Try again');
   await expect(page.getByTestId('capture-button')).toHaveAttribute('aria-disabled', 'true');
   await addClass(page, 'Red stripes');
   await classCard(page, 'Red stripes').getByTestId('class-files').setInputFiles(stills['red-stripes']);

@@ -20,7 +20,7 @@ export function describeCameraError(err: unknown): Extract<CameraState, { kind: 
       return {
         kind: 'error',
         reason: 'denied',
-        message: `Camera access was refused. Allow the camera in this site's settings and press “Start camera” again. ${files}`,
+        message: `Camera access was refused. Allow the camera in this site's settings, then press “Try again”. ${files}`,
       };
     case 'NotFoundError':
     case 'OverconstrainedError':

@@ -49,7 +49,7 @@ export function classesPanel(ctx: UiContext): HTMLElement {
         classes: [...store.state.classes.filter((c) => c.id !== cls.id), cls],
         selectedClassId: cls.id,
       });
-      notices.toast(`Class “${cls.name}” added. Hold “Hold to capture” to give it pictures.`);
+      notices.toast(`Class “${cls.name}” added. Give it pictures with “Hold to capture” or “Add images…”.`);
     } catch (err) {
       notices.error(errorMessage(err), codeOf(err));
     }
