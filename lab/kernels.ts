@@ -725,6 +725,16 @@ export interface BenchOptions {
   trainingStep: boolean;
 }
 
+/** One tensor per shape, uniform in [lo, hi) from `rand`. */
+function mlpTensors(rand: () => number, shapes: number[][], lo: number, hi: number): tf.Tensor[] {
+  return shapes.map((s) => tf.tensor(uniform(rand, totalSize([s]), lo, hi), s));
+}
+
+/** Elements in all of `shapes` together. */
+function totalSize(shapes: number[][]): number {
+  return shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
+}
+
 /** Runs every benchmark row in this page and returns them (timings only read back per sample). */
 async function benchmark(o: BenchOptions): Promise<BenchRow[]> {
   const { adapter } = await ready;
@@ -733,20 +743,8 @@ async function benchmark(o: BenchOptions): Promise<BenchRow[]> {
   for (const n of o.ewcSizes) {
     const rand = rng(n);
     const shapes = mlpShapes(n);
-    const make = (lo: number, hi: number) =>
-      shapes.map((s) =>
-        tf.tensor(
-          uniform(
-            rand,
-            s.reduce((a, b) => a * b, 1),
-            lo,
-            hi,
-          ),
-          s,
-        ),
-      );
-    const [p, a, f] = [make(-1, 1), make(-1, 1), make(0, 1)];
-    const total = shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
+    const [p, a, f] = [mlpTensors(rand, shapes, -1, 1), mlpTensors(rand, shapes, -1, 1), mlpTensors(rand, shapes, 0, 1)];
+    const total = totalSize(shapes);
     // Forward value + gradients (both paths compute the gradient in the forward pass of the customGrad).
     rows.push(
       await benchPair(
@@ -765,20 +763,8 @@ async function benchmark(o: BenchOptions): Promise<BenchRow[]> {
   for (const n of o.fisherSizes) {
     const rand = rng(n + 1);
     const shapes = mlpShapes(n);
-    const make = (lo: number, hi: number) =>
-      shapes.map((s) =>
-        tf.tensor(
-          uniform(
-            rand,
-            s.reduce((a, b) => a * b, 1),
-            lo,
-            hi,
-          ),
-          s,
-        ),
-      );
-    const [f, g] = [make(0, 1), make(-1, 1)];
-    const total = shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
+    const [f, g] = [mlpTensors(rand, shapes, 0, 1), mlpTensors(rand, shapes, -1, 1)];
+    const total = totalSize(shapes);
     const step = () => {
       const out = fisherAccumulate(f, g, 0.9, 0.01);
       tf.dispose(out.slice(1));

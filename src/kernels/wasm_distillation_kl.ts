@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { DISTILLATION_KL_KERNEL, registerFusedOp } from './registry';
+import type { WasmHeapBackend } from './wasm_heap';
 
 /** tfjs kernel name of the WASM implementation (runs in JS on the WASM heap). */
 export const DISTILLATION_KL_WASM_KERNEL = 'RetainDistillationKLWasm';
-
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
 
 /**
  * Distillation KL on the WASM backend in one pass per row, in JS over the WASM heap: the same math as the
@@ -26,10 +22,10 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const loss = wasm.makeOutput([], 'float32');
   const grad = wasm.makeOutput([b, cs], 'float32');
   // Views after every allocation: growing the heap detaches earlier views.
-  const s = wasm.typedArrayFromHeap(student);
-  const t = wasm.typedArrayFromHeap(teacher);
-  const g = wasm.typedArrayFromHeap(grad);
-  const out = wasm.typedArrayFromHeap(loss);
+  const s = wasm.typedArrayFromHeap(student) as Float32Array;
+  const t = wasm.typedArrayFromHeap(teacher) as Float32Array;
+  const g = wasm.typedArrayFromHeap(grad) as Float32Array;
+  const out = wasm.typedArrayFromHeap(loss) as Float32Array;
   const logPs = new Float64Array(columns);
   const logPt = new Float64Array(columns);
   let klSum = 0;

@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-/** The parts of tfjs-backend-wasm's backend this kernel uses (its class is not exported as a type we can import cheaply). */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { WasmHeapBackend } from './wasm_heap';
 
 /**
  * tfjs-backend-wasm 4.22 gathers element by element with stride arithmetic in C++: taking a batch of 32 rows of

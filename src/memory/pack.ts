@@ -81,19 +81,22 @@ export interface LogitsTable {
 
 /** The table of the samples that have logits. */
 export function logitsTableOf(samples: readonly MemorySample[]): LogitsTable {
-  const withLogits = samples.filter((s) => s.logits && s.logits.length > 0);
-  const offsets = new Int32Array(withLogits.length + 1);
+  return tableOf(samples.filter((s) => s.logits && s.logits.length > 0).map((s) => [s.id!, s.logits!]));
+}
+
+function tableOf(entries: readonly (readonly [string, Float32Array])[]): LogitsTable {
+  const offsets = new Int32Array(entries.length + 1);
   let total = 0;
-  for (const s of withLogits) total += s.logits!.length;
+  for (const [, l] of entries) total += l.length;
   const logits = new Float32Array(total);
   let o = 0;
-  withLogits.forEach((s, i) => {
+  entries.forEach(([, l], i) => {
     offsets[i] = o;
-    logits.set(s.logits!, o);
-    o += s.logits!.length;
+    logits.set(l, o);
+    o += l.length;
   });
-  offsets[withLogits.length] = o;
-  return { version: 1, ids: withLogits.map((s) => s.id!), offsets, logits };
+  offsets[entries.length] = o;
+  return { version: 1, ids: entries.map(([id]) => id), offsets, logits };
 }
 
 /** id -> current logits (views into the table), or null if the table is malformed. */
@@ -111,7 +114,5 @@ export function logitsTableMap(table: LogitsTable | undefined | null): Map<strin
 
 /** The table without `ids` (their rows were rewritten and are current again). */
 export function logitsTableWithout(table: LogitsTable, ids: ReadonlySet<string>): LogitsTable {
-  const map = logitsTableMap(table);
-  if (!map) return logitsTableOf([]);
-  return logitsTableOf([...map].filter(([id]) => !ids.has(id)).map(([id, logits]) => ({ id, logits, x: new Float32Array(0), label: 0, task: 0 })));
+  return tableOf([...(logitsTableMap(table) ?? [])].filter(([id]) => !ids.has(id)));
 }
