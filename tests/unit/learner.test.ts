@@ -12,7 +12,7 @@ import {
   type StrategyConfig,
   type TaskContext,
 } from '../../src/cl';
-import { ewcPenalty } from '../../src/ops';
+import { distillationKL, ewcPenalty } from '../../src/ops';
 import { InMemoryReplayMemory } from '../../src/memory';
 import { gaussianBlobs, threeTasks } from './support/blobs';
 import { useWasmBackend } from './setup-wasm';
@@ -351,5 +351,63 @@ describe('LwF weighting', () => {
     fixed.dispose?.();
     inverse.dispose?.();
     model.dispose();
+  });
+});
+
+describe('LwF teacher logits', () => {
+  it('are computed once per task and gathered per batch: the loss equals distilling the teacher run on the batch', async () => {
+    const model = new ContinualModel({ inputDim: 4, hidden: [6], scenario: 'class-il', outputs: 3, seed: 2 });
+    const lwf = new LwfPlugin({ alpha: 1, temperature: 2 });
+    lwf.afterTask({ model } as unknown as TaskContext);
+    const n = 5000; // more than one precompute chunk
+    const taskX = Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 0.37));
+    const ctxTask = { task: { task: 1, x: taskX, y: new Int32Array(n), classes: [3] }, model, tasksSeen: 1 } as unknown as TaskContext;
+    const batchRows = Int32Array.from([4999, 0, 2048, 7]);
+    const x = tf.tensor2d(Array.from(batchRows).flatMap((r) => Array.from(taskX.subarray(r * 4, r * 4 + 4))), [4, 4]);
+    const student = tf.randomNormal([4, 3], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    lwf.beforeTask(ctxTask);
+    const ctx = { ...ctxTask, x, rows: batchRows, owned: [] as tf.Tensor[], newLossWeight: 1 } as unknown as BatchContext;
+    lwf.beforeBatch(ctx);
+    expect(ctx.owned).toHaveLength(1);
+    const term = tf.tidy(() => lwf.lossTerms(ctx, student).lwf);
+    const teacher = lwf.teacherModel!.logits(x);
+    const kl = distillationKL(student, teacher, 2, 3);
+    const [viaCache, direct] = [(await term.data())[0], (await kl.data())[0]];
+    expect(viaCache).toBeGreaterThan(0);
+    expect(viaCache).toBeCloseTo(direct, 5);
+    tf.dispose([term, teacher, kl, ...ctx.owned]);
+    lwf.taskAborted();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, student]);
+    lwf.dispose();
+    model.dispose();
+  });
+
+  it('a cancelled LwF round leaks no tensor', async () => {
+    const { train } = threeTasks();
+    const learner = learnerWith({ lwf: { alpha: 1, temperature: 2 } });
+    await learner.learnTask(train[0], { iterations: 20 });
+    const before = tf.memory().numTensors;
+    const ctrl = new AbortController();
+    const run = learner.learnTask(train[1], { iterations: 200, signal: ctrl.signal, progressEvery: 5, onProgress: (p) => p.step >= 10 && ctrl.abort() });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(tf.memory().numTensors).toBe(before);
+    learner.dispose();
+  });
+});
+
+describe('large tasks', () => {
+  it('a task bigger than the device budget (64 MiB) trains from host memory, without leaking', async () => {
+    const dim = 1024;
+    const big = gaussianBlobs(0, [0, 1, 2], 5600, 3, dim); // 16.8 M values
+    expect(big.x.length).toBeGreaterThan(16 * 1024 * 1024);
+    const learner = learnerWith({}, { inputDim: dim, hidden: [] });
+    const before = tf.memory().numTensors;
+    await learner.learnTask(big, { iterations: 150 });
+    expect(tf.memory().numTensors).toBe(before);
+    const test = gaussianBlobs(0, [0, 1, 2], 50, 4, dim);
+    expect((await learner.evaluate(test)).accuracy).toBeGreaterThan(0.9);
+    learner.dispose();
   });
 });

