@@ -8,9 +8,11 @@
  *   npm run bench:cl -- --scenario permuted-mnist-domain-il --strategy ewc --iterations 400
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../../tests/unit/setup-wasm';
 import { registerFastWasmKernels } from '../../src/kernels/wasm';
@@ -18,9 +20,11 @@ import {
   BENCH_CONFIG,
   SCENARIO_IDS,
   STRATEGY_NAMES,
+  combineSeedRows,
   formatTable,
   mergeRows,
   runBenchmark,
+  runShape,
   type BenchConfig,
   type DataSource,
   type ResultRow,
@@ -37,15 +41,18 @@ const { values } = parseArgs({
     seeds: { type: 'string' },
     iterations: { type: 'string' },
     data: { type: 'string' },
+    'first-seed': { type: 'string' },
+    jobs: { type: 'string' },
     out: { type: 'string', default: 'bench-results/cl.json' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--out FILE]
+  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--jobs N] [--first-seed N] [--out FILE]
 scenarios: ${SCENARIO_IDS.join(', ')}
 strategies: ${STRATEGY_NAMES.join(', ')}
+--jobs N runs the (strategy, seed) runs in N parallel processes (WASM is single-threaded in Node) and combines the seeds
 --data mnist-10k runs every scenario on the mnist package's 10,000 digits (default: each experiment's "data" in config.json)`);
   process.exit(0);
 }
@@ -67,6 +74,13 @@ const seeds = positiveInt('seeds', values.seeds);
 const iterations = positiveInt('iterations', values.iterations);
 if (values.data !== undefined && values.data !== 'mnist-10k' && values.data !== 'mnist-70k') {
   throw new Error(`--data must be mnist-10k or mnist-70k, got "${values.data}"`);
+}
+const firstSeed = positiveInt('first-seed', values['first-seed']);
+const jobs = positiveInt('jobs', values.jobs) ?? 1;
+const outPath = path.resolve(values.out!);
+if (jobs > 1) {
+  await runInParallel();
+  process.exit(0);
 }
 // The whole MNIST (60,000 / 10,000) is loaded only when a chosen scenario runs on it.
 const wantsFull = (s: ScenarioId) =>
@@ -92,13 +106,13 @@ const config: BenchConfig =
 console.log(`loaded ${digits.y.length + (fullDigits?.y.length ?? 0)} MNIST digits in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${backend}`);
 console.log(`scenarios: ${scenarios.join(', ')}; strategies: ${strategies.join(', ')}${values.quick ? ' (quick)' : ''}`);
 
-const outPath = path.resolve(values.out!);
 let lastLine = 0;
 const rows = await runBenchmark(digits, {
   scenarios,
   strategies,
   seeds,
   iterations,
+  firstSeed,
   quick: values.quick!,
   backend,
   fullDigits,
@@ -136,6 +150,65 @@ function save(fresh: ResultRow[]): void {
     outPath,
     JSON.stringify({ benchmark: 'cl', source: BENCH_CONFIG.published.$source, updated: new Date().toISOString(), rows: merged }, null, 1) + '\n',
   );
+}
+
+/**
+ * --jobs N: one child process per (scenario, strategy, seed), N at a time, each writing its row to a temporary
+ * file; rows of the same cell are combined over seeds (combineSeedRows) and merged into the output file.
+ */
+async function runInParallel(): Promise<void> {
+  const started = performance.now();
+  const work: { scenario: ScenarioId; strategy: StrategyName; seed: number }[] = [];
+  for (const scenario of scenarios) {
+    const shape = runShape(scenario, { seeds, iterations, quick: values.quick! });
+    for (const strategy of strategies) {
+      for (let k = 0; k < shape.seeds; k++) work.push({ scenario, strategy, seed: (firstSeed ?? 1) + k });
+    }
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-cl-'));
+  const passThrough = ['quick', 'iterations', 'data'] as const;
+  const common: string[] = [];
+  for (const k of passThrough) {
+    const v = values[k];
+    if (v === true) common.push(`--${k}`);
+    else if (typeof v === 'string') common.push(`--${k}`, v);
+  }
+  console.log(`${work.length} runs in ${jobs} processes`);
+  const results = new Map<string, ResultRow[]>();
+  let next = 0;
+  const runOne = (w: (typeof work)[number]) =>
+    new Promise<void>((resolve, reject) => {
+      const out = path.join(dir, `${w.scenario}-${w.strategy}-${w.seed}.json`);
+      const args = [...process.execArgv, fileURLToPath(import.meta.url), '--scenario', w.scenario, '--strategy', w.strategy, '--first-seed', String(w.seed), '--seeds', '1', '--out', out, ...common];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      const tag = `[${w.strategy} seed ${w.seed}]`;
+      child.stdout.setEncoding('utf8');
+      let pending = '';
+      child.stdout.on('data', (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const l of lines) if (l.trim()) console.log(`${tag} ${l}`);
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        if (code !== 0) return reject(new Error(`${tag} exited with ${code}`));
+        const rows = (JSON.parse(readFileSync(out, 'utf8')) as { rows: ResultRow[] }).rows;
+        const key = `${w.scenario}/${w.strategy}`;
+        results.set(key, [...(results.get(key) ?? []), ...rows]);
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, work.length) }, async () => {
+      while (next < work.length) await runOne(work[next++]);
+    }),
+  );
+  const combined = [...results.values()].map(combineSeedRows);
+  save(combined);
+  rmSync(dir, { recursive: true, force: true });
+  console.log('\n' + formatTable(combined));
+  console.log(`\n${combined.length} rows merged into ${path.relative(process.cwd(), outPath)} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
 console.log('\n' + formatTable(rows));

