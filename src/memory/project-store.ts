@@ -476,23 +476,30 @@ export class ProjectStore {
   private async deleteRows(tx: AnyTx, rows: readonly SampleRecord[]): Promise<void> {
     const deltas = new Map<number, { total: number; heldOut: number }>();
     const writes: Promise<unknown>[] = [];
+    this.queueDeletes(tx, rows, deltas, writes);
+    await Promise.all([...writes, this.applyCountDeltas(tx, deltas)]);
+  }
+
+  /** Queues the deletion of sample rows (and thumbnails) and adds their count changes to `deltas`. */
+  private queueDeletes(
+    tx: AnyTx,
+    rows: readonly SampleRecord[],
+    deltas: Map<number, { total: number; heldOut: number }>,
+    writes: Promise<unknown>[],
+  ): void {
     for (const r of rows) {
       writes.push(quiet(tx.objectStore('samples').delete(r.id)), quiet(tx.objectStore('thumbnails').delete(r.id)));
-      const d = deltas.get(r.classId) ?? { total: 0, heldOut: 0 };
-      d.total--;
-      if (r.heldOut) d.heldOut--;
-      deltas.set(r.classId, d);
+      addDelta(deltas, r.classId, -1, r.heldOut);
     }
     // Members deleted outside a buffer commit: the packed snapshot is stale.
     if (rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('pack')));
-    await Promise.all(writes);
-    await this.applyCountDeltas(tx, deltas);
   }
 
   private async applyCountDeltas(tx: AnyTx, deltas: Map<number, { total: number; heldOut: number }>): Promise<void> {
     const classes = tx.objectStore('classes');
+    const changed = [...deltas].filter(([, d]) => d.total !== 0 || d.heldOut !== 0);
     await Promise.all(
-      [...deltas].map(async ([id, d]) => {
+      changed.map(async ([id, d]) => {
         const c = await classes.get(id);
         if (!c) return;
         c.sampleCount = Math.max(0, c.sampleCount + d.total);
@@ -521,12 +528,17 @@ export class ProjectStore {
 
   /** Applies replay-memory changes inside `tx`: upserts members (keeping captured rows' thumbnail/source), deletes evicted rows. */
   private async applyBufferCommit(tx: AnyTx, change: BufferCommit, op: 'commitRound' | 'bufferWrite'): Promise<void> {
+    // Requests in one transaction run in order, so writes are queued without waiting for each: every await is a
+    // round trip to the browser's storage process (~1 ms from a worker). tx.done fails if any of them fails.
     const samples = tx.objectStore('samples');
+    const meta = tx.objectStore('meta');
     const putIds = new Set(change.put.map((s) => s.id!));
     const deleteIds = change.delete.filter((id) => !putIds.has(id));
-    const [existingPut, existingDel] = await Promise.all([
+    const needTable = !change.logits && putIds.size > 0;
+    const [existingPut, existingDel, tableRecord] = await Promise.all([
       Promise.all(change.put.map((s) => samples.get(s.id!))),
       Promise.all(deleteIds.map((id) => samples.get(id))),
+      needTable ? meta.get('logits') : Promise.resolve(undefined),
     ]);
     const deltas = new Map<number, { total: number; heldOut: number }>();
     const writes: Promise<unknown>[] = [];
@@ -538,28 +550,22 @@ export class ProjectStore {
         : { id: s.id!, classId: s.label, round: s.task, embedding: s.x, source: 'import', created: Date.now(), heldOut: false, replay: 1 };
       if (s.logits) row.logits = s.logits;
       else delete row.logits;
-      if (!old) {
-        const d = deltas.get(s.label) ?? { total: 0, heldOut: 0 };
-        d.total++;
-        deltas.set(s.label, d);
-      }
+      if (!old) addDelta(deltas, s.label, 1, false);
       this.hook(op, step++);
       writes.push(quiet(samples.put(row)));
     });
     const delRows = existingDel.filter((r): r is SampleRecord => !!r);
     for (let i = 0; i < delRows.length; i++) this.hook(op, step++);
-    await Promise.all(writes);
-    await this.deleteRows(tx, delRows);
-    await this.applyCountDeltas(tx, deltas);
+    this.queueDeletes(tx, delRows, deltas, writes);
     this.hook(op, step);
-    await tx.objectStore('meta').put({ key: 'buffer', value: change.state });
-    if (change.logits) await tx.objectStore('meta').put({ key: 'logits', value: change.logits });
-    else if (putIds.size > 0) {
-      const table = (await tx.objectStore('meta').get('logits'))?.value as LogitsTable | undefined;
-      if (table) await tx.objectStore('meta').put({ key: 'logits', value: logitsTableWithout(table, putIds) });
+    writes.push(quiet(meta.put({ key: 'buffer', value: change.state })));
+    if (change.logits) writes.push(quiet(meta.put({ key: 'logits', value: change.logits })));
+    else if (tableRecord?.value) {
+      writes.push(quiet(meta.put({ key: 'logits', value: logitsTableWithout(tableRecord.value as LogitsTable, putIds) })));
     }
-    if (change.pack) await tx.objectStore('meta').put({ key: 'pack', value: change.pack });
-    else await tx.objectStore('meta').delete('pack');
+    if (change.pack) writes.push(quiet(meta.put({ key: 'pack', value: change.pack })));
+    else writes.push(quiet(meta.delete('pack')));
+    await Promise.all([...writes, this.applyCountDeltas(tx, deltas)]);
   }
 
   /**
@@ -587,7 +593,7 @@ export class ProjectStore {
 
   /**
    * Commits one learning round atomically: checkpoint, buffer changes, class edits, trained-sample clean-up,
-   * meta (round, buffer state, RNG) in ONE strict readwrite transaction. Everything is validated and prepared
+   * meta (round, buffer state, RNG) in ONE readwrite transaction (relaxed durability: see below). Everything is validated and prepared
    * before it opens; on failure nothing is written. Returns the new round number.
    */
   async commitRound(input: CommitRoundInput): Promise<number> {
@@ -612,6 +618,10 @@ export class ProjectStore {
     } catch (e) {
       throw new ProjectStoreError('bad-input', `commitRound: metrics, strategy and engineState.json must be cloneable (${(e as Error).message})`);
     }
+    // A round holds derived data only (model, strategy state, which samples the memory keeps), so it needs
+    // atomicity, not a flush: 'relaxed' durability skips the fsync. A crash or power cut after the commit event
+    // can at worst undo the whole round, never half of it; captured samples are written by addSamples with
+    // 'strict' durability, and they are what the round came from.
     const run = (bufferChanges: BufferCommit | null | undefined) =>
       this.writeTx(async (tx) => {
         const meta = tx.objectStore('meta');
@@ -628,35 +638,49 @@ export class ProjectStore {
         this.hook('commitRound', step++);
         const cpWrite = quiet(tx.objectStore('checkpoints').put(checkpoint));
         if (bufferChanges) await this.applyBufferCommit(tx, bufferChanges, 'commitRound');
-        if (input.trainedSampleIds?.length) {
-          const samples = tx.objectStore('samples');
-          const rows = await Promise.all(input.trainedSampleIds.map((id) => samples.get(id)));
-          // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped).
-          await this.deleteRows(tx, rows.filter((r): r is SampleRecord => !!r && r.replay === 0 && !r.heldOut));
-        }
+        // Reads are batched and writes queued (see applyBufferCommit): a round is ~5 round trips, not ~30.
+        const writes: Promise<unknown>[] = [cpWrite];
         const classes = tx.objectStore('classes');
+        const keep = this.options.keepOldCheckpoints ?? 1;
+        const [trainedRows, oldKeys] = await Promise.all([
+          Promise.all((input.trainedSampleIds ?? []).map((id) => tx.objectStore('samples').get(id))),
+          // Keep the newest checkpoints only.
+          tx.objectStore('checkpoints').getAllKeys(IDBKeyRange.upperBound(round - keep - 1)),
+        ]);
+        // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped).
+        const dropped = trainedRows.filter((r): r is SampleRecord => !!r && r.replay === 0 && !r.heldOut);
+        const deltas = new Map<number, { total: number; heldOut: number }>();
+        this.queueDeletes(tx, dropped, deltas, writes);
+        // Each class row is read once and written once with both its edit and its count change (two
+        // read-modify-writes of one row in flight together would lose one of them).
+        const classIds = [...new Set([...classEdits.map((e) => e.id), ...deltas.keys()])];
+        const classRows = new Map(
+          (await Promise.all(classIds.map((id) => classes.get(id)))).map((c, i) => [classIds[i], c] as const),
+        );
         for (const edit of classEdits) {
-          const c = await classes.get(edit.id);
+          const c = classRows.get(edit.id);
           if (!c) throw new ProjectStoreError('unknown-class', `commitRound: no class ${edit.id}`);
           if (edit.name !== undefined) c.name = edit.name.trim();
           if (edit.colour !== undefined) c.colour = edit.colour;
           c.round = round;
           this.hook('commitRound', step++);
-          await classes.put(c);
         }
-        // Keep the newest checkpoints only.
-        const keep = this.options.keepOldCheckpoints ?? 1;
-        const oldKeys = await tx.objectStore('checkpoints').getAllKeys(IDBKeyRange.upperBound(round - keep - 1));
-        await Promise.all(oldKeys.map((k) => tx.objectStore('checkpoints').delete(k)));
-        if (input.rngState !== undefined) await meta.put({ key: 'rng', value: input.rngState });
+        for (const [id, d] of deltas) {
+          const c = classRows.get(id);
+          if (!c) continue;
+          c.sampleCount = Math.max(0, c.sampleCount + d.total);
+          c.heldOutCount = Math.max(0, c.heldOutCount + d.heldOut);
+        }
+        for (const id of classIds) {
+          const c = classRows.get(id);
+          if (c && (deltas.has(id) || classEdits.some((e) => e.id === id))) writes.push(quiet(classes.put(c)));
+        }
+        for (const k of oldKeys) writes.push(quiet(tx.objectStore('checkpoints').delete(k)));
+        if (input.rngState !== undefined) writes.push(quiet(meta.put({ key: 'rng', value: input.rngState })));
         this.hook('commitRound', step);
-        await meta.put({ key: 'round', value: round });
-        await cpWrite;
+        writes.push(quiet(meta.put({ key: 'round', value: round })));
+        await Promise.all(writes);
         return round;
-        // A round holds derived data only (model, strategy state, which samples the memory keeps), so it needs
-        // atomicity, not a flush: 'relaxed' skips the fsync (~30 ms of a ~0.2 s round in Chromium). A crash
-        // or power cut after the commit event can at worst undo the whole round, never half of it; captured
-        // samples are written by addSamples with 'strict' durability, and they are what the round came from.
       }, 'relaxed');
     const changes = input.bufferChanges;
     const mem = changes && 'pendingChanges' in changes ? changes : null;
@@ -763,4 +787,12 @@ export interface ProjectRows {
   thumbnails: ThumbnailRecord[];
   checkpoints: CheckpointRecord[];
   meta: { key: string; value: unknown }[];
+}
+
+/** Adds a sample-count change for a class (held-out rows also change its held-out count). */
+function addDelta(deltas: Map<number, { total: number; heldOut: number }>, classId: number, by: number, heldOut: boolean): void {
+  const d = deltas.get(classId) ?? { total: 0, heldOut: 0 };
+  d.total += by;
+  if (heldOut) d.heldOut += by;
+  deltas.set(classId, d);
 }
