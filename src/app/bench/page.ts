@@ -205,6 +205,7 @@ function renderRows(): void {
         td.textContent = c;
         tr.append(td);
       }
+      if (r.data) tr.title = r.data;
       if (target?.applies) tr.classList.add(target.ok ? 'met' : 'missed');
       return tr;
     }),
