@@ -122,7 +122,7 @@ const rows = await runBenchmark(digits, {
     lastLine = t;
     const loss = p.losses?.total;
     console.log(
-      `  ${(100 * p.fraction).toFixed(1)}%  ${p.scenario} ${p.strategy} seed ${p.seed}/${p.seeds} context ${p.context + 1}/${p.contexts} step ${p.step}/${p.totalSteps}` +
+      `  ${(100 * p.fraction).toFixed(1)}%  ${p.scenario} ${p.strategy} seed ${p.seed} context ${p.context + 1}/${p.contexts} step ${p.step}/${p.totalSteps}` +
         (loss !== undefined ? ` loss ${loss.toPrecision(4)}` : '') +
         `  [${((t - t0) / 1000).toFixed(0)} s]`,
     );
