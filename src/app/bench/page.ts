@@ -205,7 +205,7 @@ function renderRows(): void {
         td.textContent = c;
         tr.append(td);
       }
-      if (r.data) tr.title = r.data;
+      if (r.split) tr.title = r.split;
       if (target?.applies) tr.classList.add(target.ok ? 'met' : 'missed');
       return tr;
     }),
