@@ -306,18 +306,7 @@ export class Learner {
 
   /** Logits for n inputs, in chunks, as one tensor (caller disposes). */
   private logitsOf(x: Float32Array, n: number): tf.Tensor2D {
-    const d = this.config.model.inputDim;
-    if (x.length !== n * d) throw new Error(`expected ${n} x ${d} input values, got ${x.length}`);
-    const chunk = 1024;
-    const parts: tf.Tensor2D[] = [];
-    for (let s = 0; s < n; s += chunk) {
-      const m = Math.min(chunk, n - s);
-      parts.push(tf.tidy(() => this.model.logits(tf.tensor2d(x.subarray(s * d, (s + m) * d), [m, d]))));
-    }
-    if (parts.length === 1) return parts[0];
-    const out = tf.concat(parts) as tf.Tensor2D;
-    tf.dispose(parts);
-    return out;
+    return this.model.logitsOfRows(x, n);
   }
 
   /** Softmax probabilities over every output for n inputs (row-major n x numOutputs). */

@@ -90,6 +90,24 @@ export class ContinualModel {
   }
 
   /**
+   * Logits for n host rows (row-major n x inputDim), in chunks of `chunk` rows so the activations of a large set
+   * stay bounded, as one tensor (caller disposes).
+   */
+  logitsOfRows(x: Float32Array, n: number, chunk = 1024): tf.Tensor2D {
+    const d = this.config.inputDim;
+    if (x.length !== n * d) throw new Error(`expected ${n} x ${d} input values, got ${x.length}`);
+    const parts: tf.Tensor2D[] = [];
+    for (let s = 0; s < n; s += chunk) {
+      const m = Math.min(chunk, n - s);
+      parts.push(tf.tidy(() => this.logits(tf.tensor2d(x.subarray(s * d, (s + m) * d), [m, d]))));
+    }
+    if (parts.length === 1) return parts[0];
+    const out = tf.concat(parts) as tf.Tensor2D;
+    tf.dispose(parts);
+    return out;
+  }
+
+  /**
    * Grows the head to `total` outputs. The old columns are copied exactly (bit-identical logits for old
    * classes); the new ones are initialised like a fresh layer. Old variables are disposed.
    */

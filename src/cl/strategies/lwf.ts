@@ -30,18 +30,8 @@ export class LwfPlugin implements StrategyPlugin {
    * of running the teacher again (and outside the gradient tape, which would copy its inputs for backprop).
    */
   beforeTask(ctx: TaskContext): void {
-    this.taskTeacherLogits?.dispose();
-    this.taskTeacherLogits = null;
-    if (!this.active()) return;
-    const d = ctx.model.config.inputDim;
-    const n = ctx.task.y.length;
-    const parts: tf.Tensor2D[] = [];
-    for (let s = 0; s < n; s += TEACHER_CHUNK) {
-      const m = Math.min(TEACHER_CHUNK, n - s);
-      parts.push(tf.tidy(() => this.teacher!.logits(tf.tensor2d(ctx.task.x.subarray(s * d, (s + m) * d), [m, d]))));
-    }
-    this.taskTeacherLogits = parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor2D);
-    if (parts.length > 1) tf.dispose(parts);
+    this.dropTaskLogits();
+    if (this.active()) this.taskTeacherLogits = this.teacher!.logitsOfRows(ctx.task.x, ctx.task.y.length);
   }
 
   /** In the t-th task (t = tasks seen + 1) with `inverse-task` weighting, the new data's loss keeps 1/t. */
@@ -68,13 +58,16 @@ export class LwfPlugin implements StrategyPlugin {
   }
 
   taskAborted(): void {
+    this.dropTaskLogits();
+  }
+
+  private dropTaskLogits(): void {
     this.taskTeacherLogits?.dispose();
     this.taskTeacherLogits = null;
   }
 
   afterTask(ctx: TaskContext): void {
-    this.taskTeacherLogits?.dispose();
-    this.taskTeacherLogits = null;
+    this.dropTaskLogits();
     this.teacher?.dispose();
     this.teacher = ctx.model.clone(false);
   }
@@ -111,12 +104,8 @@ export class LwfPlugin implements StrategyPlugin {
   }
 
   dispose(): void {
-    this.taskTeacherLogits?.dispose();
-    this.taskTeacherLogits = null;
+    this.dropTaskLogits();
     this.teacher?.dispose();
     this.teacher = null;
   }
 }
-
-/** Rows per teacher forward pass when precomputing a task's teacher logits (bounds the activations' memory). */
-const TEACHER_CHUNK = 2048;

@@ -116,7 +116,7 @@ export class ReplayPlugin implements StrategyPlugin {
     const C = ctx.model.numOutputs;
     const x = new Float32Array(kept.length * d);
     kept.forEach((s, i) => x.set(s.x, i * d));
-    const logitsT = tf.tidy(() => ctx.model.logits(tf.tensor2d(x, [kept.length, d])));
+    const logitsT = ctx.model.logitsOfRows(x, kept.length);
     const data = (await logitsT.data()) as Float32Array;
     logitsT.dispose();
     const logits = kept.map((_, i) => data.slice(i * C, (i + 1) * C));
