@@ -6,5 +6,5 @@ export { EwcPlugin, LwfPlugin, ReplayPlugin, createStrategyPlugins } from './str
 export { strategyPresets, type StrategyPreset } from './presets';
 export { exportLayersModel, type LayersModelExport } from './export';
 export { NonFiniteLossError, TrainingCancelledError, InvalidTaskError } from './errors';
-export { columnMask, maskedCrossEntropy } from './losses';
+export { columnMask, maskedCrossEntropy, weightedRowCrossEntropy } from './losses';
 export type * from './types';

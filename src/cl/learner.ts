@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EngineState, ReplayMemory, TensorRecord } from '../memory/types';
 import { InvalidTaskError, NonFiniteLossError, TrainingCancelledError } from './errors';
-import { columnMask, maskedArgMax, maskedCrossEntropy } from './losses';
+import { columnMask, maskedArgMax, maskedCrossEntropy, weightedRowCrossEntropy } from './losses';
 import { ContinualModel } from './model';
 import { SeededRandom } from './rng';
 import { createStrategyPlugins } from './strategies';
@@ -279,15 +279,37 @@ export class Learner {
     let kept: Record<string, tf.Scalar> | null = null;
     try {
       for (const p of this.plugins) p.beforeBatch?.(ctx);
+      const replay = ctx.replay;
+      const nNew = ctx.x.shape[0];
+      // New and replayed rows go through the model in ONE forward pass with ONE cross-entropy whose rows carry
+      // their part's weight: a small head's step costs mostly per-op dispatch, and this cuts an app round's step
+      // from ~160 tfjs ops to ~120 (tf.profile, WASM).
+      const joint = replay ? this.jointBatch(ctx, replay, mask) : null;
       const { value, grads } = tf.variableGrads(() => {
-        const logits = this.model.logits(ctx.x);
-        const replayLogits = ctx.replay ? this.model.logits(ctx.replay.x) : undefined;
-        const terms: Record<string, tf.Scalar> = {
-          ce: tf.mul(maskedCrossEntropy(logits, ctx.y, mask), ctx.newLossWeight) as tf.Scalar,
-        };
+        if (!joint) {
+          const logits = this.model.logits(ctx.x);
+          const terms: Record<string, tf.Scalar> = {
+            ce: tf.mul(maskedCrossEntropy(logits, ctx.y, mask), ctx.newLossWeight) as tf.Scalar,
+          };
+          for (const p of this.plugins) Object.assign(terms, p.lossTerms?.(ctx, logits));
+          const total = tf.addN(Object.values(terms)) as tf.Scalar;
+          if (report) kept = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, tf.keep(v)]));
+          return total;
+        }
+        const all = this.model.logits(joint.x);
+        const logits = tf.slice(all, [0, 0], [nNew, -1]) as tf.Tensor2D;
+        const replayLogits = tf.slice(all, [nNew, 0], [-1, -1]) as tf.Tensor2D;
+        const rowCe = weightedRowCrossEntropy(all, joint.y, joint.rowWeights, joint.mask);
+        const terms: Record<string, tf.Scalar> = { ce: tf.sum(rowCe) };
         for (const p of this.plugins) Object.assign(terms, p.lossTerms?.(ctx, logits, replayLogits));
         const total = tf.addN(Object.values(terms)) as tf.Scalar;
-        if (report) kept = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, tf.keep(v)]));
+        if (report) {
+          // The loss curve keeps the new data's and the replayed data's cross-entropy apart (report steps only;
+          // neither part is on the gradient's path).
+          kept = Object.fromEntries(Object.entries(terms).filter(([k]) => k !== 'ce').map(([k, v]) => [k, tf.keep(v)]));
+          kept.ce = tf.keep(tf.sum(tf.slice(rowCe, 0, nNew)));
+          kept.replay = tf.keep(tf.sum(tf.slice(rowCe, nNew)));
+        }
         return total;
       }, taskCtx.trainable);
       if (kept) (kept as Record<string, tf.Scalar>).total = value;
@@ -302,6 +324,38 @@ export class Learner {
       if (ctx.replay)
         tf.dispose([ctx.replay.x, ctx.replay.y, ctx.replay.logits ?? [], ctx.replay.mask ?? []]);
     }
+  }
+
+  /**
+   * The new rows and the replayed rows as one batch for `trainStep`: inputs, targets, per-row weights (a part's
+   * weight over its row count, so each part keeps its mean) and the additive mask (Task-IL), all owned by `ctx`.
+   */
+  private jointBatch(
+    ctx: BatchContext,
+    replay: NonNullable<BatchContext['replay']>,
+    mask: tf.Tensor1D | undefined,
+  ): { x: tf.Tensor2D; y: tf.Tensor2D; rowWeights: tf.Tensor1D; mask?: tf.Tensor2D } {
+    const nNew = ctx.x.shape[0];
+    const nReplay = replay.x.shape[0];
+    const C = ctx.y.shape[1];
+    const weights = new Float32Array(nNew + nReplay);
+    weights.fill(ctx.newLossWeight / nNew, 0, nNew);
+    weights.fill(replay.weight / nReplay, nNew);
+    const joint = tf.tidy(() => ({
+      x: tf.concat([ctx.x, replay.x]) as tf.Tensor2D,
+      y: tf.concat([ctx.y, replay.y]) as tf.Tensor2D,
+      rowWeights: tf.tensor1d(weights),
+      ...(mask || replay.mask
+        ? {
+            mask: tf.concat([
+              mask ? tf.tile(tf.reshape(mask, [1, C]), [nNew, 1]) : tf.zeros([nNew, C]),
+              replay.mask ?? tf.zeros([nReplay, C]),
+            ]) as tf.Tensor2D,
+          }
+        : {}),
+    }));
+    ctx.owned.push(joint.x, joint.y, joint.rowWeights, ...(joint.mask ? [joint.mask] : []));
+    return joint;
   }
 
   /** Logits for n inputs, in chunks, as one tensor (caller disposes). */

@@ -16,6 +16,22 @@ export function maskedCrossEntropy(logits: tf.Tensor2D, oneHot: tf.Tensor2D, mas
   });
 }
 
+/**
+ * Softmax cross-entropy per row [B] of logits [B, C] against one-hot targets, each row scaled by its weight
+ * (`rowWeights` [B], e.g. a part's weight over its row count), with an optional additive mask.
+ */
+export function weightedRowCrossEntropy(
+  logits: tf.Tensor2D,
+  oneHot: tf.Tensor2D,
+  rowWeights: tf.Tensor1D,
+  mask?: tf.Tensor,
+): tf.Tensor1D {
+  return tf.tidy(() => {
+    const z = mask ? tf.add(logits, mask) : logits;
+    return tf.neg(tf.mul(tf.sum(tf.mul(oneHot, tf.logSoftmax(z)), 1), rowWeights)) as tf.Tensor1D;
+  });
+}
+
 /** Row-wise argmax of masked logits as labels. */
 export function maskedArgMax(logits: tf.Tensor2D, mask?: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => tf.argMax(mask ? tf.add(logits, mask) : logits, 1) as tf.Tensor1D);

@@ -137,10 +137,16 @@ export interface BatchContext extends TaskContext {
   y: tf.Tensor2D;
   /** Columns of the head the loss may use (Task-IL masks the others). */
   activeColumns: number[] | null;
-  /** Set by replay in `beforeBatch`: samples drawn from memory. */
+  /**
+   * Set by replay in `beforeBatch`: samples drawn from memory. The loop runs them through the model with `x` in
+   * one forward pass and one cross-entropy, the replayed rows weighted by `weight` (their mean) and the new rows
+   * by `newLossWeight`.
+   */
   replay?: {
     x: tf.Tensor2D;
     y: tf.Tensor2D;
+    /** Weight of the replayed rows' mean cross-entropy. */
+    weight: number;
     /** Stored logits of the replayed samples (their first `logitColumns` columns). */
     logits?: tf.Tensor2D;
     logitColumns?: number;
@@ -165,7 +171,7 @@ export interface StrategyPlugin {
   beforeBatch?(ctx: BatchContext): void;
   /**
    * Extra loss terms, evaluated inside the gradient tape. `logits` are the model's outputs on `ctx.x`;
-   * `replayLogits` on `ctx.replay.x` when there is replay.
+   * `replayLogits` on `ctx.replay.x` when there is replay. The cross-entropy of both is the loop's own.
    */
   lossTerms?(ctx: BatchContext, logits: tf.Tensor2D, replayLogits?: tf.Tensor2D): Record<string, tf.Scalar>;
   /** Called with the gradients before the optimizer applies them. */

@@ -131,6 +131,13 @@ export interface StorageReport {
 
 type AnyTx = IDBPTransaction<RetainDB, StoreNames<RetainDB>[], 'readwrite' | 'versionchange'>;
 
+/** What a buffer commit reads before it writes: the rows it upserts and deletes, and the logits table if needed. */
+interface BufferCommitReads {
+  existingPut: (SampleRecord | undefined)[];
+  existingDel: (SampleRecord | undefined)[];
+  tableRecord: { value?: unknown } | undefined;
+}
+
 /** True for a DOMException (or look-alike) named QuotaExceededError. */
 export function isQuotaError(e: unknown): boolean {
   return !!e && typeof e === 'object' && (e as { name?: string }).name === 'QuotaExceededError';
@@ -528,20 +535,40 @@ export class ProjectStore {
 
   /** Applies replay-memory changes inside `tx`: upserts members (keeping captured rows' thumbnail/source), deletes evicted rows. */
   private async applyBufferCommit(tx: AnyTx, change: BufferCommit, op: 'commitRound' | 'bufferWrite'): Promise<void> {
-    // Requests in one transaction run in order, so writes are queued without waiting for each: every await is a
-    // round trip to the browser's storage process (~1 ms from a worker). tx.done fails if any of them fails.
+    const deltas = new Map<number, { total: number; heldOut: number }>();
+    const writes: Promise<unknown>[] = [];
+    this.queueBufferCommit(tx, change, await this.readBufferCommit(tx, change), op, deltas, writes);
+    await Promise.all([...writes, this.applyCountDeltas(tx, deltas)]);
+  }
+
+  /** The rows a buffer commit needs to read first (issued together: one round trip). */
+  private readBufferCommit(tx: AnyTx, change: BufferCommit): Promise<BufferCommitReads> {
+    // Requests in one transaction run in order, so reads are issued together and writes queued without waiting
+    // for each: every await is a round trip to the browser's storage process (~1-5 ms from a worker).
     const samples = tx.objectStore('samples');
-    const meta = tx.objectStore('meta');
     const putIds = new Set(change.put.map((s) => s.id!));
     const deleteIds = change.delete.filter((id) => !putIds.has(id));
     const needTable = !change.logits && putIds.size > 0;
-    const [existingPut, existingDel, tableRecord] = await Promise.all([
+    return Promise.all([
       Promise.all(change.put.map((s) => samples.get(s.id!))),
       Promise.all(deleteIds.map((id) => samples.get(id))),
-      needTable ? meta.get('logits') : Promise.resolve(undefined),
-    ]);
-    const deltas = new Map<number, { total: number; heldOut: number }>();
-    const writes: Promise<unknown>[] = [];
+      needTable ? tx.objectStore('meta').get('logits') : Promise.resolve(undefined),
+    ]).then(([existingPut, existingDel, tableRecord]) => ({ existingPut, existingDel, tableRecord }));
+  }
+
+  /** Queues a buffer commit's writes (read first with `readBufferCommit`), adding its class count changes to `deltas`. */
+  private queueBufferCommit(
+    tx: AnyTx,
+    change: BufferCommit,
+    reads: BufferCommitReads,
+    op: 'commitRound' | 'bufferWrite',
+    deltas: Map<number, { total: number; heldOut: number }>,
+    writes: Promise<unknown>[],
+  ): void {
+    const samples = tx.objectStore('samples');
+    const meta = tx.objectStore('meta');
+    const putIds = new Set(change.put.map((s) => s.id!));
+    const { existingPut, existingDel, tableRecord } = reads;
     let step = 0;
     change.put.forEach((s, i) => {
       const old = existingPut[i];
@@ -565,7 +592,6 @@ export class ProjectStore {
     }
     if (change.pack) writes.push(quiet(meta.put({ key: 'pack', value: change.pack })));
     else writes.push(quiet(meta.delete('pack')));
-    await Promise.all([...writes, this.applyCountDeltas(tx, deltas)]);
   }
 
   /**
@@ -625,7 +651,19 @@ export class ProjectStore {
     const run = (bufferChanges: BufferCommit | null | undefined) =>
       this.writeTx(async (tx) => {
         const meta = tx.objectStore('meta');
-        const round = (((await meta.get('round'))?.value as number | undefined) ?? -1) + 1;
+        const samples = tx.objectStore('samples');
+        const classes = tx.objectStore('classes');
+        const checkpoints = tx.objectStore('checkpoints');
+        // Every read of the round is issued at once (one round trip to the storage process), then every write is
+        // queued and awaited once: a round costs two round trips, not one per dependent step.
+        const [roundRow, bufferReads, trainedRows, checkpointKeys, classList] = await Promise.all([
+          meta.get('round'),
+          bufferChanges ? this.readBufferCommit(tx, bufferChanges) : Promise.resolve(null),
+          Promise.all((input.trainedSampleIds ?? []).map((id) => samples.get(id))),
+          checkpoints.getAllKeys(),
+          classes.getAll(),
+        ]);
+        const round = ((roundRow?.value as number | undefined) ?? -1) + 1;
         let step = 0;
         const checkpoint: CheckpointRecord = {
           round,
@@ -636,27 +674,20 @@ export class ProjectStore {
           metrics,
         };
         this.hook('commitRound', step++);
-        const cpWrite = quiet(tx.objectStore('checkpoints').put(checkpoint));
-        if (bufferChanges) await this.applyBufferCommit(tx, bufferChanges, 'commitRound');
-        // Reads are batched and writes queued (see applyBufferCommit): a round is ~5 round trips, not ~30.
-        const writes: Promise<unknown>[] = [cpWrite];
-        const classes = tx.objectStore('classes');
-        const keep = this.options.keepOldCheckpoints ?? 1;
-        const [trainedRows, oldKeys] = await Promise.all([
-          Promise.all((input.trainedSampleIds ?? []).map((id) => tx.objectStore('samples').get(id))),
-          // Keep the newest checkpoints only.
-          tx.objectStore('checkpoints').getAllKeys(IDBKeyRange.upperBound(round - keep - 1)),
-        ]);
-        // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped).
-        const dropped = trainedRows.filter((r): r is SampleRecord => !!r && r.replay === 0 && !r.heldOut);
+        const writes: Promise<unknown>[] = [quiet(checkpoints.put(checkpoint))];
         const deltas = new Map<number, { total: number; heldOut: number }>();
-        this.queueDeletes(tx, dropped, deltas, writes);
-        // Each class row is read once and written once with both its edit and its count change (two
-        // read-modify-writes of one row in flight together would lose one of them).
-        const classIds = [...new Set([...classEdits.map((e) => e.id), ...deltas.keys()])];
-        const classRows = new Map(
-          (await Promise.all(classIds.map((id) => classes.get(id)))).map((c, i) => [classIds[i], c] as const),
+        if (bufferChanges && bufferReads) this.queueBufferCommit(tx, bufferChanges, bufferReads, 'commitRound', deltas, writes);
+        // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped). The rows
+        // were read before the buffer's writes, so the buffer's own puts and deletes are taken from the change.
+        const keptIds = new Set(bufferChanges?.put.map((s) => s.id!) ?? []);
+        const deletedIds = new Set(bufferChanges?.delete ?? []);
+        const dropped = trainedRows.filter(
+          (r): r is SampleRecord => !!r && r.replay === 0 && !r.heldOut && !keptIds.has(r.id) && !deletedIds.has(r.id),
         );
+        this.queueDeletes(tx, dropped, deltas, writes);
+        // Each class row is read once and written once with its edit and all its count changes (two
+        // read-modify-writes of one row in flight together would lose one of them).
+        const classRows = new Map(classList.map((c) => [c.id, c] as const));
         for (const edit of classEdits) {
           const c = classRows.get(edit.id);
           if (!c) throw new ProjectStoreError('unknown-class', `commitRound: no class ${edit.id}`);
@@ -665,17 +696,18 @@ export class ProjectStore {
           c.round = round;
           this.hook('commitRound', step++);
         }
+        const changed = new Set(classEdits.map((e) => e.id));
         for (const [id, d] of deltas) {
           const c = classRows.get(id);
-          if (!c) continue;
+          if (!c || (d.total === 0 && d.heldOut === 0)) continue;
           c.sampleCount = Math.max(0, c.sampleCount + d.total);
           c.heldOutCount = Math.max(0, c.heldOutCount + d.heldOut);
+          changed.add(id);
         }
-        for (const id of classIds) {
-          const c = classRows.get(id);
-          if (c && (deltas.has(id) || classEdits.some((e) => e.id === id))) writes.push(quiet(classes.put(c)));
-        }
-        for (const k of oldKeys) writes.push(quiet(tx.objectStore('checkpoints').delete(k)));
+        for (const id of changed) writes.push(quiet(classes.put(classRows.get(id)!)));
+        // Keep the newest checkpoints only.
+        const keep = this.options.keepOldCheckpoints ?? 1;
+        for (const k of checkpointKeys) if ((k as number) <= round - keep - 1) writes.push(quiet(checkpoints.delete(k)));
         if (input.rngState !== undefined) writes.push(quiet(meta.put({ key: 'rng', value: input.rngState })));
         this.hook('commitRound', step);
         writes.push(quiet(meta.put({ key: 'round', value: round })));

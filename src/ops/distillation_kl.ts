@@ -31,8 +31,11 @@ export function distillationKL(
   }
   if (b === 0 || columns === 0) return tf.scalar(0);
   const fused = kernelFor(DISTILLATION_KL_KERNEL);
+  // The teacher is a constant, so it is captured rather than passed as an input: tfjs's customGrad computes a
+  // gradient for every input, and a zeros tensor for the teacher would be one more op per training step.
+  const teacher = teacherLogits;
   const op = tf.customGrad((...args: unknown[]) => {
-    const [student, teacher, save] = args as [tf.Tensor, tf.Tensor, (ts: tf.Tensor[]) => void];
+    const [student, save] = args as [tf.Tensor, (ts: tf.Tensor[]) => void];
     let value: tf.Scalar;
     let grad: tf.Tensor;
     if (fused) {
@@ -57,10 +60,10 @@ export function distillationKL(
     save([grad]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], dy), tf.zerosLike(teacher)],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], dy)],
     };
   });
-  return (op as (...ts: tf.Tensor[]) => tf.Scalar)(studentLogits, teacherLogits);
+  return (op as (...ts: tf.Tensor[]) => tf.Scalar)(studentLogits);
 }
 
 export { DISTILLATION_KL_KERNEL };

@@ -7,6 +7,9 @@ import {
   Learner,
   LwfPlugin,
   NonFiniteLossError,
+  ReplayPlugin,
+  maskedCrossEntropy,
+  weightedRowCrossEntropy,
   type BatchContext,
   type LearnerConfig,
   type StrategyConfig,
@@ -394,6 +397,72 @@ describe('LwF teacher logits', () => {
     await expect(run).rejects.toThrow(/cancelled/);
     expect(tf.memory().numTensors).toBe(before);
     learner.dispose();
+  });
+});
+
+describe('replay in one pass with the new data', () => {
+  it('the row-weighted cross-entropy of the joint batch equals w_new CE(new) + w_replay CE(replay), with Task-IL masks, in value and gradient', async () => {
+    const C = 5;
+    const newLogits = tf.randomNormal([4, C], 0, 2, 'float32', 11) as tf.Tensor2D;
+    const replayLogits = tf.randomNormal([6, C], 0, 2, 'float32', 12) as tf.Tensor2D;
+    const yNew = tf.oneHot(tf.tensor1d([3, 4, 3, 4], 'int32'), C).toFloat() as tf.Tensor2D;
+    const yReplay = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), C).toFloat() as tf.Tensor2D;
+    const newMask = tf.tensor1d([-1e9, -1e9, -1e9, 0, 0]);
+    const replayMask = tf.tensor2d([0, 0, -1e9, -1e9, -1e9, 0, 0, -1e9, -1e9, -1e9, -1e9, -1e9, 0, -1e9, -1e9, 0, 0, -1e9, -1e9, -1e9, 0, 0, -1e9, -1e9, -1e9, -1e9, -1e9, 0, -1e9, -1e9], [6, C]);
+    const [wNew, wReplay] = [0.25, 0.75];
+    const twoPass = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.add(tf.mul(maskedCrossEntropy(a as tf.Tensor2D, yNew, newMask), wNew), tf.mul(maskedCrossEntropy(b as tf.Tensor2D, yReplay, replayMask), wReplay)) as tf.Scalar;
+    const weights = tf.tensor1d([...Array(4).fill(wNew / 4), ...Array(6).fill(wReplay / 6)]);
+    const jointMask = tf.concat([tf.tile(tf.reshape(newMask, [1, C]), [4, 1]), replayMask]);
+    const onePass = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(weightedRowCrossEntropy(tf.concat([a, b]) as tf.Tensor2D, tf.concat([yNew, yReplay]) as tf.Tensor2D, weights, jointMask)) as tf.Scalar;
+    const expected = tf.valueAndGrads(twoPass)([newLogits, replayLogits]);
+    const actual = tf.valueAndGrads(onePass)([newLogits, replayLogits]);
+    expect((await actual.value.data())[0]).toBeCloseTo((await expected.value.data())[0], 5);
+    for (let i = 0; i < 2; i++) {
+      const [a, e] = [await actual.grads[i].data(), await expected.grads[i].data()];
+      a.forEach((v, j) => expect(v).toBeCloseTo(e[j], 6));
+    }
+  });
+
+  it('a batch gathered from the task\'s upload of the memory equals the batch copied from host memory', async () => {
+    const mem = new InMemoryReplayMemory({ policy: 'class-balanced', perClass: 20 });
+    const { train } = threeTasks();
+    const d = 8;
+    const model = new ContinualModel({ inputDim: d, hidden: [], scenario: 'task-il', outputs: 6, seed: 3 });
+    const taskClasses = new Map<number, number[]>([[0, [0, 1]], [1, [2, 3]], [2, [4, 5]]]);
+    await mem.add(
+      Array.from(train[0].y.slice(0, 30), (label, i) => ({ x: train[0].x.slice(i * d, (i + 1) * d), label, task: 0, logits: Float32Array.from({ length: 6 }, (_, k) => i + k) })),
+      () => 0.5,
+    );
+    const batchOf = (cached: boolean) => {
+      const plugin = new ReplayPlugin({ memory: mem, batchSize: 16, weighting: 'inverse-task', distillStored: { alpha: 1, temperature: 2 } });
+      let seed = 7;
+      const rng = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      const ctxTask = { task: train[1], model, scenario: 'task-il', taskClasses, tasksSeen: 1, rng } as unknown as TaskContext;
+      if (cached) {
+        const n0 = tf.memory().numTensors;
+        plugin.beforeTask(ctxTask);
+        expect(tf.memory().numTensors - n0).toBe(4); // x, one-hot y, mask, stored logits uploaded once
+      }
+      const ctx = { ...ctxTask, owned: [], newLossWeight: 1 } as unknown as BatchContext;
+      plugin.beforeBatch(ctx);
+      return { plugin, replay: ctx.replay!, newLossWeight: ctx.newLossWeight };
+    };
+    const host = batchOf(false);
+    const before = tf.memory().numTensors;
+    const cached = batchOf(true);
+    expect(cached.replay.weight).toBe(host.replay.weight);
+    expect(cached.newLossWeight).toBeCloseTo(0.5, 12);
+    for (const k of ['x', 'y', 'mask', 'logits'] as const) {
+      expect(cached.replay[k]!.shape).toEqual(host.replay[k]!.shape);
+      expect(Array.from(await cached.replay[k]!.data())).toEqual(Array.from(await host.replay[k]!.data()));
+    }
+    tf.dispose([cached.replay.x, cached.replay.y, cached.replay.mask!, cached.replay.logits!]);
+    cached.plugin.taskAborted();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([host.replay.x, host.replay.y, host.replay.mask!, host.replay.logits!]);
+    model.dispose();
   });
 });
 

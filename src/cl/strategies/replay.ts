@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MemorySample } from '../../memory/types';
 import { distillationKL } from '../../ops';
-import { columnMask, maskedCrossEntropy } from '../losses';
+import { columnMask } from '../losses';
 import type { BatchContext, ReplayConfig, StrategyPlugin, TaskContext } from '../types';
 
 /**
@@ -11,6 +11,16 @@ import type { BatchContext, ReplayConfig, StrategyPlugin, TaskContext } from '..
  */
 export class ReplayPlugin implements StrategyPlugin {
   readonly name = 'replay';
+  /** The memory uploaded for the task being learned (between beforeTask and afterTask). */
+  private cache: {
+    rowOf: Map<MemorySample, number>;
+    x: tf.Tensor2D;
+    y: tf.Tensor2D;
+    mask: tf.Tensor2D | null;
+    logits: tf.Tensor2D | null;
+    logitColumns: number;
+    outputs: number;
+  } | null = null;
 
   constructor(readonly config: ReplayConfig) {
     if (!config.memory) throw new Error('replay needs a memory');
@@ -26,10 +36,82 @@ export class ReplayPlugin implements StrategyPlugin {
     return this.config.weighting === 'inverse-task' ? 1 - 1 / (tasksSeen + 1) : this.config.weighting;
   }
 
+  /**
+   * Uploads the memory once per task (it does not change until `afterTask`): each batch then gathers its rows on
+   * the device instead of copying them from host memory and uploading them again.
+   */
+  beforeTask(ctx: TaskContext): void {
+    this.dropCache();
+    const members = this.config.memory.all();
+    const d = ctx.model.config.inputDim;
+    const C = ctx.model.numOutputs;
+    if (members.length === 0 || members.length * d > REPLAY_CACHE_MAX_VALUES) return;
+    const logitColumns = this.config.distillStored ? storedLogitColumns(members, C) : 0;
+    // Stored logits of different widths (a grown head between refreshes) keep the per-batch path, which uses a
+    // batch's narrowest width.
+    if (this.config.distillStored && members.some((s) => (s.logits?.length ?? 0) !== logitColumns)) return;
+    const x = new Float32Array(members.length * d);
+    const labels = new Int32Array(members.length);
+    const rowOf = new Map<MemorySample, number>();
+    members.forEach((s, i) => {
+      if (s.x.length !== d) throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
+      x.set(s.x, i * d);
+      labels[i] = s.label;
+      rowOf.set(s, i);
+    });
+    const mask = ctx.scenario === 'task-il' ? new Float32Array(members.length * C) : null;
+    if (mask) members.forEach((s, i) => mask.set(columnMask(ctx.taskClasses.get(s.task) ?? [s.label], C), i * C));
+    const logits = logitColumns > 0 ? new Float32Array(members.length * logitColumns) : null;
+    if (logits) members.forEach((s, i) => logits.set(s.logits!.subarray(0, logitColumns), i * logitColumns));
+    const tensors = tf.tidy(() => ({
+      x: tf.tensor2d(x, [members.length, d]),
+      y: tf.oneHot(tf.tensor1d(labels, 'int32'), C).toFloat() as tf.Tensor2D,
+      ...(mask ? { mask: tf.tensor2d(mask, [members.length, C]) } : {}),
+      ...(logits ? { logits: tf.tensor2d(logits, [members.length, logitColumns]) } : {}),
+    }));
+    this.cache = {
+      rowOf,
+      x: tensors.x,
+      y: tensors.y,
+      mask: tensors.mask ?? null,
+      logits: tensors.logits ?? null,
+      logitColumns,
+      outputs: C,
+    };
+  }
+
   beforeBatch(ctx: BatchContext): void {
     const memory = this.config.memory;
     if (memory.size() === 0) return;
     const samples = memory.sample(this.config.batchSize, ctx.rng);
+    const weight = this.replayWeight(ctx.tasksSeen);
+    ctx.replay = { ...(this.cachedBatch(samples, ctx.model.numOutputs) ?? this.hostBatch(ctx, samples)), weight };
+    ctx.newLossWeight = 1 - weight;
+  }
+
+  /** The batch gathered from the task's upload, or null when a sample is not in it. */
+  private cachedBatch(samples: readonly MemorySample[], C: number): Omit<NonNullable<BatchContext['replay']>, 'weight'> | null {
+    const cache = this.cache;
+    if (!cache || cache.outputs !== C) return null;
+    const rows = new Int32Array(samples.length);
+    for (let i = 0; i < samples.length; i++) {
+      const r = cache.rowOf.get(samples[i]);
+      if (r === undefined) return null;
+      rows[i] = r;
+    }
+    return tf.tidy(() => {
+      const idx = tf.tensor1d(rows, 'int32');
+      return {
+        x: tf.gather(cache.x, idx) as tf.Tensor2D,
+        y: tf.gather(cache.y, idx) as tf.Tensor2D,
+        ...(cache.mask ? { mask: tf.gather(cache.mask, idx) as tf.Tensor2D } : {}),
+        ...(cache.logits ? { logits: tf.gather(cache.logits, idx) as tf.Tensor2D, logitColumns: cache.logitColumns } : {}),
+      };
+    });
+  }
+
+  /** The batch copied from host memory and uploaded. */
+  private hostBatch(ctx: BatchContext, samples: readonly MemorySample[]): Omit<NonNullable<BatchContext['replay']>, 'weight'> {
     const d = ctx.model.config.inputDim;
     const C = ctx.model.numOutputs;
     const b = samples.length;
@@ -52,31 +134,39 @@ export class ReplayPlugin implements StrategyPlugin {
       logits = new Float32Array(b * logitColumns);
       samples.forEach((s, i) => logits!.set(s.logits!.subarray(0, logitColumns), i * logitColumns));
     }
-    ctx.replay = tf.tidy(() => ({
+    return tf.tidy(() => ({
       x: tf.tensor2d(x, [b, d]),
       y: tf.oneHot(tf.tensor1d(labels, 'int32'), C).toFloat() as tf.Tensor2D,
       ...(mask ? { mask: tf.tensor2d(mask, [b, C]) } : {}),
       ...(logits ? { logits: tf.tensor2d(logits, [b, logitColumns]), logitColumns } : {}),
     }));
-    ctx.newLossWeight = 1 - this.replayWeight(ctx.tasksSeen);
   }
 
+  /** Distillation of the replayed samples' stored logits (their cross-entropy is in the loop's own). */
   lossTerms(ctx: BatchContext, _logits: tf.Tensor2D, replayLogits?: tf.Tensor2D): Record<string, tf.Scalar> {
-    if (!ctx.replay || !replayLogits) return {};
-    const w = this.replayWeight(ctx.tasksSeen);
-    const terms: Record<string, tf.Scalar> = {
-      replay: tf.mul(maskedCrossEntropy(replayLogits, ctx.replay.y, ctx.replay.mask), w) as tf.Scalar,
-    };
     const ds = this.config.distillStored;
-    if (ds && ctx.replay.logits && ctx.replay.logitColumns) {
-      const kl = distillationKL(replayLogits, ctx.replay.logits, ds.temperature, ctx.replay.logitColumns);
-      terms.distillStored = tf.mul(kl, w * ds.alpha) as tf.Scalar;
-    }
-    return terms;
+    if (!ctx.replay || !replayLogits || !ds || !ctx.replay.logits || !ctx.replay.logitColumns) return {};
+    const kl = distillationKL(replayLogits, ctx.replay.logits, ds.temperature, ctx.replay.logitColumns);
+    return { distillStored: tf.mul(kl, ctx.replay.weight * ds.alpha) as tf.Scalar };
+  }
+
+  taskAborted(): void {
+    this.dropCache();
+  }
+
+  dispose(): void {
+    this.dropCache();
+  }
+
+  private dropCache(): void {
+    if (!this.cache) return;
+    tf.dispose([this.cache.x, this.cache.y, this.cache.mask ?? [], this.cache.logits ?? []]);
+    this.cache = null;
   }
 
   /** Offers the task's samples to the memory (with the model's logits when distilling stored outputs). */
   async afterTask(ctx: TaskContext): Promise<void> {
+    this.dropCache();
     const { task, model } = ctx;
     const d = model.config.inputDim;
     const n = task.y.length;
@@ -130,6 +220,9 @@ export class ReplayPlugin implements StrategyPlugin {
     }
   }
 }
+
+/** Largest memory (values) uploaded whole for a task: 64 MiB of float32, as the learner's own task limit. */
+const REPLAY_CACHE_MAX_VALUES = 16 * 1024 * 1024;
 
 /** Columns of stored logits usable for a batch: the narrowest stored width (0 if any sample has none). */
 function storedLogitColumns(samples: readonly MemorySample[], numOutputs: number): number {
