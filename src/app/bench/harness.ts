@@ -143,6 +143,8 @@ export interface ResultRow {
   data?: DataSource;
   /** Its train / test split in words (describeSplit). */
   split?: string;
+  /** Measured on held-out training images (a hyper-parameter search), not on the test set: never a target verdict. */
+  validation?: boolean;
   /** The paper's number for this cell, when there is one. */
   published: number | null;
 }
@@ -174,6 +176,8 @@ export interface DataSplit {
   /** trainByClass[d] = indices of digit d's training images (ascending). */
   trainByClass: Int32Array[];
   testByClass: Int32Array[];
+  /** Set for a validation split (validationSplit): testByClass are held-out training images, not the test set. */
+  validationPerClass?: number;
 }
 
 /** Checks digits are 784 floats per label, finite, in [0, 1], labels 0-9; throws a specific error otherwise. */
@@ -217,6 +221,25 @@ export function splitDigits(digits: MnistDigits, testPerClass: number, seed: num
     trainByClass.push(order.slice(testPerClass).sort());
   });
   return { digits, trainByClass, testByClass };
+}
+
+/**
+ * A validation split for choosing hyper-parameters without the test set: `perClass` images of each digit's
+ * training images (seeded) become the held-out set and the rest train; the test images are not used at all.
+ */
+export function validationSplit(split: DataSplit, perClass: number, seed: number): DataSplit {
+  if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`validation images per digit must be a positive integer, got ${perClass}`);
+  const rng = seededRandom(seed ^ 0x5a11d);
+  const trainByClass: Int32Array[] = [];
+  const testByClass: Int32Array[] = [];
+  split.trainByClass.forEach((list, d) => {
+    if (list.length <= perClass) throw new Error(`digit ${d} has ${list.length} training images: too few to hold out ${perClass}`);
+    const order = Int32Array.from(list);
+    shuffleInPlace(order, rng);
+    testByClass.push(order.slice(0, perClass).sort());
+    trainByClass.push(order.slice(perClass).sort());
+  });
+  return { digits: split.digits, trainByClass, testByClass, validationPerClass: perClass };
 }
 
 /** The official split: images before `testFrom` train, the rest test; grouped by digit, in file order. */
@@ -392,6 +415,8 @@ export interface BenchOptions {
   backend: string;
   /** The whole MNIST (official split), for experiments whose `data` is mnist-70k; without it they use the 10k. */
   fullDigits?: MnistDigits;
+  /** Hold out this many training images per digit and measure on them instead of the test set (validationSplit). */
+  validationPerClass?: number;
   signal?: AbortSignal;
   /** Progress every few steps. */
   onProgress?: (p: RunProgress) => void;
@@ -520,7 +545,7 @@ export function aggregateRow(
   scenario: ScenarioId,
   strategy: StrategyName,
   matrices: (number | null)[][][],
-  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: DataSource; split?: string },
+  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: DataSource; split?: string; validation?: boolean },
   config = BENCH_CONFIG,
 ): ResultRow {
   const perSeed = matrices.map(finalAverage);
@@ -544,6 +569,7 @@ export function aggregateRow(
     quick: extra.quick,
     ...(extra.data ? { data: extra.data } : {}),
     ...(extra.split ? { split: extra.split } : {}),
+    ...(extra.validation ? { validation: true } : {}),
     published: config.published[scenario]?.[strategy] ?? null,
   };
 }
@@ -570,7 +596,10 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
   const splitFor = (s: ScenarioId) => {
     const source = config.experiments[config.scenarios[s].experiment].data ?? 'mnist-10k';
     const d = source === 'mnist-70k' && options.fullDigits ? options.fullDigits : digits;
-    if (!splits.has(d)) splits.set(d, splitDigits(d, config.data.testPerClass, config.data.splitSeed));
+    if (!splits.has(d)) {
+      const split = splitDigits(d, config.data.testPerClass, config.data.splitSeed);
+      splits.set(d, options.validationPerClass ? validationSplit(split, options.validationPerClass, config.data.splitSeed) : split);
+    }
     return splits.get(d)!;
   };
   // Total steps of the whole benchmark, to report one fraction.
@@ -623,7 +652,10 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
         backend: options.backend,
         quick: options.quick,
         data: dataSourceOf(split.digits),
-        split: describeSplit(split.digits, config),
+        split: split.validationPerClass
+          ? `validation: ${split.validationPerClass} of each digit's training images held out of ${describeSplit(split.digits, config)}; test images unused`
+          : describeSplit(split.digits, config),
+        ...(split.validationPerClass ? { validation: true } : {}),
       }, config);
       rows.push(row);
       options.onRow?.(row);
@@ -634,11 +666,12 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
 
 /**
  * Whether a row meets the issue's target for its cell (null when there is none). `applies` is false for quick or
- * shortened runs, and for runs on other data than the experiment's (the browser's Permuted MNIST on the 10k
- * set): the targets are for the full run, so such rows show them without a verdict.
+ * shortened runs, for validation runs (held-out training images), and for runs on other data than the
+ * experiment's (the browser's Permuted MNIST on the 10k set): the targets are for the full run on the test set,
+ * so such rows show them without a verdict.
  */
 export function checkTarget(
-  row: Pick<ResultRow, 'scenario' | 'strategy' | 'avgAccuracy'> & Partial<Pick<ResultRow, 'quick' | 'iterations' | 'data'>>,
+  row: Pick<ResultRow, 'scenario' | 'strategy' | 'avgAccuracy'> & Partial<Pick<ResultRow, 'quick' | 'iterations' | 'data' | 'validation'>>,
   config = BENCH_CONFIG,
 ): { ok: boolean; text: string; applies: boolean } | null {
   const t = config.targets[row.scenario]?.[row.strategy];
@@ -646,7 +679,8 @@ export function checkTarget(
   const experiment = config.experiments[config.scenarios[row.scenario].experiment];
   const wantsFull = experiment.data === 'mnist-70k';
   const ranFull = (row.data ?? 'mnist-10k') === 'mnist-70k';
-  const applies = !row.quick && (row.iterations === undefined || row.iterations >= experiment.iterations) && ranFull === wantsFull;
+  const applies =
+    !row.quick && !row.validation && (row.iterations === undefined || row.iterations >= experiment.iterations) && ranFull === wantsFull;
   const a = row.avgAccuracy;
   if (t.min !== undefined) return { ok: a >= t.min, text: `>= ${t.min}`, applies };
   if (t.max !== undefined) return { ok: a <= t.max, text: `<= ${t.max}`, applies };
@@ -708,7 +742,7 @@ export function formatTable(rows: readonly ResultRow[], config = BENCH_CONFIG): 
       String(r.iterations),
       `${r.avgAccuracy.toFixed(2)} ± ${r.sem.toFixed(2)}`,
       r.published === null ? '-' : r.published.toFixed(2),
-      target ? `${target.text} ${target.applies ? (target.ok ? 'ok' : 'MISSED') : '(full run)'}` : '-',
+      target ? `${target.text} ${target.applies ? (target.ok ? 'ok' : 'MISSED') : r.validation ? '(validation)' : '(full run)'}` : '-',
       r.bwt === null ? '-' : r.bwt.toFixed(1),
       r.forgetting === null ? '-' : r.forgetting.toFixed(1),
       r.seconds.toFixed(0),
