@@ -29,6 +29,7 @@ import {
   mergeRows,
   runBenchmark,
   runShape,
+  withEwcLambda,
   type BenchConfig,
   type DataSource,
   type ResultRow,
@@ -48,19 +49,21 @@ const { values } = parseArgs({
     'first-seed': { type: 'string' },
     jobs: { type: 'string' },
     validation: { type: 'string' },
+    'ewc-lambda': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--jobs N] [--first-seed N] [--validation N] [--out FILE]
+  console.log(`usage: npm run bench:cl -- [--quick] [--scenario NAME]... [--strategy NAME]... [--seeds N] [--iterations N] [--data mnist-10k|mnist-70k] [--jobs N] [--first-seed N] [--validation N] [--ewc-lambda X] [--out FILE]
 scenarios: ${SCENARIO_IDS.join(', ')}
 strategies: ${STRATEGY_NAMES.join(', ')}
 --jobs N runs the (strategy, seed) runs in N parallel processes (WASM is single-threaded in Node) and combines the seeds
 --data mnist-10k runs every scenario on the mnist package's 10,000 digits (default: each experiment's "data" in config.json)
 --validation N holds out N training images per digit and measures on them, never on the test set (for choosing
-  hyper-parameters); its rows go to bench-results/cl-validation.json unless --out is given`);
+  hyper-parameters); --ewc-lambda X sets every EWC penalty's strength instead of the config's. Rows of either go
+  to bench-results/cl-search.json unless --out is given, and never get a target verdict`);
   process.exit(0);
 }
 
@@ -85,8 +88,13 @@ if (values.data !== undefined && values.data !== 'mnist-10k' && values.data !== 
 const firstSeed = positiveInt('first-seed', values['first-seed']);
 const jobs = positiveInt('jobs', values.jobs) ?? 1;
 const validationPerClass = positiveInt('validation', values.validation);
-// Validation rows never land in cl.json: they would replace the test rows of their cells.
-const outPath = path.resolve(values.out ?? (validationPerClass ? 'bench-results/cl-validation.json' : 'bench-results/cl.json'));
+const ewcLambda = values['ewc-lambda'] === undefined ? undefined : Number(values['ewc-lambda']);
+if (ewcLambda !== undefined && !(ewcLambda >= 0 && Number.isFinite(ewcLambda))) {
+  throw new Error(`--ewc-lambda must be a number >= 0, got "${values['ewc-lambda']}"`);
+}
+// Search rows never land in cl.json by default: they would replace the results of their cells.
+const searching = validationPerClass !== undefined || ewcLambda !== undefined;
+const outPath = path.resolve(values.out ?? (searching ? 'bench-results/cl-search.json' : 'bench-results/cl.json'));
 if (jobs > 1) {
   await runInParallel();
   process.exit(0);
@@ -103,7 +111,7 @@ const backend = `${tf.getBackend()}${(await tf.env().getAsync('WASM_HAS_SIMD_SUP
 const t0 = performance.now();
 const digits = loadMnistDigits();
 const fullDigits = scenarios.some(wantsFull) ? loadFullMnist() : undefined;
-const config: BenchConfig =
+const dataConfig: BenchConfig =
   values.data === undefined
     ? BENCH_CONFIG
     : {
@@ -112,6 +120,7 @@ const config: BenchConfig =
           Object.entries(BENCH_CONFIG.experiments).map(([k, e]) => [k, { ...e, data: values.data as DataSource }]),
         ) as BenchConfig['experiments'],
       };
+const config = ewcLambda === undefined ? dataConfig : withEwcLambda(dataConfig, ewcLambda);
 console.log(`loaded ${digits.y.length + (fullDigits?.y.length ?? 0)} MNIST digits in ${((performance.now() - t0) / 1000).toFixed(1)} s; backend ${backend}`);
 console.log(`scenarios: ${scenarios.join(', ')}; strategies: ${strategies.join(', ')}${values.quick ? ' (quick)' : ''}`);
 
@@ -144,6 +153,7 @@ const rows = await runBenchmark(digits, {
         `  ${row.seconds.toFixed(0)} s`,
     );
     // Write after every row so a long run that is stopped keeps what it finished.
+    if (ewcLambda !== undefined && config.scenarios[row.scenario].strategies[row.strategy]?.ewc) row.ewcLambda = ewcLambda;
     save([row]);
   },
 }, config);
@@ -176,7 +186,7 @@ async function runInParallel(): Promise<void> {
     }
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-cl-'));
-  const passThrough = ['quick', 'iterations', 'data', 'validation'] as const;
+  const passThrough = ['quick', 'iterations', 'data', 'validation', 'ewc-lambda'] as const;
   const common: string[] = [];
   for (const k of passThrough) {
     const v = values[k];

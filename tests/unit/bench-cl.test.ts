@@ -18,6 +18,7 @@ import {
   describeSplit,
   splitDigits,
   validationSplit,
+  withEwcLambda,
   type MnistDigits,
   type ResultRow,
 } from '../../src/app/bench/harness';
@@ -149,6 +150,20 @@ describe('targets', () => {
     expect(checkTarget({ ...base, quick: true, iterations: it800 })?.applies).toBe(false);
     // A hyper-parameter search on held-out training images is never a result.
     expect(checkTarget({ ...base, iterations: it800, data: 'mnist-70k', validation: true })?.applies).toBe(false);
+    expect(checkTarget({ ...base, strategy: 'ewc', iterations: it800, data: 'mnist-70k', ewcLambda: 1000 })?.applies).toBe(false);
+  });
+
+  it('--ewc-lambda sets every EWC penalty of the config and nothing else', () => {
+    const searched = withEwcLambda(BENCH_CONFIG, 1000);
+    for (const [id, sc] of Object.entries(searched.scenarios)) {
+      for (const [name, spec] of Object.entries(sc.strategies)) {
+        const original = BENCH_CONFIG.scenarios[id as keyof typeof BENCH_CONFIG.scenarios].strategies[name as 'ewc'];
+        if (original?.ewc) expect(spec?.ewc).toEqual({ ...original.ewc, lambda: 1000 });
+        else expect(spec).toEqual(original);
+      }
+    }
+    expect(BENCH_CONFIG.scenarios['permuted-mnist-domain-il'].strategies.ewc?.ewc?.lambda).toBe(100);
+    expect(() => withEwcLambda(BENCH_CONFIG, -1)).toThrow(/lambda/);
   });
 });
 
