@@ -286,29 +286,29 @@ export class Learner {
       // from ~160 tfjs ops to ~120 (tf.profile, WASM).
       const joint = replay ? this.jointBatch(ctx, replay, mask) : null;
       const { value, grads } = tf.variableGrads(() => {
-        if (!joint) {
-          const logits = this.model.logits(ctx.x);
-          const terms: Record<string, tf.Scalar> = {
-            ce: tf.mul(maskedCrossEntropy(logits, ctx.y, mask), ctx.newLossWeight) as tf.Scalar,
-          };
-          for (const p of this.plugins) Object.assign(terms, p.lossTerms?.(ctx, logits));
-          const total = tf.addN(Object.values(terms)) as tf.Scalar;
-          if (report) kept = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, tf.keep(v)]));
-          return total;
+        let logits: tf.Tensor2D;
+        let replayLogits: tf.Tensor2D | undefined;
+        let rowCe: tf.Tensor1D | null = null;
+        const terms: Record<string, tf.Scalar> = {};
+        if (joint) {
+          const all = this.model.logits(joint.x);
+          logits = tf.slice(all, [0, 0], [nNew, -1]) as tf.Tensor2D;
+          replayLogits = tf.slice(all, [nNew, 0], [-1, -1]) as tf.Tensor2D;
+          rowCe = weightedRowCrossEntropy(all, joint.y, joint.rowWeights, joint.mask);
+          terms.ce = tf.sum(rowCe) as tf.Scalar;
+        } else {
+          logits = this.model.logits(ctx.x);
+          terms.ce = tf.mul(maskedCrossEntropy(logits, ctx.y, mask), ctx.newLossWeight) as tf.Scalar;
         }
-        const all = this.model.logits(joint.x);
-        const logits = tf.slice(all, [0, 0], [nNew, -1]) as tf.Tensor2D;
-        const replayLogits = tf.slice(all, [nNew, 0], [-1, -1]) as tf.Tensor2D;
-        const rowCe = weightedRowCrossEntropy(all, joint.y, joint.rowWeights, joint.mask);
-        const terms: Record<string, tf.Scalar> = { ce: tf.sum(rowCe) };
         for (const p of this.plugins) Object.assign(terms, p.lossTerms?.(ctx, logits, replayLogits));
         const total = tf.addN(Object.values(terms)) as tf.Scalar;
         if (report) {
-          // The loss curve keeps the new data's and the replayed data's cross-entropy apart (report steps only;
-          // neither part is on the gradient's path).
-          kept = Object.fromEntries(Object.entries(terms).filter(([k]) => k !== 'ce').map(([k, v]) => [k, tf.keep(v)]));
-          kept.ce = tf.keep(tf.sum(tf.slice(rowCe, 0, nNew)));
-          kept.replay = tf.keep(tf.sum(tf.slice(rowCe, nNew)));
+          const shown = rowCe
+            ? // The loss curve keeps the new data's and the replayed data's cross-entropy apart (report steps
+              // only; neither part is on the gradient's path).
+              { ...terms, ce: tf.sum(tf.slice(rowCe, 0, nNew)) as tf.Scalar, replay: tf.sum(tf.slice(rowCe, nNew)) as tf.Scalar }
+            : terms;
+          kept = Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, tf.keep(v)]));
         }
         return total;
       }, taskCtx.trainable);
