@@ -21,8 +21,8 @@ console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const t = checkTarget(r);
   console.log(
-    `| ${r.scenario} | ${r.strategy} | ${r.seeds} | ${r.iterations}${r.strategy === 'joint' ? ' (x contexts, one task)' : ''} | ` +
+    `| ${r.scenario}${r.validation ? ' (validation)' : ''} | ${r.strategy}${r.ewcLambda !== undefined ? ` (lambda ${r.ewcLambda})` : ''} | ${r.seeds} | ${r.iterations}${r.strategy === 'joint' ? ' (x contexts, one task)' : ''} | ` +
       `**${r.avgAccuracy.toFixed(2)}** ± ${r.sem.toFixed(2)} | ${r.published === null ? '–' : r.published.toFixed(2)} | ` +
-      `${t ? `${t.text} ${t.applies ? (t.ok ? 'met' : '**missed**') : '(full-run target)'}` : '–'} | ${fmt(r.bwt)} | ${fmt(r.forgetting)} | ${r.seconds.toFixed(0)} |`,
+      `${t ? `${t.text} ${t.applies ? (t.ok ? 'met' : '**missed**') : r.validation || r.ewcLambda !== undefined ? '(search: no verdict)' : '(full-run target)'}` : '–'} | ${fmt(r.bwt)} | ${fmt(r.forgetting)} | ${r.seconds.toFixed(0)} |`,
   );
 }

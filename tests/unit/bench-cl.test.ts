@@ -238,6 +238,15 @@ describe('bench:cl run loop', () => {
       ['none', 19],
       ['er', 90],
     ]);
+    // Search rows keep one row per setting tried.
+    const search = (ewcLambda: number | undefined, iterations: number, avgAccuracy: number) =>
+      ({ scenario: 'permuted-mnist-domain-il', strategy: 'ewc', validation: true, ewcLambda, iterations, avgAccuracy }) as ResultRow;
+    const tried = mergeRows([search(undefined, 800, 77.9), search(1000, 800, 73.8)], [search(1000, 800, 73.7), search(1000, 2000, 80)]);
+    expect(tried.map((r) => [r.ewcLambda, r.iterations, r.avgAccuracy])).toEqual([
+      [undefined, 800, 77.9],
+      [1000, 800, 73.7],
+      [1000, 2000, 80],
+    ]);
   });
 
   it('rejects an unknown strategy before training anything', async () => {

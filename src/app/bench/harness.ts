@@ -740,9 +740,13 @@ export function combineSeedRows(rows: readonly ResultRow[]): ResultRow {
   };
 }
 
-/** Rows merged into earlier ones: a new row replaces the old row of the same scenario x strategy. */
+/** Rows merged into earlier ones: a new row replaces the old row of the same scenario x strategy (of a search: and setting). */
 export function mergeRows(previous: readonly ResultRow[], fresh: readonly ResultRow[]): ResultRow[] {
-  const key = (r: ResultRow) => `${r.scenario}/${r.strategy}`;
+  // One row per cell; a search keeps one per setting tried (its iterations, EWC strength, validation or test).
+  const key = (r: ResultRow) =>
+    r.validation || r.ewcLambda !== undefined
+      ? `${r.scenario}/${r.strategy}/${r.iterations}/${r.ewcLambda ?? 'config'}/${r.validation ? 'validation' : 'test'}`
+      : `${r.scenario}/${r.strategy}`;
   const map = new Map(previous.map((r) => [key(r), r]));
   for (const r of fresh) map.set(key(r), r);
   const order = (r: ResultRow) => SCENARIO_IDS.indexOf(r.scenario) * 100 + STRATEGY_NAMES.indexOf(r.strategy);
