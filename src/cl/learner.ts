@@ -5,6 +5,7 @@ import { columnMask, maskedArgMax, maskedCrossEntropy, weightedRowCrossEntropy }
 import { ContinualModel } from './model';
 import { SeededRandom } from './rng';
 import { createStrategyPlugins } from './strategies';
+import { DEVICE_MAX_VALUES } from './types';
 import type {
   BatchContext,
   FeatureExtractor,
@@ -172,7 +173,7 @@ export class Learner {
     // A large task (e.g. 60,000 MNIST images) stays in host memory and each batch is copied up: the backend's
     // memory (WASM's heap is 2-4 GB) need not hold it, and a step's compute dwarfs the copy at that size.
     const xAll =
-      task.x.length <= DEVICE_TASK_MAX_VALUES ? tf.tensor2d(task.x, [n, this.config.model.inputDim]) : null;
+      task.x.length <= DEVICE_MAX_VALUES ? tf.tensor2d(task.x, [n, this.config.model.inputDim]) : null;
     try {
       if (this.config.model.scenario !== 'domain-il') {
         this.model.growHead(Math.max(this.model.numOutputs, Math.max(...task.classes) + 1));
@@ -483,9 +484,6 @@ export class Learner {
     for (const p of this.plugins) p.dispose?.();
   }
 }
-
-/** Tasks with more input values than this are batched from host memory (64 MiB of float32). */
-const DEVICE_TASK_MAX_VALUES = 16 * 1024 * 1024;
 
 /** Rows `idx` of a row-major host matrix of width d, as a tensor. */
 function hostRows(x: Float32Array, idx: Int32Array, d: number): tf.Tensor2D {

@@ -198,3 +198,9 @@ export interface FeatureExtractor {
   /** Features for a batch of raw rows [B, inputDim] -> [B, outputDim]. */
   apply(x: tf.Tensor2D): tf.Tensor2D;
 }
+
+/**
+ * Most input values a task (or a replay memory) keeps whole on the backend (64 MiB of float32); larger ones are
+ * batched from host memory.
+ */
+export const DEVICE_MAX_VALUES = 16 * 1024 * 1024;

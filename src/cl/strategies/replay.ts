@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MemorySample } from '../../memory/types';
 import { distillationKL } from '../../ops';
 import { columnMask } from '../losses';
-import type { BatchContext, ReplayConfig, StrategyPlugin, TaskContext } from '../types';
+import { DEVICE_MAX_VALUES, type BatchContext, type ReplayConfig, type StrategyPlugin, type TaskContext } from '../types';
 
 /**
  * Experience replay as a plugin: each batch draws samples from a bounded memory of past tasks and mixes them
@@ -45,36 +45,19 @@ export class ReplayPlugin implements StrategyPlugin {
     const members = this.config.memory.all();
     const d = ctx.model.config.inputDim;
     const C = ctx.model.numOutputs;
-    if (members.length === 0 || members.length * d > REPLAY_CACHE_MAX_VALUES) return;
+    if (members.length === 0 || members.length * d > DEVICE_MAX_VALUES) return;
     const logitColumns = this.config.distillStored ? storedLogitColumns(members, C) : 0;
     // Stored logits of different widths (a grown head between refreshes) keep the per-batch path, which uses a
     // batch's narrowest width.
     if (this.config.distillStored && members.some((s) => (s.logits?.length ?? 0) !== logitColumns)) return;
-    const x = new Float32Array(members.length * d);
-    const labels = new Int32Array(members.length);
-    const rowOf = new Map<MemorySample, number>();
-    members.forEach((s, i) => {
-      if (s.x.length !== d) throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
-      x.set(s.x, i * d);
-      labels[i] = s.label;
-      rowOf.set(s, i);
-    });
-    const mask = ctx.scenario === 'task-il' ? new Float32Array(members.length * C) : null;
-    if (mask) members.forEach((s, i) => mask.set(columnMask(ctx.taskClasses.get(s.task) ?? [s.label], C), i * C));
-    const logits = logitColumns > 0 ? new Float32Array(members.length * logitColumns) : null;
-    if (logits) members.forEach((s, i) => logits.set(s.logits!.subarray(0, logitColumns), i * logitColumns));
-    const tensors = tf.tidy(() => ({
-      x: tf.tensor2d(x, [members.length, d]),
-      y: tf.oneHot(tf.tensor1d(labels, 'int32'), C).toFloat() as tf.Tensor2D,
-      ...(mask ? { mask: tf.tensor2d(mask, [members.length, C]) } : {}),
-      ...(logits ? { logits: tf.tensor2d(logits, [members.length, logitColumns]) } : {}),
-    }));
+    const rowOf = new Map<MemorySample, number>(members.map((s, i) => [s, i]));
+    const batch = uploadSamples(members, ctx, logitColumns);
     this.cache = {
       rowOf,
-      x: tensors.x,
-      y: tensors.y,
-      mask: tensors.mask ?? null,
-      logits: tensors.logits ?? null,
+      x: batch.x,
+      y: batch.y,
+      mask: batch.mask ?? null,
+      logits: batch.logits ?? null,
       logitColumns,
       outputs: C,
     };
@@ -112,34 +95,8 @@ export class ReplayPlugin implements StrategyPlugin {
 
   /** The batch copied from host memory and uploaded. */
   private hostBatch(ctx: BatchContext, samples: readonly MemorySample[]): Omit<NonNullable<BatchContext['replay']>, 'weight'> {
-    const d = ctx.model.config.inputDim;
-    const C = ctx.model.numOutputs;
-    const b = samples.length;
-    const x = new Float32Array(b * d);
-    const labels = new Int32Array(b);
-    samples.forEach((s, i) => {
-      if (s.x.length !== d)
-        throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
-      x.set(s.x, i * d);
-      labels[i] = s.label;
-    });
-    let mask: Float32Array | undefined;
-    if (ctx.scenario === 'task-il') {
-      mask = new Float32Array(b * C);
-      samples.forEach((s, i) => mask!.set(columnMask(ctx.taskClasses.get(s.task) ?? [s.label], C), i * C));
-    }
-    const logitColumns = this.config.distillStored ? storedLogitColumns(samples, C) : 0;
-    let logits: Float32Array | undefined;
-    if (logitColumns > 0) {
-      logits = new Float32Array(b * logitColumns);
-      samples.forEach((s, i) => logits!.set(s.logits!.subarray(0, logitColumns), i * logitColumns));
-    }
-    return tf.tidy(() => ({
-      x: tf.tensor2d(x, [b, d]),
-      y: tf.oneHot(tf.tensor1d(labels, 'int32'), C).toFloat() as tf.Tensor2D,
-      ...(mask ? { mask: tf.tensor2d(mask, [b, C]) } : {}),
-      ...(logits ? { logits: tf.tensor2d(logits, [b, logitColumns]), logitColumns } : {}),
-    }));
+    const logitColumns = this.config.distillStored ? storedLogitColumns(samples, ctx.model.numOutputs) : 0;
+    return uploadSamples(samples, ctx, logitColumns);
   }
 
   /** Distillation of the replayed samples' stored logits (their cross-entropy is in the loop's own). */
@@ -221,8 +178,36 @@ export class ReplayPlugin implements StrategyPlugin {
   }
 }
 
-/** Largest memory (values) uploaded whole for a task: 64 MiB of float32, as the learner's own task limit. */
-const REPLAY_CACHE_MAX_VALUES = 16 * 1024 * 1024;
+/**
+ * Samples as tensors for the model's current head: inputs, one-hot targets, the Task-IL additive mask (each
+ * sample's own task's classes) and the first `logitColumns` stored logits (none when 0).
+ */
+function uploadSamples(
+  samples: readonly MemorySample[],
+  ctx: TaskContext,
+  logitColumns: number,
+): Omit<NonNullable<BatchContext['replay']>, 'weight'> {
+  const d = ctx.model.config.inputDim;
+  const C = ctx.model.numOutputs;
+  const b = samples.length;
+  const x = new Float32Array(b * d);
+  const labels = new Int32Array(b);
+  samples.forEach((s, i) => {
+    if (s.x.length !== d) throw new Error(`replay sample ${s.id ?? i} has ${s.x.length} inputs, the model takes ${d}`);
+    x.set(s.x, i * d);
+    labels[i] = s.label;
+  });
+  const mask = ctx.scenario === 'task-il' ? new Float32Array(b * C) : null;
+  if (mask) samples.forEach((s, i) => mask.set(columnMask(ctx.taskClasses.get(s.task) ?? [s.label], C), i * C));
+  const logits = logitColumns > 0 ? new Float32Array(b * logitColumns) : null;
+  if (logits) samples.forEach((s, i) => logits.set(s.logits!.subarray(0, logitColumns), i * logitColumns));
+  return tf.tidy(() => ({
+    x: tf.tensor2d(x, [b, d]),
+    y: tf.oneHot(tf.tensor1d(labels, 'int32'), C).toFloat() as tf.Tensor2D,
+    ...(mask ? { mask: tf.tensor2d(mask, [b, C]) } : {}),
+    ...(logits ? { logits: tf.tensor2d(logits, [b, logitColumns]), logitColumns } : {}),
+  }));
+}
 
 /** Columns of stored logits usable for a batch: the narrowest stored width (0 if any sample has none). */
 function storedLogitColumns(samples: readonly MemorySample[], numOutputs: number): number {
