@@ -17,6 +17,7 @@ import {
   dataSourceOf,
   describeSplit,
   splitDigits,
+  strategyIterations,
   validationSplit,
   withEwcLambda,
   type MnistDigits,
@@ -164,6 +165,16 @@ describe('targets', () => {
     }
     expect(BENCH_CONFIG.scenarios['permuted-mnist-domain-il'].strategies.ewc?.ewc?.lambda).toBe(100);
     expect(() => withEwcLambda(BENCH_CONFIG, -1)).toThrow(/lambda/);
+  });
+
+  it('a strategy\'s own iteration count (chosen on validation) applies to the full run only', () => {
+    const joint = BENCH_CONFIG.scenarios['split-mnist-class-il'].strategies.joint;
+    expect(joint?.iterations).toBe(200);
+    expect(strategyIterations(joint, 100, { quick: false })).toBe(200);
+    // --iterations and --quick set every strategy's count, the joint bound's included.
+    expect(strategyIterations(joint, 50, { quick: false, iterations: 50 })).toBe(50);
+    expect(strategyIterations(joint, 100, { quick: true })).toBe(100);
+    expect(strategyIterations(BENCH_CONFIG.scenarios['split-mnist-class-il'].strategies.er, 100, { quick: false })).toBe(100);
   });
 });
 

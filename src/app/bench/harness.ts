@@ -66,6 +66,8 @@ export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'joint', 'ewc', 
 /** A strategy as written in config.json: engine strategies without the memory object, or `joint`. */
 export interface StrategySpec {
   joint?: boolean;
+  /** Iterations per context of the full run for this strategy, where a validation search chose another count. */
+  iterations?: number;
   ewc?: NonNullable<StrategyConfig['ewc']>;
   lwf?: NonNullable<StrategyConfig['lwf']>;
   replay?: Omit<NonNullable<StrategyConfig['replay']>, 'memory' | 'storePerClass'>;
@@ -462,6 +464,19 @@ export function runShape(id: ScenarioId, options: Pick<BenchOptions, 'seeds' | '
   };
 }
 
+/**
+ * Iterations per context one strategy runs with: `--iterations` and quick runs apply to every strategy; otherwise
+ * the strategy's own count from config.json (chosen on validation images), else the experiment's.
+ */
+export function strategyIterations(
+  spec: StrategySpec | undefined,
+  scenarioIterations: number,
+  options: Pick<BenchOptions, 'iterations' | 'quick'>,
+): number {
+  if (options.iterations !== undefined || options.quick) return scenarioIterations;
+  return spec?.iterations ?? scenarioIterations;
+}
+
 /** Training steps a strategy costs in a scenario (joint trains contexts x iterations once). */
 function stepsOf(data: { experiment: ExperimentSpec }, iterations: number): number {
   return data.experiment.contexts * iterations;
@@ -625,16 +640,20 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
   let total = 0;
   for (const s of options.scenarios) {
     const { seeds, iterations } = runShape(s, options, config);
-    total += options.strategies.length * seeds * stepsOf({ experiment: config.experiments[config.scenarios[s].experiment] }, iterations);
+    for (const st of options.strategies) {
+      const its = strategyIterations(config.scenarios[s].strategies[st], iterations, options);
+      total += seeds * stepsOf({ experiment: config.experiments[config.scenarios[s].experiment] }, its);
+    }
   }
   let done = 0;
   const rows: ResultRow[] = [];
   for (const s of options.scenarios) {
     const split = splitFor(s);
     const data = buildScenario(s, split, config);
-    const { seeds, iterations } = runShape(s, options, config);
+    const { seeds, iterations: scenarioIterations } = runShape(s, options, config);
     const T = data.train.length;
     for (const strategy of options.strategies) {
+      const iterations = strategyIterations(config.scenarios[s].strategies[strategy], scenarioIterations, options);
       const started = now();
       const matrices: (number | null)[][][] = [];
       const firstSeed = options.firstSeed ?? 1;
