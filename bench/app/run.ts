@@ -4,7 +4,9 @@
  * Teaches OLD_CLASSES synthetic classes in one round, then one new class with the Balanced preset (incremental;
  * accuracy from this round; time: median of REPEATS new classes, each deleted before the next is added), and
  * compares with training a fresh classifier on every stored sample (what a non-continual app such as
- * Teachable Machine does on each change) on the same backend, with the same optimiser settings.
+ * Teachable Machine does on each change) on the same backend, with the same optimiser settings. Each side trains
+ * the preset's epochs for its kind of round: a fresh head `epochs` (30), a later round from the trained head
+ * `laterEpochs` (15; BENCH_INCREMENTAL_EPOCHS overrides it, e.g. 30 for equal epochs).
  * Also measures inference frames per second through the client and the longest main-thread frame while learning.
  * Writes bench-results/app.json. Targets: speedup >= 5 with old-class accuracy <= 3 points below full retrain;
  * longest UI frame < 100 ms.
@@ -20,6 +22,8 @@ import type { BackendName } from '../../src/app/protocol';
 const OLD_CLASSES = Number(process.env.BENCH_OLD_CLASSES ?? 14);
 const SAMPLES_PER_CLASS = Number(process.env.BENCH_SAMPLES ?? 30);
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 30);
+// Epochs of the later (incremental) rounds; unset: the Balanced preset's `laterEpochs`.
+const INCREMENTAL_EPOCHS = process.env.BENCH_INCREMENTAL_EPOCHS ? Number(process.env.BENCH_INCREMENTAL_EPOCHS) : undefined;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const backend = process.env.BENCH_BACKEND as BackendName | undefined; // unset: the app's own choice
 
@@ -36,7 +40,7 @@ try {
   await page.goto(`${server.url}/lab/platform.html`);
   await page.waitForFunction(() => window.retainLab !== undefined);
   const result = await page.evaluate(
-    async ({ oldClasses, perClass, epochs, backend, repeats }) => {
+    async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats }) => {
       const { LearnerClient, makeScene } = window.retainLab;
       const client = await LearnerClient.start({ project: `bench-${Date.now()}`, ...(backend ? { backend } : {}) });
       const status = await client.status();
@@ -53,6 +57,10 @@ try {
       const first = await client.learn(settings);
       const memoryAfterFirst = await client.memory();
       await addClass(oldClasses);
+      const incrementalSettings = {
+        preset: 'balanced' as const,
+        advanced: { epochs, ...(incrementalEpochs !== undefined ? { laterEpochs: incrementalEpochs } : {}) },
+      };
 
       // The incremental round, with a requestAnimationFrame loop timing the main thread meanwhile.
       let longest = 0;
@@ -72,7 +80,7 @@ try {
       await new Promise((r) => setTimeout(r, 100));
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
       const t0 = performance.now();
-      const incremental = await client.learn(settings);
+      const incremental = await client.learn(incrementalSettings);
       const incrementalTimes = [(performance.now() - t0) / 1000];
       running = false;
       const memoryAfterSecond = await client.memory();
@@ -84,7 +92,7 @@ try {
         await client.deleteClass(ids[ids.length - 1]);
         await addClass(oldClasses + rep);
         const t = performance.now();
-        const again = await client.learn(settings);
+        const again = await client.learn(incrementalSettings);
         incrementalTimes.push((performance.now() - t) / 1000);
         incrementalTimings.push(again.timings);
       }
@@ -146,6 +154,7 @@ try {
           samplesPerClass: perClass,
           heldOutPerClass: Math.floor(perClass / 5),
           epochs,
+          incrementalEpochs: incrementalEpochs ?? 'preset',
           firstRoundSeconds: first.seconds,
           incrementalSteps: incremental.steps,
           incrementalSecondsEachRun: incrementalTimes,
@@ -161,7 +170,7 @@ try {
         },
       };
     },
-    { oldClasses: OLD_CLASSES, perClass: SAMPLES_PER_CLASS, epochs: EPOCHS, backend, repeats: REPEATS },
+    { oldClasses: OLD_CLASSES, perClass: SAMPLES_PER_CLASS, epochs: EPOCHS, incrementalEpochs: INCREMENTAL_EPOCHS, backend, repeats: REPEATS },
   );
   const out = {
     ...result,

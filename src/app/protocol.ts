@@ -17,7 +17,10 @@ export interface LearnSettings {
 
 /** Every tunable of a learning round (the preset supplies the defaults). */
 export interface AdvancedSettings {
+  /** Passes over the new samples in the first round (a fresh head). */
   epochs: number;
+  /** Passes over the new samples in a later round, which starts from the trained head and converges sooner. */
+  laterEpochs: number;
   learningRate: number;
   batchSize: number;
   /** Width of the optional hidden layer of the head; 0 = linear head. Fixed at the first round. */

@@ -348,7 +348,9 @@ test('WebGPU forced: the WGSL path captures, learns two rounds and predicts in t
   await page.getByTestId('advanced').locator('summary').click();
   await page.getByTestId('adv-epochs').fill('5');
   await page.getByTestId('adv-epochs').press('Tab');
-  await expect(page.getByTestId('advanced-count')).toHaveText('1 changed');
+  await page.getByTestId('adv-laterEpochs').fill('5');
+  await page.getByTestId('adv-laterEpochs').press('Tab');
+  await expect(page.getByTestId('advanced-count')).toHaveText('2 changed');
   expect(await learn(page, 'fast')).toBe(1);
   mark('learned round 1');
   // Round 2 with Max retention: replay, LwF and EWC, whose losses run as the fused WGSL kernels.

@@ -33,7 +33,7 @@ test('rounds, metrics, thumbnails, model export; a restart restores the same mod
     const c3 = await client.addClass('Triangles');
     ids.push(c3.id);
     for (let i = 0; i < 10; i++) await client.addSample(c3.id, await makeScene(2, i), 'camera');
-    const r2 = await client.learn({ preset: 'balanced', advanced: { epochs: 15 } });
+    const r2 = await client.learn({ preset: 'balanced', advanced: { epochs: 15, laterEpochs: 12 } });
     const mem2 = await client.memory();
     const metrics = await client.metrics();
     const samples = await client.listSamples(ids[0]);
@@ -59,6 +59,10 @@ test('rounds, metrics, thumbnails, model export; a restart restores the same mod
 
   expect(first.r1).toMatchObject({ round: 1, cancelled: false });
   expect(first.r2).toMatchObject({ round: 2, cancelled: false });
+  // 8 training samples per class fit one batch of 32: the first round (a fresh head) trains `epochs` steps, the
+  // later one (from the trained head) `laterEpochs`.
+  expect(first.r1.steps).toBe(15);
+  expect(first.r2.steps).toBe(12);
   expect(first.progressEvents).toBeGreaterThan(2);
   // Same tensors after round 2 as after round 1, apart from the head's growth: nothing leaks per round.
   expect(first.mem2.numTensors - first.mem1.numTensors).toBeLessThanOrEqual(2);
@@ -230,7 +234,7 @@ test('a lost device falls back to another backend, reloads the last checkpoint a
     const after = await client.status();
     const predictAfter = await client.predict(await makeScene(1, 77));
     for (let i = 6; i < 9; i++) await client.addSample(ids[0], await makeScene(0, i), 'file');
-    const round = await client.learn({ preset: 'max-retention', advanced: { epochs: 5 } });
+    const round = await client.learn({ preset: 'max-retention', advanced: { laterEpochs: 5 } });
     await client.reset();
     client.terminate();
     return { gpuBefore, gpuAfter, events, gpuRound, after, moved, predictBefore, predictAfter, round };

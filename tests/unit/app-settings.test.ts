@@ -23,6 +23,15 @@ describe('learning settings', () => {
     expect(() => resolveSettings({ preset: 'fast', advanced: { ewcMode: 'both' as never } })).toThrow(/ewcMode/);
     expect(() => resolveSettings({ preset: 'fast', advanced: { bufferPolicy: 'fifo' as never } })).toThrow(/bufferPolicy/);
     expect(() => resolveSettings({ preset: 'fast', advanced: { ewcGamma: 2 } })).toThrow(/ewcGamma/);
+    expect(() => resolveSettings({ preset: 'fast', advanced: { laterEpochs: 0 } })).toThrow(/laterEpochs must be a whole number/);
+  });
+
+  it('later rounds (from a trained head) train half the first round\'s epochs by default, each overridable', () => {
+    for (const preset of ['fast', 'balanced', 'max-retention'] as const) {
+      const d = PRESET_DEFAULTS[preset];
+      expect(d.laterEpochs).toBe(d.epochs / 2);
+    }
+    expect(resolveSettings({ preset: 'balanced', advanced: { laterEpochs: 30 } }).laterEpochs).toBe(30);
   });
 });
 

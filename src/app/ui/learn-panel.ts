@@ -46,8 +46,16 @@ export const ADVANCED_FIELDS: { group: string; fields: FieldSpec[] }[] = [
     fields: [
       {
         key: 'epochs',
-        label: 'Epochs',
-        hint: 'Passes over the new pictures per round.',
+        label: 'Epochs, first round',
+        hint: 'Passes over the pictures when the model is trained from scratch.',
+        kind: 'int',
+        min: 1,
+        max: 1000,
+      },
+      {
+        key: 'laterEpochs',
+        label: 'Epochs, later rounds',
+        hint: 'Passes over the new pictures when adding to a trained model (it starts close, so fewer suffice).',
         kind: 'int',
         min: 1,
         max: 1000,

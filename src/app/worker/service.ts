@@ -511,7 +511,9 @@ export class LearnerService {
       y[i] = s.classId;
       trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
     });
-    const iterations = settings.epochs * Math.ceil(pending.length / settings.batchSize);
+    // The first round trains a fresh head; a later one starts from the trained head and needs fewer passes.
+    const epochs = this.committedEngine ? settings.laterEpochs : settings.epochs;
+    const iterations = epochs * Math.ceil(pending.length / settings.batchSize);
     const losses: number[] = [];
     let steps = 0;
     let finalLoss = NaN;
@@ -872,6 +874,6 @@ export class LearnerService {
 
 /** What decides whether the live learner can be reused for a round (else it is rebuilt from the checkpoint). */
 function modelKey(preset: Preset, s: AdvancedSettings, tuning: RoundTuning): string {
-  const { epochs: _epochs, ...rest } = s;
+  const { epochs: _epochs, laterEpochs: _laterEpochs, ...rest } = s;
   return `${preset}:${JSON.stringify(rest)}:${JSON.stringify(tuning)}`;
 }
