@@ -542,16 +542,19 @@ export class ProjectStore {
   }
 
   /** The rows a buffer commit needs to read first (issued together: one round trip). */
-  private readBufferCommit(tx: AnyTx, change: BufferCommit): Promise<BufferCommitReads> {
+  private readBufferCommit(
+    tx: AnyTx,
+    change: BufferCommit,
+    getSample: (id: string) => Promise<SampleRecord | undefined> = sampleReader(tx),
+  ): Promise<BufferCommitReads> {
     // Requests in one transaction run in order, so reads are issued together and writes queued without waiting
     // for each: every await is a round trip to the browser's storage process (~1-5 ms from a worker).
-    const samples = tx.objectStore('samples');
     const putIds = new Set(change.put.map((s) => s.id!));
     const deleteIds = change.delete.filter((id) => !putIds.has(id));
     const needTable = !change.logits && putIds.size > 0;
     return Promise.all([
-      Promise.all(change.put.map((s) => samples.get(s.id!))),
-      Promise.all(deleteIds.map((id) => samples.get(id))),
+      Promise.all(change.put.map((s) => getSample(s.id!))),
+      Promise.all(deleteIds.map((id) => getSample(id))),
       needTable ? tx.objectStore('meta').get('logits') : Promise.resolve(undefined),
     ]).then(([existingPut, existingDel, tableRecord]) => ({ existingPut, existingDel, tableRecord }));
   }
@@ -651,15 +654,16 @@ export class ProjectStore {
     const run = (bufferChanges: BufferCommit | null | undefined) =>
       this.writeTx(async (tx) => {
         const meta = tx.objectStore('meta');
-        const samples = tx.objectStore('samples');
         const classes = tx.objectStore('classes');
         const checkpoints = tx.objectStore('checkpoints');
         // Every read of the round is issued at once (one round trip to the storage process), then every write is
         // queued and awaited once: a round costs two round trips, not one per dependent step.
+        // A round's trained samples are mostly the ones its memory keeps: each row is read once for both.
+        const getSample = sampleReader(tx);
         const [roundRow, bufferReads, trainedRows, checkpointKeys, classList] = await Promise.all([
           meta.get('round'),
-          bufferChanges ? this.readBufferCommit(tx, bufferChanges) : Promise.resolve(null),
-          Promise.all((input.trainedSampleIds ?? []).map((id) => samples.get(id))),
+          bufferChanges ? this.readBufferCommit(tx, bufferChanges, getSample) : Promise.resolve(null),
+          Promise.all((input.trainedSampleIds ?? []).map((id) => getSample(id))),
           checkpoints.getAllKeys(),
           classes.getAll(),
         ]);
@@ -827,4 +831,18 @@ function addDelta(deltas: Map<number, { total: number; heldOut: number }>, class
   d.total += by;
   if (heldOut) d.heldOut += by;
   deltas.set(classId, d);
+}
+
+/** Reads sample rows in `tx`, each id once: a second request for an id shares the first one's read. */
+function sampleReader(tx: AnyTx): (id: string) => Promise<SampleRecord | undefined> {
+  const store = tx.objectStore('samples');
+  const pending = new Map<string, Promise<SampleRecord | undefined>>();
+  return (id) => {
+    let read = pending.get(id);
+    if (!read) {
+      read = store.get(id) as Promise<SampleRecord | undefined>;
+      pending.set(id, read);
+    }
+    return read;
+  };
 }
