@@ -14,8 +14,8 @@ import {
   type IdbReplayMemory,
   type IdbReplayMemoryOptions,
 } from '../src/memory';
-import { corruptVariants } from '../tests/fixtures/memory/corruptions';
-import { fakeEmbedding, fakeThumbnail, prepareRound, runRound, stageRound, type FixtureOptions } from '../tests/fixtures/memory/project';
+import { corruptVariants } from './fixtures/memory/corruptions';
+import { fakeEmbedding, fakeThumbnail, prepareRound, runRound, stageRound, type FixtureOptions } from './fixtures/memory/project';
 
 const status = document.getElementById('status')!;
 const log = (s: string) => (status.textContent = s);

@@ -14,9 +14,9 @@ import {
   seededRandom,
   type StoreTestHooks,
 } from '../../src/memory';
-import { corruptVariants } from '../fixtures/memory/corruptions';
-import { fakeEngineState, runRound, type FixtureOptions } from '../fixtures/memory/project';
-import { createV1Database } from '../fixtures/memory/v1-database';
+import { corruptVariants } from '../../lab/fixtures/memory/corruptions';
+import { fakeEngineState, runRound, type FixtureOptions } from '../../lab/fixtures/memory/project';
+import { createV1Database } from '../../lab/fixtures/memory/v1-database';
 
 let dbCounter = 0;
 const open: ProjectStore[] = [];
