@@ -48,6 +48,43 @@ function webManifest(): Plugin {
   };
 }
 
+
+/**
+ * The Content-Security-Policy every built page carries (a <meta>, so it holds on any static host): scripts only
+ * from the app's origin plus WebAssembly compilation (tfjs's WASM backend), no inline script, no plugins, no
+ * <base>, images from the app, blob: and data: (thumbnails), connections only to the app's origin. Colours and
+ * other user data reach CSS only through the CSSOM with validated values, so inline style attributes stay
+ * blocked too. Not in `vite dev`, whose client injects inline scripts. Hosts should also send the headers README
+ * lists (frame-ancestors, for one, cannot be set by a <meta>).
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "media-src 'self' blob: mediastream:",
+  "style-src 'self'",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'retain-content-security-policy',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler: () => [
+        { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' },
+      ],
+    },
+  };
+}
+
 export default defineConfig({
   build: {
     target: 'es2022',
@@ -56,6 +93,7 @@ export default defineConfig({
   worker: { format: 'es' },
   plugins: [
     webManifest(),
+    contentSecurityPolicy(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/sw',

@@ -29,8 +29,8 @@ export interface DistServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` (default dist/) on a free localhost port (WebGPU and service workers need localhost). */
-export async function serveDist(root = path.resolve('dist')): Promise<DistServer> {
+/** Serves `root` (default dist/) on a free localhost port (WebGPU and service workers need localhost), with extra response headers. */
+export async function serveDist(root = path.resolve('dist'), headers: Record<string, string> = {}): Promise<DistServer> {
   const requests: string[] = [];
   let swSuffix = '';
   const server: Server = createServer(async (req, res) => {
@@ -48,6 +48,7 @@ export async function serveDist(root = path.resolve('dist')): Promise<DistServer
       res.writeHead(200, {
         'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
         'Cache-Control': url.pathname === '/sw.js' ? 'no-cache' : 'max-age=0',
+        ...headers,
       });
       res.end(body);
     } catch {

@@ -39,6 +39,10 @@ export function useLocalWasmFiles(): void {
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   });
+  // Never the threaded build, even when a host's COOP/COEP headers make the page cross-origin isolated: it
+  // copies its setup function into helper threads as text, which breaks once minified (ReferenceError in the
+  // learner worker), and with two cores it gained ~11 % on inference and nothing on training.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   wasmPathsSet = true;
 }
 
