@@ -1,44 +1,15 @@
 /** Binds the app's learning settings to the continual-learning engine (src/cl). */
-import { Learner, exportLayersModel, strategyPresets } from '../../cl';
+import { Learner, exportLayersModel } from '../../cl';
 import type { LearnerConfig, StrategyConfig } from '../../cl/types';
 import type { EngineState, ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
-import type { Engine, EngineModel } from './service';
+import type { Engine, EngineModel, RoundTuning } from './engine-contract';
+import { presetStrategies } from './settings';
 
-/** Per-round tuning the service derives from the project (not a user setting). */
-export interface RoundTuning {
-  /**
-   * Weight r of the replay loss, (1 - r) L_new + r L_replay. The app uses the share of already-learned classes
-   * among all classes, so every class weighs the same in the loss whatever the round (a new class alone must
-   * not outweigh nine old ones). Absent: the preset's 'inverse-task' weighting.
-   */
-  replayWeight?: number;
-}
-
-/** The preset's strategies with the user's tuned values. */
+/** The preset's strategies with the user's tuned values (`presetStrategies`) and this round's replay weight. */
 export function strategiesFor(preset: Preset, settings: AdvancedSettings, memory: ReplayMemory, tuning: RoundTuning = {}): StrategyConfig {
-  const base =
-    preset === 'fast'
-      ? strategyPresets.fast.build()
-      : preset === 'balanced'
-        ? strategyPresets.balanced.build(memory)
-        : strategyPresets.maxRetention.build(memory);
-  const out: StrategyConfig = { ...base };
-  if (base.replay) {
-    out.replay = {
-      ...base.replay,
-      batchSize: settings.replayPerBatch,
-      // The app offers each round's samples to the memory itself, under their stored ids (so their thumbnails
-      // stay) and with logits: the plugin only replays and refreshes stored logits.
-      storePerClass: 0,
-      ...(tuning.replayWeight !== undefined ? { weighting: tuning.replayWeight } : {}),
-      distillStored: base.replay.distillStored
-        ? { alpha: base.replay.distillStored.alpha, temperature: settings.lwfTemperature }
-        : undefined,
-    };
-  }
-  if (base.lwf) out.lwf = { alpha: settings.lwfAlpha, temperature: settings.lwfTemperature };
-  if (base.ewc) out.ewc = { ...base.ewc, lambda: settings.ewcLambda, mode: settings.ewcMode, gamma: settings.ewcGamma };
+  const out = presetStrategies(preset, settings, memory);
+  if (out.replay && tuning.replayWeight !== undefined) out.replay = { ...out.replay, weighting: tuning.replayWeight };
   return out;
 }
 

@@ -52,3 +52,28 @@ export async function frameThumbnail(frame: ImageBitmap): Promise<{ bytes: Array
   if (blob.type !== 'image/webp') blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
   return { bytes: await blob.arrayBuffer(), type: blob.type };
 }
+
+/**
+ * How the service reads a frame: checks it, takes its pixels and thumbnail, and frees it. The worker uses the
+ * OffscreenCanvas functions above; Node tests, which have no canvas, pass their own.
+ */
+export interface FrameReader {
+  /** Throws a specific message when the frame is not a usable image. */
+  check(frame: unknown): void;
+  /** The centre square at size x size, RGBA. */
+  pixels(frame: ImageBitmap, size: number): Uint8ClampedArray;
+  /** A small encoded picture of the frame for the UI. */
+  thumbnail(frame: ImageBitmap): Promise<{ bytes: ArrayBuffer; type: string }>;
+  /** Frees the frame's memory (every frame passed to the service is released once used). */
+  release(frame: unknown): void;
+}
+
+/** The browser's frame reader (OffscreenCanvas in the worker). */
+export const canvasFrameReader: FrameReader = {
+  check: checkFrame,
+  pixels: (frame, size) => framePixels(frame, size).rgba,
+  thumbnail: frameThumbnail,
+  release(frame) {
+    if (typeof ImageBitmap !== 'undefined' && frame instanceof ImageBitmap) frame.close();
+  },
+};

@@ -13,7 +13,6 @@ import type { ProjectStore } from '../../memory/project-store';
 import type { ClassRecord, SampleRecord } from '../../memory/schema';
 import type { EngineState, MemorySample } from '../../memory/types';
 import { averageAccuracy, forgetting } from '../../metrics';
-import type { TaskData, TrainOptions } from '../../cl/types';
 import { SeededRandom } from '../../cl/rng';
 import {
   AppError,
@@ -30,31 +29,10 @@ import {
   type SampleInfo,
   type StorageInfo,
 } from '../protocol';
-import type { Backbone } from '../platform/backbone';
-import type { RoundTuning } from './engine';
+import type { Engine, EngineModel, FeatureExtractor, RoundTuning } from './engine-contract';
 import type { BackendChoice } from '../platform/backend';
-import { checkFrame, frameThumbnail, framePixels } from './frames';
+import { canvasFrameReader, type FrameReader } from './frames';
 import { PRESET_DEFAULTS, resolveSettings } from './settings';
-
-/** What the service needs of a continual learner (src/cl's `Learner`). */
-export interface EngineModel {
-  readonly numOutputs: number;
-  learnTask(task: TaskData, options: TrainOptions): Promise<unknown>;
-  predictProba(x: Float32Array, n: number): Promise<Float32Array>;
-  predictLogits(x: Float32Array, n: number): Promise<Float32Array>;
-  exportState(): Promise<EngineState>;
-  dispose(): void;
-}
-
-/** Builds learners; the composition root binds it to src/cl. */
-export interface Engine {
-  /** A new learner on `inputDim`-wide embeddings with the preset's strategies. */
-  create(inputDim: number, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory, tuning?: RoundTuning): EngineModel;
-  /** A learner resumed from a committed state, with the strategies of `preset`. */
-  restore(state: EngineState, settings: AdvancedSettings, preset: Preset, memory: IdbReplayMemory, tuning?: RoundTuning): EngineModel;
-  /** The classifier as a tfjs layers model. */
-  exportModel(model: EngineModel): Promise<{ modelJson: object; weightData: ArrayBuffer }>;
-}
 
 /** Opens (or re-creates) the project's store. */
 export type StoreOpener = () => Promise<ProjectStore>;
@@ -65,10 +43,12 @@ export type StoreDeleter = () => Promise<void>;
 export interface ServiceDeps {
   openStore: StoreOpener;
   deleteStore: StoreDeleter;
-  backbone: Backbone;
+  backbone: FeatureExtractor;
   backend: BackendChoice;
   engine: Engine;
   emit: (event: AppEvent) => void;
+  /** How frames are read (default: OffscreenCanvas, the worker's). */
+  frames?: FrameReader;
 }
 
 /** What one committed round measured (kept, cumulatively, in each checkpoint's metrics). */
@@ -128,7 +108,8 @@ function classKey(id: unknown): number {
 export class LearnerService {
   private store!: ProjectStore;
   private memory!: IdbReplayMemory;
-  private backbone: Backbone;
+  private backbone: FeatureExtractor;
+  private readonly frames: FrameReader;
   private backend: BackendChoice;
   private readonly engine: Engine;
   private readonly emit: (event: AppEvent) => void;
@@ -160,6 +141,7 @@ export class LearnerService {
     this.backend = deps.backend;
     this.engine = deps.engine;
     this.emit = deps.emit;
+    this.frames = deps.frames ?? canvasFrameReader;
   }
 
   /** Opens the project and restores the learner exactly as last committed. */
@@ -307,8 +289,7 @@ export class LearnerService {
 
   /** Embeds a frame with the backbone: the centre square at the backbone's input size. */
   private async embedFrame(frame: ImageBitmap): Promise<Float32Array> {
-    const { rgba } = framePixels(frame, this.backbone.config.inputSize);
-    return this.backbone.embedRgba([rgba]);
+    return this.backbone.embedRgba([this.frames.pixels(frame, this.backbone.config.inputSize)]);
   }
 
   /** Samples of a class captured so far: trained in past rounds, pending and held out. */
@@ -330,9 +311,9 @@ export class LearnerService {
     try {
       const c = this.getClass(classId);
       if (source !== 'camera' && source !== 'file') throw new Error(`Unknown sample source "${String(source)}"`);
-      checkFrame(frame);
+      this.frames.check(frame);
       await this.recovering;
-      const [embedding, thumb] = await Promise.all([this.embedFrame(frame), frameThumbnail(frame)]);
+      const [embedding, thumb] = await Promise.all([this.embedFrame(frame), this.frames.thumbnail(frame)]);
       if (!this.classes.has(c.id)) throw new Error('The class was deleted while the frame was being processed');
       const heldOut = this.capturedCount(c.id) % HOLD_OUT_EVERY === HOLD_OUT_EVERY - 1;
       let row: SampleRecord;
@@ -358,7 +339,7 @@ export class LearnerService {
         created: row.created,
       };
     } finally {
-      if (frame instanceof ImageBitmap) frame.close();
+      this.frames.release(frame);
     }
   }
 
@@ -651,7 +632,7 @@ export class LearnerService {
     });
     const labels = [...new Set(train.map((s) => s.classId))].sort((a, b) => a - b);
     const scratch = new InMemoryReplayMemory({ policy: 'reservoir', capacity: 1 });
-    const model = this.engine.create(dim, resolved, 'fast', scratch as unknown as IdbReplayMemory);
+    const model = this.engine.create(dim, resolved, 'fast', scratch);
     const iterations = resolved.epochs * Math.ceil(train.length / resolved.batchSize);
     try {
       await model.learnTask({ task: 0, x, y, classes: labels }, { iterations, progressEvery: Math.max(10, iterations) });
@@ -678,7 +659,7 @@ export class LearnerService {
   /** Class scores for one frame over the learned classes that still exist. */
   async predict(frame: ImageBitmap): Promise<Prediction> {
     try {
-      checkFrame(frame);
+      this.frames.check(frame);
       await this.recovering;
       const t0 = performance.now();
       const model = this.model;
@@ -693,7 +674,7 @@ export class LearnerService {
         .sort((a, b) => b.p - a.p);
       return { scores, top: scores[0]?.classId ?? null, ms: performance.now() - t0 };
     } finally {
-      if (frame instanceof ImageBitmap) frame.close();
+      this.frames.release(frame);
     }
   }
 
@@ -795,7 +776,7 @@ export class LearnerService {
       // Prove the model restores before touching storage.
       const scratch = new InMemoryReplayMemory({ policy: strategy.settings.bufferPolicy, capacity: strategy.settings.memoryBudget });
       try {
-        this.engine.restore(latest.engineState, strategy.settings, strategy.preset, scratch as unknown as IdbReplayMemory).dispose();
+        this.engine.restore(latest.engineState, strategy.settings, strategy.preset, scratch).dispose();
       } catch (error) {
         throw new AppError('import-refused', `The model in this file cannot be restored: ${(error as Error).message}`);
       }
@@ -845,7 +826,7 @@ export class LearnerService {
    * Moves to another backend after the GPU device was lost: any running round fails with 'device-lost'
    * (nothing stored), the backbone is reloaded and the learner restored from the last committed state.
    */
-  async switchBackend(replace: () => Promise<{ backend: BackendChoice; backbone: Backbone }>): Promise<void> {
+  async switchBackend(replace: () => Promise<{ backend: BackendChoice; backbone: FeatureExtractor }>): Promise<void> {
     if (this.recovering) return this.recovering;
     this.learning?.abort(
       new AppError('device-lost', 'The GPU stopped working during learning. The app switched backend; the round was not saved: start it again.'),
