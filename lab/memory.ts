@@ -165,8 +165,8 @@ const lab = {
   startCommit(): void {
     const commit = stagedCommit!;
     stagedCommit = null;
-    (window as unknown as { commitDone: boolean }).commitDone = false;
-    void commit().then(() => ((window as unknown as { commitDone: boolean }).commitDone = true));
+    window.commitDone = false;
+    void commit().then(() => (window.commitDone = true));
   },
 
   /** Writes `n` captured samples one per transaction (as hold-to-capture does); returns samples per second. */
@@ -276,11 +276,14 @@ const lab = {
   },
 };
 
-(window as unknown as { memoryLab: typeof lab }).memoryLab = lab;
+/** What `window.memoryLab` offers (declared in lab/window.d.ts). */
+export type MemoryLab = typeof lab;
+
+window.memoryLab = lab;
 log('ready');
 
 /** Timing breakdown of a replay-memory load (diagnostics for the benchmark). */
-(window as unknown as { memoryLoadBreakdown: (name: string) => Promise<Record<string, number>> }).memoryLoadBreakdown = async (name: string) => {
+window.memoryLoadBreakdown = async (name: string) => {
   closeProject(name);
   const t0 = performance.now();
   const store = await ProjectStore.open({ name, appVersion: 'lab' });

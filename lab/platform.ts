@@ -71,17 +71,5 @@ async function makeScene(kind: number, seed: number, size = 320): Promise<ImageB
   return createImageBitmap(canvas);
 }
 
-declare global {
-  interface Window {
-    retainLab: {
-      LearnerClient: typeof LearnerClient;
-      makeScene: typeof makeScene;
-      onUpdateReady: typeof onUpdateReady;
-      applyUpdate: typeof applyUpdate;
-      swRegistered: Promise<boolean>;
-    };
-  }
-}
-
 window.retainLab = { LearnerClient, makeScene, onUpdateReady, applyUpdate, swRegistered: registerServiceWorker() };
 document.getElementById('state')!.textContent = 'ready';
