@@ -1,65 +1,61 @@
-/** Learning presets and the validation of user-tuned settings. */
+/** The worker's side of the settings table: checks a round's settings and turns a preset into src/cl strategies. */
+import type { StrategyConfig } from '../../cl';
+import type { ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, LearnSettings, Preset } from '../protocol';
+import { PRESETS, PRESET_DEFAULTS, PRESET_IDS, SETTINGS, SETTING_KEYS, STRATEGY_CONSTANTS, acceptsValue } from '../shared/settings';
 
-/** Values every preset shares: a linear head on the 1280-d embedding, Adam, a class-balanced memory. */
-const COMMON: AdvancedSettings = {
-  epochs: 30,
-  // A later round starts from the trained head: on bench:app's project its old- and new-class accuracy were the
-  // same after 10, 15, 20 or 30 epochs (96.4 % / 100 %), while a fresh head needed its 30 (97.6 % after 15,
-  // 98.8 % after 30 and after 50). Half the first round's count keeps a 1.5x margin over the measured 10.
-  laterEpochs: 15,
-  learningRate: 1e-3,
-  batchSize: 32,
-  hidden: 0,
-  ewcLambda: 50,
-  ewcMode: 'online',
-  ewcGamma: 1,
-  lwfAlpha: 1,
-  lwfTemperature: 2,
-  replayPerBatch: 32,
-  memoryBudget: 1000,
-  bufferPolicy: 'class-balanced',
-};
+export { PRESET_DEFAULTS };
+
+/** "a, b or c". */
+function either(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
+
+/** Why `value` is refused for `key`, in the words of the table. */
+function refusal(key: keyof AdvancedSettings, value: unknown): string {
+  const spec = SETTINGS[key];
+  if (spec.kind === 'enum') return `${key} must be ${either(spec.options)}, got ${String(value)}`;
+  const { min, max, minExclusive } = spec.range;
+  if (spec.kind === 'int') return `${key} must be a whole number from ${min} to ${max}, got ${String(value)}`;
+  return minExclusive
+    ? `${key} must be a number above ${min} and at most ${max}, got ${String(value)}`
+    : `${key} must be a number from ${min} to ${max}, got ${String(value)}`;
+}
+
+/** The preset's defaults with the user's overrides, checked against the table; throws a specific message on a bad value. */
+export function resolveSettings(settings: LearnSettings): AdvancedSettings {
+  if (!settings || !PRESET_IDS.includes(settings.preset))
+    throw new Error(`Unknown preset "${settings?.preset}": use ${either(PRESET_IDS)}`);
+  const s: AdvancedSettings = { ...PRESET_DEFAULTS[settings.preset], ...(settings.advanced ?? {}) };
+  for (const key of SETTING_KEYS) if (!acceptsValue(key, s[key])) throw new Error(refusal(key, s[key]));
+  return s;
+}
 
 /**
- * Defaults of each preset. Fast fine-tunes the head on the new samples only (quick, forgets); Balanced adds
- * replay and LwF; Max retention adds EWC on top and trains longer. Later rounds train half the first's epochs.
+ * The preset's strategies for src/cl with the user's values: fine-tuning of the head's last layer or of the whole
+ * head, plus replay, LwF and EWC as the preset turns them on.
  */
-export const PRESET_DEFAULTS: Record<Preset, AdvancedSettings> = {
-  fast: { ...COMMON, epochs: 20, laterEpochs: 10 },
-  balanced: { ...COMMON },
-  'max-retention': { ...COMMON, epochs: 40, laterEpochs: 20 },
-};
-
-const PRESETS: readonly Preset[] = ['fast', 'balanced', 'max-retention'];
-
-/** The preset's defaults with the user's overrides, checked; throws a specific message on a bad value. */
-export function resolveSettings(settings: LearnSettings): AdvancedSettings {
-  if (!settings || !PRESETS.includes(settings.preset))
-    throw new Error(`Unknown preset "${settings?.preset}": use fast, balanced or max-retention`);
-  const s: AdvancedSettings = { ...PRESET_DEFAULTS[settings.preset], ...(settings.advanced ?? {}) };
-  const int = (name: keyof AdvancedSettings, min: number, max: number) => {
-    const v = s[name] as number;
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${v}`);
-  };
-  const num = (name: keyof AdvancedSettings, min: number, max: number, exclusiveMin = false) => {
-    const v = s[name] as number;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v > max || (exclusiveMin ? v <= min : v < min))
-      throw new Error(`${name} must be a number ${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'and at most' : 'to'} ${max}, got ${v}`);
-  };
-  int('epochs', 1, 1000);
-  int('laterEpochs', 1, 1000);
-  num('learningRate', 0, 1, true);
-  int('batchSize', 1, 1024);
-  int('hidden', 0, 4096);
-  num('ewcLambda', 0, 1e9);
-  if (s.ewcMode !== 'separate' && s.ewcMode !== 'online') throw new Error(`ewcMode must be separate or online, got ${s.ewcMode}`);
-  num('ewcGamma', 0, 1);
-  num('lwfAlpha', 0, 1e3);
-  num('lwfTemperature', 0, 100, true);
-  int('replayPerBatch', 1, 1024);
-  int('memoryBudget', 1, 1_000_000);
-  if (!['reservoir', 'class-balanced', 'herding'].includes(s.bufferPolicy))
-    throw new Error(`bufferPolicy must be reservoir, class-balanced or herding, got ${s.bufferPolicy}`);
-  return s;
+export function presetStrategies(preset: Preset, settings: AdvancedSettings, memory: ReplayMemory): StrategyConfig {
+  const on = PRESETS[preset].strategies;
+  const out: StrategyConfig = { freeze: { train: PRESETS[preset].train } };
+  if (on.includes('replay'))
+    out.replay = {
+      memory,
+      batchSize: settings.replayPerBatch,
+      weighting: STRATEGY_CONSTANTS.replayWeighting,
+      // The app offers each round's samples to the memory itself, under their stored ids (so their thumbnails
+      // stay) and with logits: the plugin only replays and refreshes stored logits.
+      storePerClass: 0,
+      distillStored: { alpha: STRATEGY_CONSTANTS.distillStoredAlpha, temperature: settings.lwfTemperature },
+    };
+  if (on.includes('lwf')) out.lwf = { alpha: settings.lwfAlpha, temperature: settings.lwfTemperature };
+  if (on.includes('ewc'))
+    out.ewc = {
+      lambda: settings.ewcLambda,
+      mode: settings.ewcMode,
+      gamma: settings.ewcGamma,
+      fisher: STRATEGY_CONSTANTS.ewcFisher,
+      fisherSamples: STRATEGY_CONSTANTS.ewcFisherSamples,
+    };
+  return out;
 }
