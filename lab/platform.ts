@@ -3,6 +3,7 @@
  * synthetic scene generator on `window.retainLab`, and registers the service worker like the app does.
  */
 import { LearnerClient } from '../src/app/client';
+import { seededRng } from '../src/util/rng';
 import { registerServiceWorker, onUpdateReady, applyUpdate } from '../src/app/platform/update';
 
 /**
@@ -10,13 +11,7 @@ import { registerServiceWorker, onUpdateReady, applyUpdate } from '../src/app/pl
  * (position, size, brightness, noise), so classes are visually distinct and samples within a class vary.
  */
 async function makeScene(kind: number, seed: number, size = 320): Promise<ImageBitmap> {
-  let a = (seed * 2654435761 + kind * 97) >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRng((seed * 2654435761 + kind * 97) >>> 0);
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d')!;
   const hue = (kind * 137.5) % 360;

@@ -1,20 +1,18 @@
-/** A small seeded PRNG (mulberry32) whose whole state is one uint32, so a run can be repeated and resumed. */
+/** The learner's seeded generator: src/util/rng.ts's stream with integers and permutations on top, state one uint32. */
+import { seededRng, type SeededRng } from '../util/rng';
+
+/** A seeded PRNG whose whole state is one uint32, so a run can be repeated and resumed. */
 export class SeededRandom {
-  private state: number;
+  // Seed 0 starts from the golden-ratio state, as the learner always has (checkpoints and figures depend on it).
+  private readonly rng: SeededRng;
 
   /** Starts the generator from a seed (any integer). */
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.rng = seededRng(seed, { zeroSeed: 'golden' });
   }
 
   /** Next uniform number in [0, 1). */
-  next = (): number => {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  next = (): number => this.rng();
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
@@ -36,11 +34,11 @@ export class SeededRandom {
 
   /** The generator's state, to store in a checkpoint. */
   getState(): number {
-    return this.state;
+    return this.rng.getState();
   }
 
   /** Restores a state from `getState()`. */
   setState(state: number): void {
-    this.state = state >>> 0;
+    this.rng.setState(state);
   }
 }

@@ -1,28 +1,13 @@
+/** Seeded randomness for the memory's sampling and eviction: src/util/rng.ts's generator, and integers from any `Random`. */
+import { seededRng, type SeededRng } from '../util/rng';
 import type { Random } from './types';
 
-/** A seeded `Random` (mulberry32) whose 32-bit state can be saved and restored, so sampling resumes exactly. */
-export interface SeededRandom extends Random {
-  /** The current internal state (a uint32), to persist with the project. */
-  getState(): number;
-  /** Restores a state previously returned by `getState()`. */
-  setState(state: number): void;
-}
+/** A seeded `Random` whose 32-bit state can be saved and restored (persisted with the project), so sampling resumes exactly. */
+export type SeededRandom = SeededRng;
 
-/** Creates a deterministic generator of uniform numbers in [0, 1) from a 32-bit seed. */
+/** Creates a deterministic generator of uniform numbers in [0, 1) from a 32-bit seed (seed 0 used as is). */
 export function seededRandom(seed: number): SeededRandom {
-  let state = seed >>> 0;
-  const next = (() => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }) as SeededRandom;
-  next.getState = () => state;
-  next.setState = (s: number) => {
-    state = s >>> 0;
-  };
-  return next;
+  return seededRng(seed);
 }
 
 /** A uniform integer in [0, n) from `rng`. */

@@ -6,6 +6,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { seededRng } from '../../src/util/rng';
 import { launchKillable, openLab, type KillableBrowser } from './memory-browser';
 
 // Lab results are plain JSON; the page's types live in lab/memory.ts.
@@ -21,18 +22,6 @@ const lab = (page: Page) => ({
   corruptImports: (name: string) =>
     page.evaluate((n) => (window as any).memoryLab.corruptImports(n), name) as Promise<{ tried: number; refused: number; unchanged: boolean; wrong: string[] }>,
 });
-
-/** Deterministic delays for the kills (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test.describe.configure({ mode: 'serial' });
 
@@ -79,7 +68,8 @@ test('the project survives a reload and a browser restart with the same profile'
 
 test('SIGKILL during a round commit leaves exactly the old or the new round (20 trials)', async ({ baseURL }) => {
   const TRIALS = 20;
-  const random = rng(20261128);
+  // Deterministic delays for the kills.
+  const random = seededRng(20261128);
   browser = await launchKillable(dir);
   let page = await openLab(browser.context, baseURL!);
   expect((await lab(page).seedRounds('crash', 1)).problems).toEqual([]);

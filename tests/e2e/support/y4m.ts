@@ -5,6 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { seededRng } from '../../../src/util/rng';
 
 /** The scenes the generator can draw; each one stands for one class in the app tests. */
 export type SceneName = 'red-stripes' | 'green-circles' | 'blue-checkerboard';
@@ -23,18 +24,6 @@ export interface Y4mOptions {
 }
 
 type Rgb = [number, number, number];
-
-/** Small deterministic PRNG (mulberry32): reproducible noise without a dependency. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The colour of one pixel of a scene at time `t` (seconds); scenes move so consecutive frames differ. */
 function scenePixel(scene: SceneName, x: number, y: number, w: number, h: number, t: number): Rgb {
@@ -98,7 +87,7 @@ export function makeBmp(
   const width = opts.width ?? 320;
   const height = opts.height ?? 240;
   const rgb = new Float32Array(width * height * 3);
-  renderScene(scene, width, height, opts.t ?? 0, mulberry32(opts.seed ?? 7), opts.noise ?? 18, rgb);
+  renderScene(scene, width, height, opts.t ?? 0, seededRng(opts.seed ?? 7), opts.noise ?? 18, rgb);
   const rowBytes = Math.ceil((width * 3) / 4) * 4;
   const pixelBytes = rowBytes * height;
   const file = Buffer.alloc(54 + pixelBytes);
@@ -131,7 +120,7 @@ export function makeY4m(scene: SceneName, opts: Y4mOptions = {}): Buffer {
   const frames = Math.max(1, Math.round((opts.seconds ?? 4) * fps));
   const noise = opts.noise ?? 18;
   if (width % 2 || height % 2) throw new Error(`Y4M 4:2:0 needs even sizes, got ${width}x${height}`);
-  const rand = mulberry32(opts.seed ?? 1);
+  const rand = seededRng(opts.seed ?? 1);
 
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`, 'ascii');
   const frameHeader = Buffer.from('FRAME\n', 'ascii');
