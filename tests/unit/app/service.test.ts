@@ -1,0 +1,302 @@
+/**
+ * The learner service as the worker runs it, in Node: a real project store (fake-indexeddb), the real engine
+ * (src/cl on tfjs WASM) and a small deterministic feature extractor in place of MobileNet (a few colour means),
+ * so what the user does (classes, pictures, rounds, predictions, export/import, reset) runs end to end.
+ */
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ProjectStore, type StoreTestHooks } from '../../../src/memory/store/project-store';
+import { AppError, type AppEvent, type LearnSettings, type Prediction } from '../../../src/app/protocol';
+import { clEngine } from '../../../src/app/worker/engine';
+import type { FeatureExtractor } from '../../../src/app/worker/engine-contract';
+import type { FrameReader } from '../../../src/app/worker/frames';
+import { LearnerService } from '../../../src/app/worker/service';
+import { useWasmBackend } from '../setup-wasm';
+
+beforeAll(useWasmBackend);
+
+/** A picture as the tests make it: RGBA bytes (what an ImageBitmap would hold). */
+interface TestFrame {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  released: boolean;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Frames without a canvas: nearest-neighbour resize; the thumbnail is a PNG-signed byte string of the pixels. */
+const testFrames: FrameReader = {
+  check(frame) {
+    const f = frame as TestFrame | null;
+    if (!f || !(f.rgba instanceof Uint8ClampedArray) || f.width === 0 || f.height === 0) throw new Error('The frame is empty (0 pixels)');
+  },
+  pixels(frame, size) {
+    const f = frame as unknown as TestFrame;
+    const out = new Uint8ClampedArray(size * size * 4);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const sx = Math.floor((x * f.width) / size), sy = Math.floor((y * f.height) / size);
+        out.set(f.rgba.subarray((sy * f.width + sx) * 4, (sy * f.width + sx) * 4 + 4), (y * size + x) * 4);
+      }
+    return out;
+  },
+  async thumbnail(frame) {
+    const f = frame as unknown as TestFrame;
+    const bytes = new Uint8Array(PNG_SIGNATURE.length + 48);
+    bytes.set(PNG_SIGNATURE);
+    bytes.set(f.rgba.subarray(0, 48), PNG_SIGNATURE.length);
+    return { bytes: bytes.buffer, type: 'image/png' };
+  },
+  release(frame) {
+    (frame as TestFrame).released = true;
+  },
+};
+
+const INPUT = 8;
+
+/** Feature extractor: mean R, G, B of the left and the right half, in [0, 1] (6 features). */
+const colourMeans: FeatureExtractor = {
+  config: { inputSize: INPUT },
+  featureDim: 6,
+  async embedRgba(frames) {
+    const out = new Float32Array(frames.length * 6);
+    frames.forEach((f, i) => {
+      for (let y = 0; y < INPUT; y++)
+        for (let x = 0; x < INPUT; x++)
+          for (let c = 0; c < 3; c++) out[i * 6 + (x < INPUT / 2 ? 0 : 3) + c] += f[(y * INPUT + x) * 4 + c] / 255 / (INPUT * INPUT / 2);
+    });
+    return out;
+  },
+  dispose() {},
+};
+
+/** Base colours of the test classes. */
+const COLOURS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220] };
+
+/** A 16x12 picture of a colour with seeded per-picture noise. */
+function picture(colour: keyof typeof COLOURS, seed: number): ImageBitmap {
+  let s = seed * 7919 + 17;
+  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 60;
+  const [r, g, b] = COLOURS[colour];
+  const rgba = new Uint8ClampedArray(16 * 12 * 4);
+  for (let i = 0; i < 16 * 12; i++) rgba.set([r + noise(), g + noise(), b + noise(), 255], i * 4);
+  const frame: TestFrame = { width: 16, height: 12, rgba, released: false };
+  return frame as unknown as ImageBitmap;
+}
+
+const FAST: LearnSettings = { preset: 'balanced', advanced: { epochs: 40, laterEpochs: 20, learningRate: 0.05, batchSize: 8 } };
+
+let dbCounter = 0;
+const services: LearnerService[] = [];
+afterEach(() => {
+  for (const s of services.splice(0)) s.dispose();
+});
+
+/** A service on a fresh database; `hooks` inject write failures. */
+async function newService(name = `svc-${++dbCounter}-${Date.now()}`, hooks: StoreTestHooks = {}) {
+  const events: AppEvent[] = [];
+  const service = new LearnerService({
+    openStore: () => ProjectStore.open({ name, hooks }),
+    deleteStore: () => ProjectStore.deleteDatabase(name),
+    backbone: colourMeans,
+    backend: { backend: 'wasm', note: 'unit test', adapter: null },
+    engine: clEngine,
+    emit: (e) => events.push(e),
+    frames: testFrames,
+  });
+  await service.open();
+  services.push(service);
+  return { service, events, name };
+}
+
+/** Adds `n` pictures of a colour to a class. */
+async function capture(service: LearnerService, classId: string, colour: keyof typeof COLOURS, n: number, seed0 = 0) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await service.addSample(classId, picture(colour, seed0 + i), 'camera'));
+  return out;
+}
+
+/** A project with Red and Green learned in one round. */
+async function taughtRedGreen(name?: string, hooks?: StoreTestHooks) {
+  const ctx = await newService(name, hooks);
+  const red = await ctx.service.addClass('Red');
+  const green = await ctx.service.addClass('Green');
+  await capture(ctx.service, red.id, 'red', 10);
+  await capture(ctx.service, green.id, 'green', 10, 100);
+  const report = await ctx.service.learn(FAST);
+  return { ...ctx, red, green, report };
+}
+
+/** Scores by class name. */
+function byName(p: Prediction): Record<string, number> {
+  return Object.fromEntries(p.scores.map((s) => [s.name, s.p]));
+}
+
+describe('LearnerService', () => {
+  it('adds classes by the one name rule and holds out every 5th picture', async () => {
+    const { service, events } = await newService();
+    const red = await service.addClass('  Red ');
+    expect(red).toMatchObject({ name: 'Red', sampleCount: 0, learned: false });
+    await expect(service.addClass('red')).rejects.toThrow(/already a class named "Red"/);
+    await expect(service.addClass('   ')).rejects.toThrow(/cannot be empty/);
+    await expect(service.addClass('x'.repeat(61))).rejects.toThrow(/at most 60 characters/);
+    const frame = picture('red', 1);
+    const samples = await capture(service, red.id, 'red', 10);
+    expect(samples.map((s) => s.heldOut)).toEqual([false, false, false, false, true, false, false, false, false, true]);
+    expect(samples[0].thumbnailType).toBe('image/png');
+    expect(service.status().classes).toEqual([expect.objectContaining({ name: 'Red', sampleCount: 10 })]);
+    expect(events.filter((e) => e.type === 'classes').length).toBeGreaterThanOrEqual(11);
+    expect((await service.listSamples(red.id)).length).toBe(10);
+    await service.addSample(red.id, frame, 'file');
+    expect((frame as unknown as TestFrame).released).toBe(true);
+    await expect(service.addSample('999', picture('red', 2), 'camera')).rejects.toThrow(/No class with id 999/);
+    await expect(service.learn(FAST)).rejects.toThrow(/at least two classes/);
+  });
+
+  it('learns a round, predicts each colour, measures held-out accuracy and survives a restart', async () => {
+    const { service, red, green, report, name } = await taughtRedGreen();
+    expect(report).toMatchObject({ round: 1, cancelled: false });
+    expect(report.steps).toBeGreaterThan(0);
+    const pRed = await service.predict(picture('red', 500));
+    const pGreen = await service.predict(picture('green', 501));
+    expect(pRed.top).toBe(red.id);
+    expect(pGreen.top).toBe(green.id);
+    expect(pRed.scores.reduce((a, s) => a + s.p, 0)).toBeCloseTo(1, 5);
+    const metrics = await service.metrics();
+    expect(metrics.rounds).toBe(1);
+    expect(metrics.accuracyMatrix).toEqual([[1]]);
+    expect(metrics.perClass.map((c) => [c.name, c.accuracy, c.heldOut])).toEqual([['Red', 1, 2], ['Green', 1, 2]]);
+    expect(service.status().classes.every((c) => c.learned)).toBe(true);
+    await expect(service.learn(FAST)).rejects.toThrow(/Nothing new to learn/);
+
+    // A restart (a new worker on the same database) predicts exactly as before.
+    service.dispose();
+    services.splice(services.indexOf(service), 1);
+    const again = await newService(name);
+    expect(again.service.status()).toMatchObject({ rounds: 1, classes: [{ name: 'Red' }, { name: 'Green' }] });
+    expect(byName(await again.service.predict(picture('red', 500)))).toEqual(byName(pRed));
+  });
+
+  it('adds a class in a later round and keeps the old ones', async () => {
+    const { service, red, green } = await taughtRedGreen();
+    const blue = await service.addClass('Blue');
+    await capture(service, blue.id, 'blue', 10, 200);
+    const report = await service.learn(FAST);
+    expect(report.round).toBe(2);
+    expect((await service.predict(picture('red', 600))).top).toBe(red.id);
+    expect((await service.predict(picture('green', 601))).top).toBe(green.id);
+    expect((await service.predict(picture('blue', 602))).top).toBe(blue.id);
+    const metrics = await service.metrics();
+    expect(metrics.taskNames).toEqual(['Red, Green', 'Blue']);
+    expect(metrics.accuracyMatrix[1]).toEqual([1, 1]);
+    expect(metrics.forgetting).toBe(0);
+  });
+
+  it('renames and deletes classes; a deleted class is never predicted', async () => {
+    const { service, red, green } = await taughtRedGreen();
+    await expect(service.renameClass(red.id, 'green')).rejects.toThrow(/already a class named "Green"/);
+    await service.renameClass(red.id, 'Crimson');
+    await service.renameClass(green.id, 'GREEN'); // its own name in another case is allowed
+    expect(byName(await service.predict(picture('red', 700)))).toHaveProperty('Crimson');
+    await service.deleteClass(green.id);
+    const p = await service.predict(picture('green', 701));
+    expect(p.scores.map((s) => s.name)).toEqual(['Crimson']);
+    expect(service.status().classes.map((c) => c.name)).toEqual(['Crimson']);
+    await expect(service.deleteClass(green.id)).rejects.toThrow(/No class with id/);
+  });
+
+  it('exports a project and imports it back: same classes, same predictions', async () => {
+    const { service } = await taughtRedGreen();
+    const before = byName(await service.predict(picture('red', 800)));
+    const statusBefore = service.status();
+    const file = await service.exportProject();
+    expect(file.byteLength).toBeGreaterThan(100);
+
+    await service.reset();
+    expect(service.status()).toMatchObject({ rounds: 0, classes: [] });
+    expect((await service.predict(picture('red', 800))).scores).toEqual([]);
+
+    await service.importProject(file);
+    expect(service.status().classes).toEqual(statusBefore.classes);
+    expect(service.status().rounds).toBe(1);
+    const after = byName(await service.predict(picture('red', 800)));
+    for (const [k, v] of Object.entries(before)) expect(after[k]).toBeCloseTo(v, 6);
+
+    const broken = new Uint8Array(file.slice(0));
+    broken[broken.length - 5] ^= 0xff;
+    const err = await service.importProject(broken.buffer).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('import-refused');
+    expect(service.status().classes).toEqual(statusBefore.classes);
+  });
+
+  it('a round whose commit fails changes nothing, and the next round succeeds', async () => {
+    let failCommit = false;
+    const hooks: StoreTestHooks = {
+      beforeWrite(op) {
+        if (failCommit && op === 'commitRound') throw new DOMException('quota', 'QuotaExceededError');
+      },
+    };
+    const { service } = await taughtRedGreen(undefined, hooks);
+    const blue = await service.addClass('Blue');
+    await capture(service, blue.id, 'blue', 10, 300);
+    const predictionBefore = byName(await service.predict(picture('red', 900)));
+    const tensorsBefore = tf.memory().numTensors;
+    failCommit = true;
+    const err = await service.learn(FAST).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('storage-full');
+    expect((err as Error).message).toMatch(/Storage is full/);
+    expect(service.status().rounds).toBe(1);
+    expect(service.status().classes.find((c) => c.name === 'Blue')).toMatchObject({ learned: false, sampleCount: 10 });
+    expect(byName(await service.predict(picture('red', 900)))).toEqual(predictionBefore);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    failCommit = false;
+    expect((await service.learn(FAST)).round).toBe(2);
+    expect((await service.predict(picture('blue', 901))).top).toBe(blue.id);
+  });
+
+  it('a cancelled round is not kept', async () => {
+    const { service, events } = await taughtRedGreen();
+    const blue = await service.addClass('Blue');
+    await capture(service, blue.id, 'blue', 10, 400);
+    const before = byName(await service.predict(picture('green', 950)));
+    const tensorsBefore = tf.memory().numTensors;
+    const seen = events.length;
+    const round = service.learn(FAST);
+    // Cancel at the first progress event.
+    while (!events.slice(seen).some((e) => e.type === 'progress')) await new Promise((r) => setTimeout(r, 1));
+    service.cancelLearn();
+    expect(await round).toMatchObject({ cancelled: true, round: 1 });
+    expect(service.status().rounds).toBe(1);
+    expect(byName(await service.predict(picture('green', 950)))).toEqual(before);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('keeps the tensor count stable across predictions, metrics, export and import', async () => {
+    const { service } = await taughtRedGreen();
+    await service.predict(picture('red', 1));
+    await service.metrics();
+    const start = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) await service.predict(picture(i % 2 ? 'red' : 'green', 1000 + i));
+    await service.metrics();
+    await service.fullRetrain(FAST);
+    await service.importProject(await service.exportProject());
+    await service.predict(picture('red', 1));
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('the full-retrain baseline learns every class without touching the project', async () => {
+    const { service, red, green } = await taughtRedGreen();
+    const before = byName(await service.predict(picture('red', 1100)));
+    const report = await service.fullRetrain(FAST);
+    expect(report.samples).toBe(16);
+    expect(report.perClass).toEqual([
+      { classId: red.id, correct: 2, total: 2 },
+      { classId: green.id, correct: 2, total: 2 },
+    ]);
+    expect(byName(await service.predict(picture('red', 1100)))).toEqual(before);
+  });
+});
