@@ -1,6 +1,6 @@
 /** Binds the app's learning settings to the continual-learning engine (src/cl). */
 import { Learner, exportLayersModel } from '../../cl';
-import type { LearnerConfig, StrategyConfig } from '../../cl/types';
+import type { LearnerConfig, StrategyConfig } from '../../cl/config';
 import type { EngineState, ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
 import type { Engine, EngineModel, RoundTuning } from './engine-contract';

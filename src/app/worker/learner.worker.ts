@@ -19,8 +19,9 @@ import { Backbone, mobileNetV2Config } from '../platform/backbone';
 import { chooseBackend, currentWebGpuDevice, type BackendChoice } from '../platform/backend';
 import { registerWebGpuKernels } from '../../kernels';
 import { clEngine } from './engine';
-import { DEFAULT_DB_NAME, ProjectStore } from '../../memory/project-store';
-import { isQuotaError, LearnerService } from './service';
+import { DEFAULT_DB_NAME, ProjectStore } from '../../memory/store/project-store';
+import { isQuotaError } from '../../memory/errors';
+import { LearnerService } from './service';
 
 declare const self: DedicatedWorkerGlobalScope;
 

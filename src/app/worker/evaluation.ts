@@ -1,0 +1,119 @@
+/**
+ * Measuring a model on the held-out samples (every 5th picture of a class, never trained on): the accuracy row a
+ * round stores, per-class accuracy, the metrics view, and a frame's class scores.
+ */
+import { averageAccuracy, forgetting } from '../../metrics';
+import type { MetricsView, Prediction } from '../protocol';
+import type { EngineModel } from './engine-contract';
+import type { ProjectView } from './project-view';
+
+/** Correct and total held-out predictions of one class. */
+export interface ClassTally {
+  correct: number;
+  total: number;
+}
+
+/** Argmax over the columns of existing classes, for n embeddings. */
+async function predictLabels(model: EngineModel, view: ProjectView, x: Float32Array, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const probs = await model.predictProba(x, n);
+  const k = model.numOutputs;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = -1;
+    let bestP = -Infinity;
+    for (let j = 0; j < k; j++) {
+      if (!view.classes.has(j)) continue;
+      const p = probs[i * k + j];
+      if (p > bestP) {
+        bestP = p;
+        best = j;
+      }
+    }
+    out.push(best);
+  }
+  return out;
+}
+
+/** Accuracy on each round's new classes and per class, on the held-out samples (embeddings `dim` wide). */
+export async function evaluate(
+  model: EngineModel,
+  view: ProjectView,
+  dim: number,
+  rounds: readonly { newLabels: number[] }[],
+): Promise<{ row: (number | null)[]; perClass: Map<number, ClassTally> }> {
+  const trained = new Set(rounds.flatMap((r) => r.newLabels));
+  const held = view.heldOutSamples(trained, model.numOutputs);
+  const x = new Float32Array(held.length * dim);
+  held.forEach((s, i) => x.set(s.embedding, i * dim));
+  const predicted = await predictLabels(model, view, x, held.length);
+  const perClass = new Map<number, ClassTally>();
+  held.forEach((s, i) => {
+    const e = perClass.get(s.classId) ?? { correct: 0, total: 0 };
+    e.total++;
+    if (predicted[i] === s.classId) e.correct++;
+    perClass.set(s.classId, e);
+  });
+  const row = rounds.map((r) => {
+    let correct = 0;
+    let total = 0;
+    for (const label of r.newLabels) {
+      const e = perClass.get(label);
+      if (e) {
+        correct += e.correct;
+        total += e.total;
+      }
+    }
+    return total === 0 ? null : correct / total;
+  });
+  return { row, perClass };
+}
+
+/** Accuracy matrix across rounds, per-class accuracy of `model` now, forgetting, loss history. */
+export async function metricsView(model: EngineModel | null, view: ProjectView, dim: number): Promise<MetricsView> {
+  const rounds = view.rounds;
+  const n = rounds.length;
+  const matrix: (number | null)[][] = rounds.map((r) => {
+    const row: (number | null)[] = new Array(n).fill(null);
+    r.accuracyRow.forEach((v, j) => (row[j] = v));
+    return row;
+  });
+  const heldByLabel = view.heldOutCounts();
+  let perClassAcc = new Map<number, ClassTally>();
+  if (model && n > 0) perClassAcc = (await evaluate(model, view, dim, rounds)).perClass;
+  const perClass = [...view.classes.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((c) => {
+      const e = perClassAcc.get(c.id);
+      return { classId: String(c.id), name: c.name, accuracy: e && e.total > 0 ? e.correct / e.total : null, heldOut: heldByLabel.get(c.id) ?? 0 };
+    });
+  let avg: number | null = null;
+  let forget: number | null = null;
+  if (n > 0 && matrix[n - 1].some((v) => v !== null)) {
+    const value = averageAccuracy(matrix);
+    avg = Number.isFinite(value) ? value : null;
+    if (n > 1) {
+      const f = forgetting(matrix);
+      forget = Number.isFinite(f) ? f : null;
+    }
+  }
+  return {
+    rounds: n,
+    taskNames: rounds.map((r) => r.name),
+    accuracyMatrix: matrix,
+    perClass,
+    averageAccuracy: avg,
+    forgetting: forget,
+    lossHistory: rounds.flatMap((r) => r.losses),
+  };
+}
+
+/** A frame's class scores over the learned classes that still exist, renormalised to sum to 1, best first. */
+export function predictionScores(probs: Float32Array, view: ProjectView): Prediction['scores'] {
+  const learned = view.learnedLabels();
+  const live = [...view.classes.values()].filter((c) => learned.has(c.id) && c.id < probs.length);
+  const total = live.reduce((a, c) => a + probs[c.id], 0);
+  return live
+    .map((c) => ({ classId: String(c.id), name: c.name, p: total > 0 ? probs[c.id] / total : 1 / live.length }))
+    .sort((a, b) => b.p - a.p);
+}

@@ -1,0 +1,42 @@
+/**
+ * The non-continual baseline: a fresh classifier trained on every stored training sample with the same optimiser
+ * settings, evaluated on the held-out samples. Nothing is stored; the live model is untouched.
+ */
+import { InMemoryReplayMemory } from '../../memory/replay-memory';
+import type { FullRetrainReport, LearnSettings } from '../protocol';
+import type { Engine } from './engine-contract';
+import { evaluate } from './evaluation';
+import type { ProjectView } from './project-view';
+import { resolveSettings } from './settings';
+
+/** Trains a throw-away model on all of `view`'s training samples (`dim`-wide embeddings) and measures it. */
+export async function fullRetrain(engine: Engine, view: ProjectView, dim: number, settings: LearnSettings): Promise<FullRetrainReport> {
+  const resolved = resolveSettings(settings);
+  const train = view.trainingSamples();
+  if (new Set(train.map((s) => s.classId)).size < 2) throw new Error('A full retrain needs samples of at least two classes');
+  const started = performance.now();
+  const x = new Float32Array(train.length * dim);
+  const y = new Int32Array(train.length);
+  train.forEach((s, i) => {
+    x.set(s.embedding, i * dim);
+    y[i] = s.classId;
+  });
+  const labels = [...new Set(train.map((s) => s.classId))].sort((a, b) => a - b);
+  // The 'fast' preset has no replay: the memory only fills the engine's argument.
+  const scratch = new InMemoryReplayMemory({ policy: 'reservoir', capacity: 1 });
+  const model = engine.create(dim, resolved, 'fast', scratch);
+  const iterations = resolved.epochs * Math.ceil(train.length / resolved.batchSize);
+  try {
+    await model.learnTask({ task: 0, x, y, classes: labels }, { iterations, progressEvery: Math.max(10, iterations) });
+    const seconds = (performance.now() - started) / 1000;
+    const { perClass } = await evaluate(model, view, dim, [{ newLabels: labels }]);
+    return {
+      seconds,
+      steps: iterations,
+      samples: train.length,
+      perClass: [...perClass].map(([id, e]) => ({ classId: String(id), correct: e.correct, total: e.total })),
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One learning round: train on the pending samples, offer them to the replay memory, measure on the held-out
+ * samples, then commit model + memory + metrics in one transaction. A cancelled or failed round rolls the model
+ * and the memory back to the last commit; nothing of it is stored.
+ */
+import { SeededRandom } from '../../cl/rng';
+import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
+import type { ProjectStore } from '../../memory/store/project-store';
+import type { SampleRecord } from '../../memory/store/schema';
+import type { MemorySample } from '../../memory/types';
+import { AppError, type AdvancedSettings, type AppEvent, type Preset, type RoundReport } from '../protocol';
+import { checkpointJson, type RoundRecord } from './checkpoint-format';
+import type { RoundTuning } from './engine-contract';
+import { evaluate } from './evaluation';
+import type { LiveModel } from './live-model';
+import type { ProjectView } from './project-view';
+import { storageError } from './storage-errors';
+
+/** What a round works on; the service provides it. */
+export interface RoundContext {
+  view: ProjectView;
+  store: ProjectStore;
+  live: LiveModel;
+  /** Width of the embeddings. */
+  dim: number;
+  emit: (event: AppEvent) => void;
+  /** The replay memory for a round with these settings (the first round opens it with its budget and policy). */
+  memoryFor(settings: AdvancedSettings): Promise<IdbReplayMemory>;
+}
+
+/** After a failed or cancelled round: the memory and the model as last committed (or no model). */
+export async function rollback(ctx: RoundContext, memory: IdbReplayMemory, preset: Preset, settings: AdvancedSettings): Promise<void> {
+  await memory.reload();
+  ctx.live.restore(ctx.view.committed.engineState, memory, preset, settings);
+}
+
+/**
+ * The replay weight of a round: the share of already-learned live classes, on a square-root scale, so every class
+ * weighs about the same in the loss whatever the round. None before the first round.
+ */
+function roundTuning(oldLive: number, newCount: number): RoundTuning {
+  return oldLive > 0 ? { replayWeight: Math.sqrt(oldLive) / (Math.sqrt(oldLive) + Math.sqrt(Math.max(1, newCount))) } : {};
+}
+
+/** Trains, measures and commits one round on `pending`; `started` is when the user asked (performance.now()). */
+export async function runRound(
+  ctx: RoundContext,
+  preset: Preset,
+  requested: AdvancedSettings,
+  pending: SampleRecord[],
+  controller: AbortController,
+  started: number,
+): Promise<RoundReport> {
+  const { view, dim } = ctx;
+  const committed = view.committed;
+  // The head's width and the memory are fixed by the first round; later rounds keep them.
+  const settings: AdvancedSettings = committed.settings
+    ? { ...requested, hidden: committed.settings.hidden, memoryBudget: committed.settings.memoryBudget, bufferPolicy: committed.settings.bufferPolicy }
+    : requested;
+  const roundIndex = view.rounds.length;
+  const memory = await ctx.memoryFor(settings);
+  const labels = [...new Set(pending.map((s) => s.classId))].sort((a, b) => a - b);
+  const learnedBefore = view.learnedLabels();
+  const newLabels = labels.filter((l) => !learnedBefore.has(l));
+  const oldLive = [...learnedBefore].filter((l) => view.classes.has(l)).length;
+  const tuning = roundTuning(oldLive, newLabels.length);
+  const model = ctx.live.forRound(committed.engineState, dim, memory, preset, settings, tuning);
+
+  const tPrepared = performance.now();
+  const x = new Float32Array(pending.length * dim);
+  const y = new Int32Array(pending.length);
+  const trainedPerLabel: Record<string, number> = {};
+  pending.forEach((s, i) => {
+    x.set(s.embedding, i * dim);
+    y[i] = s.classId;
+    trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
+  });
+  // The first round trains a fresh head; a later one starts from the trained head and needs fewer passes.
+  const epochs = committed.engineState ? settings.laterEpochs : settings.epochs;
+  const iterations = epochs * Math.ceil(pending.length / settings.batchSize);
+  const losses: number[] = [];
+  let steps = 0;
+  let finalLoss = NaN;
+
+  try {
+    await model.learnTask(
+      { task: roundIndex, x, y, classes: labels },
+      {
+        iterations,
+        signal: controller.signal,
+        // About ten progress events per round: each one reads the losses back (a GPU sync) and yields so a cancel
+        // message can arrive.
+        progressEvery: Math.max(1, Math.ceil(iterations / 10)),
+        onProgress: (p) => {
+          steps = p.step;
+          finalLoss = p.losses.total ?? Object.values(p.losses).reduce((a, b) => a + b, 0);
+          losses.push(finalLoss);
+          ctx.emit({ type: 'progress', step: p.step, totalSteps: p.totalSteps, losses: p.losses });
+        },
+      },
+    );
+    if (controller.signal.aborted) throw new Error('cancelled');
+    // Keep this round's samples in the replay memory under their own ids (their thumbnails stay), with the
+    // trained model's logits for distillation of stored outputs. The policy decides what stays.
+    const logits = await model.predictLogits(x, pending.length);
+    const k = model.numOutputs;
+    const offered: MemorySample[] = pending.map((s, i) => ({
+      id: s.id,
+      x: s.embedding,
+      label: s.classId,
+      task: roundIndex,
+      logits: logits.slice(i * k, (i + 1) * k),
+    }));
+    await memory.add(offered, new SeededRandom(0x5eed + roundIndex).next);
+  } catch (error) {
+    // Cancelled or failed mid-round: back to the last committed model and memory; nothing is stored.
+    if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
+    await rollback(ctx, memory, preset, settings);
+    if (controller.signal.aborted) return { round: view.rounds.length, seconds: (performance.now() - started) / 1000, steps, cancelled: true, finalLoss };
+    throw error instanceof AppError ? error : new AppError('internal', `Learning failed: ${(error as Error).message}`);
+  }
+
+  const tTrained = performance.now();
+  const roundsSoFar = [...view.rounds.map((r) => ({ newLabels: r.newLabels })), { newLabels }];
+  const { row } = await evaluate(model, view, dim, roundsSoFar);
+  const names = newLabels.map((l) => view.classes.get(l)?.name ?? `class ${l}`);
+  const round: RoundRecord = {
+    round: roundIndex,
+    preset,
+    newLabels,
+    trainedPerLabel,
+    name: names.length ? names.join(', ') : `round ${roundIndex + 1} (more samples)`,
+    accuracyRow: row,
+    losses,
+    seconds: (performance.now() - started) / 1000,
+    steps: steps || iterations,
+  };
+  const tEvaluated = performance.now();
+  const engineState = await model.exportState();
+  const tExported = performance.now();
+  const rounds = [...view.rounds, round];
+  try {
+    await ctx.store.commitRound({
+      engineState,
+      classToOutput: Object.fromEntries([...view.classes.keys()].map((id) => [String(id), id])),
+      ...checkpointJson(preset, settings, rounds),
+      bufferChanges: memory,
+      classes: labels.filter((l) => view.classes.has(l)).map((id) => ({ id })),
+      trainedSampleIds: pending.map((s) => s.id),
+    });
+  } catch (error) {
+    await rollback(ctx, memory, preset, settings);
+    throw storageError(error, 'save the learning round');
+  }
+  const tStored = performance.now();
+  view.commitRound({ engineState, settings, preset, rounds }, pending, memory);
+  for (const c of await ctx.store.listClasses()) view.classes.set(c.id, c);
+  ctx.emit({ type: 'classes', classes: view.classList() });
+  const tCommitted = performance.now();
+  const timings = {
+    prepare: (tPrepared - started) / 1000,
+    train: (tTrained - tPrepared) / 1000,
+    evaluate: (tEvaluated - tTrained) / 1000,
+    commit: (tCommitted - tEvaluated) / 1000,
+    exportState: (tExported - tEvaluated) / 1000,
+    store: (tStored - tExported) / 1000,
+  };
+  return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: round.steps, cancelled: false, finalLoss, timings };
+}
