@@ -63,7 +63,11 @@ export type ImportErrorCode =
   | 'bad-manifest'
   | 'section-checksum'
   | 'bad-section'
-  | 'shape-mismatch';
+  | 'shape-mismatch'
+  | 'duplicate-key'
+  | 'bad-class'
+  | 'bad-thumbnail'
+  | 'inconsistent';
 
 /** A project file is truncated, corrupted, foreign, oversized or inconsistent; the current project is untouched. */
 export class ImportError extends MemoryError {

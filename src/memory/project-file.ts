@@ -1,7 +1,11 @@
+/** The project file: the one export format and the one import path (decoded and validated in full before any write). */
 import { crc32 } from './crc32';
 import { ImportError } from './errors';
-import type { ProjectRows, ProjectStore } from './project-store';
-import { SCHEMA_VERSION, type CheckpointRecord, type ClassRecord, type SampleRecord, type ThumbnailRecord } from './schema';
+import { checkManifest, type ManifestCheckOptions } from './project-checks';
+import { SUPPORTED_SCHEMA_VERSIONS, THUMBNAIL_TYPES, manifestSchema, type Manifest } from './project-schema';
+import type { ProjectRows, ProjectStore } from './store/project-store';
+import { SCHEMA_VERSION, type CheckpointRecord, type ClassRecord, type SampleRecord, type ThumbnailRecord } from './store/schema';
+import { parseJsonStrict } from './strict-json';
 import type { TensorRecord } from './types';
 
 /**
@@ -189,18 +193,30 @@ function bad(message: string): never {
 }
 
 /** Options of `decodeProject` / `importProject`. */
-export interface DecodeOptions {
+export interface DecodeOptions extends ManifestCheckOptions {
   /** Largest accepted file in bytes (default 512 MiB). */
   maxBytes?: number;
 }
 
-/**
- * Parses and fully validates a project file (magic, version, sizes, checksums, manifest structure, references,
- * shapes, finiteness). Throws `ImportError` with a specific code; returns the rows ready to store.
- */
-export function decodeProject(input: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): ProjectRows {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMPORT_BYTES;
+/** The type a thumbnail's first bytes say it is (JPEG, PNG or WebP), or null. */
+export function sniffImageType(bytes: Uint8Array): (typeof THUMBNAIL_TYPES)[number] | null {
+  const at = (i: number, ...values: number[]) => values.every((v, k) => bytes[i + k] === v);
+  if (bytes.length >= 3 && at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (bytes.length >= 8 && at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (bytes.length >= 12 && at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'image/webp';
+  return null;
+}
+
+/** The ImportError for the first schema issue, with the field's path (classes and thumbnails get their own codes). */
+function schemaError(issues: readonly { path: PropertyKey[]; message: string }[]): ImportError {
+  const issue = issues[0];
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const code = issue.path[0] === 'classes' ? 'bad-class' : issue.path[0] === 'samples' && issue.path[2] === 'thumbnail' ? 'bad-thumbnail' : 'bad-manifest';
+  return new ImportError(code, `${path || 'manifest'}: ${issue.message}`);
+}
+
+/** Reads the header and manifest text: size, magic, container version, manifest length and checksum. */
+function readManifest(bytes: Uint8Array, maxBytes: number): { manifest: unknown; dataStart: number } {
   if (bytes.byteLength > maxBytes) throw new ImportError('too-large', `file is ${bytes.byteLength} bytes, the limit is ${maxBytes}`);
   const magic = new TextEncoder().encode(PROJECT_MAGIC);
   const head = bytes.subarray(0, Math.min(magic.length, bytes.byteLength));
@@ -215,22 +231,22 @@ export function decodeProject(input: Uint8Array | ArrayBuffer, options: DecodeOp
   if (dataStart > bytes.byteLength) throw new ImportError('truncated', `file ends inside its manifest (${bytes.byteLength} < ${dataStart} bytes)`);
   const manifestBytes = bytes.subarray(HEADER_BYTES, dataStart);
   if (crc32(manifestBytes) !== dv.getUint32(16, true)) throw new ImportError('manifest-checksum', 'manifest checksum mismatch (corrupted file)');
-  let manifest: ProjectManifest;
+  let parsed: ReturnType<typeof parseJsonStrict>;
   try {
-    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes));
+    parsed = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes));
   } catch (e) {
     throw new ImportError('bad-manifest', `manifest is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  if (!isObj(manifest) || manifest.format !== 'retain-project') bad('manifest is not a retain-project manifest');
-  if (manifest.version !== 1) throw new ImportError('unsupported-version', `manifest version ${String(manifest.version)}`);
-  if (!isNat(manifest.schemaVersion) || manifest.schemaVersion > SCHEMA_VERSION)
-    throw new ImportError('unsupported-version', `project schema ${String(manifest.schemaVersion)} is newer than this app's ${SCHEMA_VERSION}`);
-  if (!Array.isArray(manifest.sections) || manifest.sections.length !== SECTION_NAMES.length) bad('section table must list the 4 sections');
+  if (parsed.duplicate) throw new ImportError('duplicate-key', `manifest: key "${parsed.duplicate.key}" appears twice in ${parsed.duplicate.path}`);
+  return { manifest: parsed.value, dataStart };
+}
 
-  // Sections: in order, contiguous, inside the file, the file ends with the last one.
-  const sections = new Map<SectionName, Uint8Array>();
+/** Checks the section table (in order, contiguous, the file ends with the last section) and each section's checksum. */
+function readSections(bytes: Uint8Array, manifest: Record<string, unknown>, dataStart: number): Map<SectionName, Uint8Array> {
+  const table = manifest.sections;
+  if (!Array.isArray(table) || table.length !== SECTION_NAMES.length) bad('section table must list the 4 sections');
   let expected = 0;
-  manifest.sections.forEach((s, i) => {
+  table.forEach((s: unknown, i) => {
     if (!isObj(s) || s.name !== SECTION_NAMES[i] || !isNat(s.offset) || !isNat(s.byteLength) || !isNat(s.crc32)) bad(`section ${i} entry is malformed`);
     if (s.offset !== expected) bad(`section ${s.name} starts at ${s.offset}, expected ${expected}`);
     expected += s.byteLength;
@@ -238,105 +254,115 @@ export function decodeProject(input: Uint8Array | ArrayBuffer, options: DecodeOp
   const end = dataStart + expected;
   if (end > bytes.byteLength) throw new ImportError('truncated', `file is ${bytes.byteLength} bytes, its sections need ${end}`);
   if (end < bytes.byteLength) throw new ImportError('trailing-bytes', `${bytes.byteLength - end} unexpected bytes after the last section`);
-  for (const s of manifest.sections) {
+  const sections = new Map<SectionName, Uint8Array>();
+  for (const s of table as SectionEntry[]) {
     const data = bytes.subarray(dataStart + s.offset, dataStart + s.offset + s.byteLength);
     if (crc32(data) !== s.crc32) throw new ImportError('section-checksum', `section ${s.name} checksum mismatch (corrupted file)`);
     sections.set(s.name, data);
   }
+  return sections;
+}
 
-  const floats = (section: 'embeddings' | 'logits', ref: unknown, what: string): Float32Array => {
-    if (!Array.isArray(ref) || ref.length !== 2 || !isNat(ref[0]) || !isNat(ref[1])) bad(`${what}: bad reference`);
-    const data = sections.get(section)!;
-    const [start, length] = ref as FloatRef;
-    if ((start + length) * 4 > data.byteLength) throw new ImportError('shape-mismatch', `${what}: reference beyond the ${section} section`);
-    const out = new Float32Array(data.slice(start * 4, (start + length) * 4).buffer);
-    for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i])) throw new ImportError('bad-section', `${what}: value ${i} is not finite`);
-    return out;
-  };
+/**
+ * Hands out a section's bytes in manifest order: every reference must start where the previous one ended and the
+ * last must end with the section, so no byte is read twice and the decoded rows are never larger than the file.
+ */
+class SectionReader {
+  private cursor = 0;
+  constructor(
+    private readonly name: SectionName,
+    private readonly data: Uint8Array,
+  ) {}
+  /** A copy (own buffer) of `byteLength` bytes at `offset`, which must be the next unread byte. */
+  take(offset: number, byteLength: number, what: string): Uint8Array {
+    if (offset !== this.cursor) throw new ImportError('shape-mismatch', `${what}: starts at byte ${offset} of the ${this.name} section, expected ${this.cursor}`);
+    if (offset + byteLength > this.data.byteLength) throw new ImportError('shape-mismatch', `${what}: reference beyond the ${this.name} section`);
+    this.cursor += byteLength;
+    return this.data.slice(offset, offset + byteLength);
+  }
+  /** Refuses bytes no reference used. */
+  finish(): void {
+    if (this.cursor !== this.data.byteLength) throw new ImportError('shape-mismatch', `${this.data.byteLength - this.cursor} bytes of the ${this.name} section are not referenced`);
+  }
+}
 
-  if (!Array.isArray(manifest.classes) || !Array.isArray(manifest.samples) || !Array.isArray(manifest.checkpoints) || !Array.isArray(manifest.meta))
-    bad('manifest lacks classes, samples, checkpoints or meta');
-  const classes: ClassRecord[] = manifest.classes.map((c, i) => {
-    if (!isObj(c) || !isNat(c.id) || typeof c.name !== 'string' || typeof c.colour !== 'string' || typeof c.created !== 'number' || !isNat(c.sampleCount) || !isNat(c.heldOutCount) || !Number.isInteger(c.round))
-      bad(`class ${i} is malformed`);
-    return { id: c.id, name: c.name, created: c.created, colour: c.colour, sampleCount: c.sampleCount, heldOutCount: c.heldOutCount, round: c.round };
-  });
-  const classIds = new Set(classes.map((c) => c.id));
-  if (classIds.size !== classes.length) bad('duplicate class ids');
+function finiteFloats(bytes: Uint8Array, what: string): Float32Array {
+  const out = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i])) throw new ImportError('bad-section', `${what}: value ${i} is not finite`);
+  return out;
+}
 
-  const sampleIds = new Set<string>();
+/**
+ * Parses and fully validates a project file before anything is written: header, checksums, no duplicate JSON
+ * key, every field against `manifestSchema`, the cross-field rules of `checkManifest`, references tiling their
+ * sections, finite numbers, thumbnails by signature. Throws `ImportError` with a specific code and message;
+ * returns the rows ready to store. Memory: the rows' typed arrays together are at most the file's size.
+ */
+export function decodeProject(input: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): ProjectRows {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const { manifest: raw, dataStart } = readManifest(bytes, options.maxBytes ?? DEFAULT_MAX_IMPORT_BYTES);
+  if (!isObj(raw) || raw.format !== 'retain-project') bad('manifest is not a retain-project manifest');
+  if (raw.version !== 1) throw new ImportError('unsupported-version', `manifest version ${String(raw.version)}; this app reads version 1`);
+  if (!SUPPORTED_SCHEMA_VERSIONS.includes(raw.schemaVersion as number))
+    throw new ImportError('unsupported-version', `project schema ${String(raw.schemaVersion)}; this app reads ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`);
+  const sections = readSections(bytes, raw, dataStart);
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) throw schemaError(parsed.error.issues);
+  // The checked input itself, not zod's copy: same values, but the key order of opaque JSON (engine state,
+  // settings) is kept, so an import exports byte-identically, and no second tree is held.
+  const m = raw as unknown as Manifest;
+  checkManifest(m, options);
+
+  const embeddings = new SectionReader('embeddings', sections.get('embeddings')!);
+  const logits = new SectionReader('logits', sections.get('logits')!);
+  const pictures = new SectionReader('thumbnails', sections.get('thumbnails')!);
   const thumbnails: ThumbnailRecord[] = [];
-  const counts = new Map<number, { total: number; heldOut: number }>();
-  let dim: number | null = null;
-  const samples: SampleRecord[] = manifest.samples.map((s, i) => {
-    if (!isObj(s) || typeof s.id !== 'string' || s.id.length === 0 || sampleIds.has(s.id)) bad(`sample ${i}: bad or duplicate id`);
-    sampleIds.add(s.id);
-    if (!classIds.has(s.classId)) bad(`sample ${s.id}: unknown class ${String(s.classId)}`);
-    if (!isNat(s.round) || typeof s.created !== 'number' || typeof s.heldOut !== 'boolean' || (s.replay !== 0 && s.replay !== 1) || !['camera', 'file', 'import'].includes(s.source))
-      bad(`sample ${s.id}: malformed fields`);
-    const embedding = floats('embeddings', s.embedding, `sample ${s.id} embedding`);
-    if (embedding.length === 0) throw new ImportError('shape-mismatch', `sample ${s.id}: empty embedding`);
-    if (dim === null) dim = embedding.length;
-    else if (embedding.length !== dim) throw new ImportError('shape-mismatch', `sample ${s.id}: embedding width ${embedding.length}, others ${dim}`);
+  const samples: SampleRecord[] = m.samples.map((s) => {
+    const [e, eLength] = s.embedding;
+    const embedding = finiteFloats(embeddings.take(e * 4, eLength * 4, `sample ${s.id} embedding`), `sample ${s.id} embedding`);
     const row: SampleRecord = { id: s.id, classId: s.classId, round: s.round, embedding, source: s.source, created: s.created, heldOut: s.heldOut, replay: s.replay };
-    if (s.logits !== null) row.logits = floats('logits', s.logits, `sample ${s.id} logits`);
-    if (s.thumbnail !== null) {
+    if (s.logits) row.logits = finiteFloats(logits.take(s.logits[0] * 4, s.logits[1] * 4, `sample ${s.id} logits`), `sample ${s.id} logits`);
+    if (s.thumbnail) {
       const t = s.thumbnail;
-      if (!isObj(t) || !isNat(t.offset) || !isNat(t.byteLength) || typeof t.type !== 'string') bad(`sample ${s.id}: bad thumbnail reference`);
-      const data = sections.get('thumbnails')!;
-      if (t.offset + t.byteLength > data.byteLength) throw new ImportError('shape-mismatch', `sample ${s.id}: thumbnail beyond its section`);
-      thumbnails.push({ id: s.id, bytes: data.slice(t.offset, t.offset + t.byteLength).buffer, type: t.type });
+      const data = pictures.take(t.offset, t.byteLength, `sample ${s.id} thumbnail`);
+      const actual = sniffImageType(data);
+      if (actual !== t.type) throw new ImportError('bad-thumbnail', `sample ${s.id}: thumbnail declared ${t.type} but its bytes are ${actual ?? 'not a JPEG, PNG or WebP image'}`);
+      thumbnails.push({ id: s.id, bytes: data.buffer as ArrayBuffer, type: t.type });
     }
-    const d = counts.get(s.classId) ?? { total: 0, heldOut: 0 };
-    d.total++;
-    if (s.heldOut) d.heldOut++;
-    counts.set(s.classId, d);
     return row;
   });
-  for (const c of classes) {
-    const d = counts.get(c.id) ?? { total: 0, heldOut: 0 };
-    if (d.total !== c.sampleCount || d.heldOut !== c.heldOutCount) bad(`class ${c.id}: sample counts disagree with the samples`);
-  }
+  embeddings.finish();
+  logits.finish();
+  pictures.finish();
 
-  const tensorData = sections.get('tensors')!;
-  const checkpoints: CheckpointRecord[] = manifest.checkpoints.map((c, i) => {
-    if (!isObj(c) || !isNat(c.round) || typeof c.created !== 'number' || !isObj(c.classToOutput) || !isObj(c.engineState)) bad(`checkpoint ${i} is malformed`);
-    const e = c.engineState;
-    if (e.format !== 'retain-engine' || e.version !== 1 || !isObj(e.json) || !Array.isArray(e.tensors)) bad(`checkpoint ${c.round}: bad engine state`);
-    const names = new Set<string>();
-    const tensors: TensorRecord[] = e.tensors.map((t) => {
-      if (!isObj(t) || typeof t.name !== 'string' || names.has(t.name) || !Array.isArray(t.shape) || !t.shape.every(isNat) || !isNat(t.offset) || !isNat(t.length) || (t.dtype !== 'float32' && t.dtype !== 'int32'))
-        bad(`checkpoint ${c.round}: malformed tensor`);
-      names.add(t.name);
-      const size = t.shape.reduce((a, b) => a * b, 1);
-      if (size !== t.length) throw new ImportError('shape-mismatch', `tensor ${t.name}: shape [${t.shape}] needs ${size} values, has ${t.length}`);
-      if (t.offset % 4 !== 0 || t.offset + t.length * 4 > tensorData.byteLength) throw new ImportError('shape-mismatch', `tensor ${t.name}: beyond the tensors section`);
-      const buf = tensorData.slice(t.offset, t.offset + t.length * 4).buffer;
-      const data = t.dtype === 'float32' ? new Float32Array(buf) : new Int32Array(buf);
-      if (data instanceof Float32Array)
-        for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k])) throw new ImportError('bad-section', `tensor ${t.name}: value ${k} is not finite`);
-      return { name: t.name, shape: [...t.shape], dtype: t.dtype, data };
-    });
-    return { round: c.round, created: c.created, classToOutput: c.classToOutput as Record<string, number>, strategy: (c.strategy ?? null) as Record<string, unknown> | null, metrics: c.metrics ?? null, engineState: { format: 'retain-engine', version: 1, json: e.json, tensors } };
+  const tensorData = new SectionReader('tensors', sections.get('tensors')!);
+  const checkpoints: CheckpointRecord[] = m.checkpoints.map((c) => {
+    const tensors: TensorRecord[] = c.engineState.tensors.map((t) => ({
+      name: t.name,
+      shape: [...t.shape],
+      dtype: t.dtype,
+      data: finiteFloats(tensorData.take(t.offset, t.length * 4, `tensor ${t.name}`), `tensor ${t.name}`),
+    }));
+    const engineState = { format: 'retain-engine' as const, version: 1 as const, json: c.engineState.json as Record<string, unknown>, tensors };
+    return { round: c.round, created: c.created, classToOutput: c.classToOutput, strategy: c.strategy as Record<string, unknown> | null, metrics: c.metrics, engineState };
   });
+  tensorData.finish();
 
-  const meta = manifest.meta.map((m) => {
-    if (!isObj(m) || typeof m.key !== 'string' || m.key === 'schema' || m.key === 'pack' || m.key === 'logits') bad('malformed meta entry');
-    return { key: m.key, value: m.value };
-  });
-  const round = meta.find((m) => m.key === 'round')?.value;
-  if (round !== undefined && !Number.isInteger(round)) bad('meta round is not an integer');
-  const lastCheckpoint = checkpoints.reduce((a, c) => Math.max(a, c.round), -1);
-  if ((round ?? -1) !== lastCheckpoint) bad(`meta round ${String(round)} disagrees with the latest checkpoint ${lastCheckpoint}`);
-  const nextClassId = meta.find((m) => m.key === 'nextClassId')?.value;
-  if (classes.length > 0 && (!isNat(nextClassId) || nextClassId <= Math.max(...classes.map((c) => c.id)))) bad('meta nextClassId is missing or too small');
-  meta.push({ key: 'schema', value: { version: SCHEMA_VERSION, appVersion: manifest.appVersion } });
+  const classes: ClassRecord[] = m.classes.map((c) => ({ ...c, colour: c.colour.toLowerCase() }));
+  const meta: ProjectRows['meta'] = m.meta.map((row) => ({ key: row.key, value: row.value }));
+  meta.push({ key: 'schema', value: { version: SCHEMA_VERSION, appVersion: m.appVersion } });
   return { classes, samples, thumbnails, checkpoints, meta };
 }
 
 /** Exports the whole project (one consistent read) as one file's bytes. */
 export async function exportProject(store: ProjectStore, options: EncodeOptions = {}): Promise<Uint8Array> {
   return encodeProject(await store.readAll(), options);
+}
+
+/** Options of `importProject`. */
+export interface ImportOptions extends DecodeOptions {
+  /** The caller's own checks of the decoded rows (the app: the model restores); throwing refuses before any write. */
+  beforeWrite?: (rows: ProjectRows) => void;
 }
 
 /** What an import brought in. */
@@ -351,8 +377,9 @@ export interface ImportSummary {
  * Replaces the current project with a file: validates everything first (any problem throws `ImportError` and
  * leaves the project untouched), then swaps the contents in one transaction.
  */
-export async function importProject(store: ProjectStore, file: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): Promise<ImportSummary> {
+export async function importProject(store: ProjectStore, file: Uint8Array | ArrayBuffer, options: ImportOptions = {}): Promise<ImportSummary> {
   const rows = decodeProject(file, options);
+  options.beforeWrite?.(rows);
   await store.replaceAll(rows);
   const round = rows.meta.find((m) => m.key === 'round')?.value;
   return { classes: rows.classes.length, samples: rows.samples.length, checkpoints: rows.checkpoints.length, round: (round as number | undefined) ?? -1 };
