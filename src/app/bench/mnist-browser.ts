@@ -1,5 +1,5 @@
-import type { MnistDigits } from './harness';
-import { decodeMnistU8 } from './mnist-codec';
+/** The bench page's MNIST: the compact digits fetched from public/ and decoded. */
+import { decodeMnistU8, type MnistDigits } from '../../bench/cl';
 
 /** The compact digits, served from public/ (a file type the app's service worker does not precache). */
 const DATA_URL = `${import.meta.env.BASE_URL}bench/mnist-10k.u8.gz`;

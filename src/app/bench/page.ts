@@ -1,5 +1,5 @@
 /**
- * The browser benchmark page (bench.html): runs the shared harness (./harness.ts, the same code as
+ * The browser benchmark page (bench.html): runs the shared harness (src/bench/cl, the same code as
  * `npm run bench:cl`) on the backend this browser gives (WebGPU with Retain's fused kernels first, else the tfjs
  * default), with a progress bar, the accuracy matrix drawn as it fills and the result table beside the paper.
  * URL parameters preset the form: ?scenario=&strategy=&seeds=&iterations=&quick=1&autostart=1.
@@ -18,7 +18,7 @@ import {
   type ResultRow,
   type ScenarioId,
   type StrategyName,
-} from './harness';
+} from '../../bench/cl';
 import { loadMnistDigitsInBrowser } from './mnist-browser';
 import { registerFastWasmKernels } from '../../kernels/wasm';
 import './bench.css';

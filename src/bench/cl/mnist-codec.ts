@@ -1,4 +1,5 @@
-import type { MnistDigits } from './harness';
+/** The browser's compact MNIST file (public/bench/mnist-10k.u8.gz): its encoder (Node) and decoder (browser). */
+import type { MnistDigits } from './data';
 
 /**
  * A compact form of the `mnist` package's 10,000 digits for the browser (public/bench/mnist-10k.u8.gz, 1.6 MB

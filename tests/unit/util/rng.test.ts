@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/cl/rng';
-import { seededRandom as benchRandom } from '../../../src/app/bench/harness';
+import { seededRandom as benchRandom } from '../../../src/bench/cl/data';
 import { seededRandom as memoryRandom } from '../../../src/memory/random';
 import { seededRng, ZERO_SEED_STATE } from '../../../src/util/rng';
 
