@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { exportProject, importProject } from '../../memory/project-file';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
-import type { ClassRecord, SampleRecord } from '../../memory/store/schema';
+import type { ClassRecord } from '../../memory/store/schema';
 import {
   AppError,
   type AdvancedSettings,
@@ -25,6 +25,7 @@ import {
   type StorageInfo,
 } from '../protocol';
 import type { BackendChoice } from '../platform/backend';
+import { captureFrame, embedFrame, sampleInfo, type CaptureContext } from './capture';
 import type { Engine, FeatureExtractor } from './engine-contract';
 import { metricsView, predictionScores } from './evaluation';
 import { canvasFrameReader, type FrameReader } from './frames';
@@ -176,9 +177,9 @@ export class LearnerService {
 
   // ---------------------------------------------------------------- samples
 
-  /** Embeds a frame with the backbone: the centre square at the backbone's input size. */
-  private async embedFrame(frame: ImageBitmap): Promise<Float32Array> {
-    return this.backbone.embedRgba([this.frames.pixels(frame, this.backbone.config.inputSize)]);
+  /** What a capture works on (capture.ts). */
+  private captureContext(): CaptureContext {
+    return { view: this.view, store: this.store, backbone: this.backbone, frames: this.frames };
   }
 
   /** Embeds and stores one frame; every 5th sample of a class is held out for measuring accuracy. */
@@ -194,31 +195,9 @@ export class LearnerService {
       if (source !== 'camera' && source !== 'file') throw new Error(`Unknown sample source "${String(source)}"`);
       this.frames.check(frame);
       await this.recovering;
-      const [embedding, thumb] = await Promise.all([this.embedFrame(frame), this.frames.thumbnail(frame)]);
-      if (!this.view.classes.has(c.id)) throw new Error('The class was deleted while the frame was being processed');
-      const heldOut = this.view.nextIsHeldOut(c.id);
-      let row: SampleRecord;
-      try {
-        [row] = await this.store.addSamples([
-          { classId: c.id, embedding, thumbnail: thumb.bytes, thumbnailType: thumb.type, source, heldOut },
-        ]);
-      } catch (error) {
-        throw storageError(error, 'store the sample');
-      }
-      this.view.samples.set(row.id, row);
-      const updated = await this.store.getClass(c.id);
-      if (updated) this.view.classes.set(c.id, updated);
-      if (this.view.samples.size === 1) void this.store.requestPersistence();
+      const info = await captureFrame(this.captureContext(), c, frame, source);
       this.emitClasses();
-      return {
-        id: row.id,
-        classId: String(c.id),
-        thumbnail: thumb.bytes.slice(0),
-        thumbnailType: thumb.type,
-        heldOut,
-        source,
-        created: row.created,
-      };
+      return info;
     } finally {
       this.frames.release(frame);
     }
@@ -227,16 +206,7 @@ export class LearnerService {
   /** A class's samples with thumbnails, oldest first. */
   async listSamples(classId: string): Promise<SampleInfo[]> {
     const c = this.view.getClass(classId);
-    const rows = await this.store.listSamples(c.id);
-    return rows.map((s) => ({
-      id: s.id,
-      classId: String(s.classId),
-      thumbnail: s.thumbnail?.bytes ?? new ArrayBuffer(0),
-      thumbnailType: s.thumbnail?.type ?? '',
-      heldOut: s.heldOut,
-      source: s.source,
-      created: s.created,
-    }));
+    return (await this.store.listSamples(c.id)).map(sampleInfo);
   }
 
   /** Deletes one sample (the model keeps what it learned from it). */
@@ -315,7 +285,7 @@ export class LearnerService {
       const t0 = performance.now();
       const model = this.live.model;
       if (!model || this.view.rounds.length === 0) return { scores: [], top: null, ms: 0 };
-      const embedding = await this.embedFrame(frame);
+      const embedding = await embedFrame(this.captureContext(), frame);
       const scores = predictionScores(await model.predictProba(embedding, 1), this.view);
       return { scores, top: scores[0]?.classId ?? null, ms: performance.now() - t0 };
     } finally {
