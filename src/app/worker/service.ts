@@ -6,6 +6,7 @@
  * and the project view with its class and hold-out rules (project-view.ts) live beside it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkClassCount } from '../../memory/class-rules';
 import { exportProject, importProject } from '../../memory/project-file';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
@@ -139,6 +140,7 @@ export class LearnerService {
   /** Creates a class; its id is its head column, never reused. */
   async addClass(name: string): Promise<ClassInfo> {
     const clean = this.view.checkName(name);
+    checkClassCount(this.view.classes.size);
     let c: ClassRecord;
     try {
       c = await this.store.addClass({ name: clean });

@@ -6,6 +6,7 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CLASSES } from '../../../src/memory/class-rules';
 import { ProjectStore, type StoreTestHooks } from '../../../src/memory/store/project-store';
 import { AppError, type AppEvent, type LearnSettings, type Prediction } from '../../../src/app/protocol';
 import { clEngine } from '../../../src/app/worker/engine';
@@ -153,6 +154,16 @@ describe('LearnerService', () => {
     expect((frame as unknown as TestFrame).released).toBe(true);
     await expect(service.addSample('999', picture('red', 2), 'camera')).rejects.toThrow(/No class with id 999/);
     await expect(service.learn(FAST)).rejects.toThrow(/at least two classes/);
+  });
+
+  it('refuses a class past the maximum count, and renaming keeps the count', async () => {
+    const { service } = await newService();
+    for (let i = 0; i < MAX_CLASSES; i++) await service.addClass(`class ${i}`);
+    await expect(service.addClass('one too many')).rejects.toThrow(`at most ${MAX_CLASSES} classes`);
+    await service.renameClass('0', 'first');
+    expect(service.status().classes.length).toBe(MAX_CLASSES);
+    await service.deleteClass('1');
+    expect((await service.addClass('one more')).name).toBe('one more');
   });
 
   it('learns a round, predicts each colour, measures held-out accuracy and survives a restart', async () => {
