@@ -20,16 +20,26 @@ describe('learning settings', () => {
 
   it('refuses bad values with a message naming the setting', () => {
     expect(() => resolveSettings({ preset: 'nope' as never })).toThrow(/Unknown preset "nope"/);
-    expect(() => resolveSettings({ preset: 'fast', advanced: { epochs: 1.5 } })).toThrow(/epochs must be a whole number/);
+    expect(() => resolveSettings({ preset: 'fast', advanced: { epochs: 1.5 } })).toThrow(
+      /epochs must be a whole number/,
+    );
     expect(() => resolveSettings({ preset: 'fast', advanced: { learningRate: 0 } })).toThrow(/learningRate/);
-    expect(() => resolveSettings({ preset: 'fast', advanced: { lwfTemperature: -1 } })).toThrow(/lwfTemperature/);
-    expect(() => resolveSettings({ preset: 'fast', advanced: { ewcMode: 'both' as never } })).toThrow(/ewcMode/);
-    expect(() => resolveSettings({ preset: 'fast', advanced: { bufferPolicy: 'fifo' as never } })).toThrow(/bufferPolicy/);
+    expect(() => resolveSettings({ preset: 'fast', advanced: { lwfTemperature: -1 } })).toThrow(
+      /lwfTemperature/,
+    );
+    expect(() => resolveSettings({ preset: 'fast', advanced: { ewcMode: 'both' as never } })).toThrow(
+      /ewcMode/,
+    );
+    expect(() => resolveSettings({ preset: 'fast', advanced: { bufferPolicy: 'fifo' as never } })).toThrow(
+      /bufferPolicy/,
+    );
     expect(() => resolveSettings({ preset: 'fast', advanced: { ewcGamma: 2 } })).toThrow(/ewcGamma/);
-    expect(() => resolveSettings({ preset: 'fast', advanced: { laterEpochs: 0 } })).toThrow(/laterEpochs must be a whole number/);
+    expect(() => resolveSettings({ preset: 'fast', advanced: { laterEpochs: 0 } })).toThrow(
+      /laterEpochs must be a whole number/,
+    );
   });
 
-  it('later rounds (from a trained head) train half the first round\'s epochs by default, each overridable', () => {
+  it("later rounds (from a trained head) train half the first round's epochs by default, each overridable", () => {
     for (const preset of ['fast', 'balanced', 'max-retention'] as const) {
       const d = PRESET_DEFAULTS[preset];
       expect(d.laterEpochs).toBe(d.epochs / 2);
@@ -78,7 +88,7 @@ function nextAfter(x: number, direction: 1 | -1): number {
   if (x === 0) return direction * Number.MIN_VALUE;
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
-  view.setBigInt64(0, view.getBigInt64(0) + ((x > 0) === (direction > 0) ? 1n : -1n));
+  view.setBigInt64(0, view.getBigInt64(0) + (x > 0 === direction > 0 ? 1n : -1n));
   return view.getFloat64(0);
 }
 
@@ -103,7 +113,12 @@ function uiAccepts(key: keyof AdvancedSettings, value: unknown): boolean {
 /** Values at and just beyond each bound of a numeric setting, with whether the table allows them. */
 function boundaryCases(key: keyof AdvancedSettings): [unknown, boolean][] {
   const spec = SETTINGS[key];
-  if (spec.kind === 'enum') return [...spec.options.map((o): [unknown, boolean] => [o, true]), ['bogus', false], [spec.options[0].toUpperCase(), false]];
+  if (spec.kind === 'enum')
+    return [
+      ...spec.options.map((o): [unknown, boolean] => [o, true]),
+      ['bogus', false],
+      [spec.options[0].toUpperCase(), false],
+    ];
   const { min, max, minExclusive } = spec.range;
   const whole = spec.kind === 'int';
   const cases: [unknown, boolean][] = [
@@ -137,7 +152,9 @@ describe('one settings table: the UI and the worker agree', () => {
       'learningRate must be a number above 0 and at most 1, got 0',
     );
     expect(readSettingInput('lwfTemperature', '0.005')).toEqual({ ok: true, value: 0.005 });
-    expect(resolveSettings({ preset: 'fast', advanced: { lwfTemperature: 0.005 } }).lwfTemperature).toBe(0.005);
+    expect(resolveSettings({ preset: 'fast', advanced: { lwfTemperature: 0.005 } }).lwfTemperature).toBe(
+      0.005,
+    );
   });
 
   it('an empty field means the preset default, and refusals name the setting and its range', () => {
@@ -188,7 +205,11 @@ describe('one settings table: the UI and the worker agree', () => {
     };
     const lwf = { alpha: 1, temperature: 2 };
     expect(strategiesFor('fast', PRESET_DEFAULTS.fast, memory)).toEqual({ freeze: { train: 'head' } });
-    expect(strategiesFor('balanced', PRESET_DEFAULTS.balanced, memory)).toEqual({ freeze: { train: 'all' }, replay, lwf });
+    expect(strategiesFor('balanced', PRESET_DEFAULTS.balanced, memory)).toEqual({
+      freeze: { train: 'all' },
+      replay,
+      lwf,
+    });
     expect(strategiesFor('max-retention', PRESET_DEFAULTS['max-retention'], memory)).toEqual({
       freeze: { train: 'all' },
       replay,

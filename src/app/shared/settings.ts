@@ -13,7 +13,7 @@ export interface Range {
 }
 
 /** Whether `value` is a finite number inside `range`. */
-export function inRange(range: Range, value: number): boolean {
+function inRange(range: Range, value: number): boolean {
   if (!Number.isFinite(value) || value > range.max) return false;
   return range.minExclusive ? value > range.min : value >= range.min;
 }
@@ -63,7 +63,13 @@ export type SettingSpec<V> = [V] extends [string] ? EnumSetting<V> : NumberSetti
 /** Every advanced setting, in the order the UI shows them. */
 export type SettingsTable = { readonly [K in keyof AdvancedSettings]: SettingSpec<AdvancedSettings[K]> };
 
-const whole = (group: SettingGroup, range: Range, value: number, byPreset?: Partial<Record<Preset, number>>): NumberSetting => ({
+/** A whole-number row (step 1). */
+const whole = (
+  group: SettingGroup,
+  range: Range,
+  value: number,
+  byPreset?: Partial<Record<Preset, number>>,
+): NumberSetting => ({
   kind: 'int',
   group,
   range,
@@ -71,6 +77,7 @@ const whole = (group: SettingGroup, range: Range, value: number, byPreset?: Part
   default: value,
   byPreset,
 });
+/** A row of any finite number in its range. */
 const real = (group: SettingGroup, range: Range, value: number): NumberSetting => ({
   kind: 'number',
   group,
@@ -91,7 +98,12 @@ export const SETTINGS: SettingsTable = {
   hidden: whole('training', HIDDEN_UNITS, 0),
   replayPerBatch: whole('replay', BATCH, 32),
   memoryBudget: whole('replay', MEMORY_SAMPLES, 1000),
-  bufferPolicy: { kind: 'enum', group: 'replay', options: ['class-balanced', 'reservoir', 'herding'], default: 'class-balanced' },
+  bufferPolicy: {
+    kind: 'enum',
+    group: 'replay',
+    options: ['class-balanced', 'reservoir', 'herding'],
+    default: 'class-balanced',
+  },
   lwfAlpha: real('lwf', LWF_WEIGHT, 1),
   lwfTemperature: real('lwf', LWF_TEMPERATURE, 2),
   ewcLambda: real('ewc', EWC_STRENGTH, 50),
@@ -154,7 +166,8 @@ export const PRESET_DEFAULTS: Readonly<Record<Preset, AdvancedSettings>> = {
 /** Whether `value` is allowed for setting `key`: the one rule the worker's check and the UI's validator apply. */
 export function acceptsValue(key: keyof AdvancedSettings, value: unknown): boolean {
   const spec = SETTINGS[key];
-  if (spec.kind === 'enum') return typeof value === 'string' && (spec.options as readonly string[]).includes(value);
+  if (spec.kind === 'enum')
+    return typeof value === 'string' && (spec.options as readonly string[]).includes(value);
   if (typeof value !== 'number' || !inRange(spec.range, value)) return false;
   return spec.kind === 'number' || Number.isInteger(value);
 }

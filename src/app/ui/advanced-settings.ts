@@ -1,14 +1,20 @@
 /** The advanced-settings form: one input per row of the shared settings table, checked by the table's own rule. */
 import type { AdvancedSettings, Preset } from '../client';
-import { PRESET_DEFAULTS, SETTINGS, SETTING_KEYS, acceptsValue, presetsUsing, type SettingGroup } from '../shared/settings';
+import {
+  PRESET_DEFAULTS,
+  SETTINGS,
+  SETTING_KEYS,
+  acceptsValue,
+  presetsUsing,
+  type SettingGroup,
+} from '../shared/settings';
 import { h } from './dom';
 import { ADVANCED_TEXT, GROUP_TEXT, PRESET_TEXT, SETTING_TEXT } from './settings-text';
 import type { Store } from './store';
 
 /** What a typed value means: a value to use, the preset's default (empty field), or a refusal to show. */
 export type SettingInput =
-  | { ok: true; value: AdvancedSettings[keyof AdvancedSettings] | undefined }
-  | { ok: false; message: string };
+  { ok: true; value: AdvancedSettings[keyof AdvancedSettings] | undefined } | { ok: false; message: string };
 
 /** Reads what a person typed or chose for setting `key`, accepting exactly what the worker's `resolveSettings` accepts. */
 export function readSettingInput(key: keyof AdvancedSettings, raw: string): SettingInput {
@@ -20,7 +26,10 @@ export function readSettingInput(key: keyof AdvancedSettings, raw: string): Sett
   const label = SETTING_TEXT[key].label;
   return {
     ok: false,
-    message: spec.kind === 'enum' ? ADVANCED_TEXT.refusedChoice(label) : ADVANCED_TEXT.refusedNumber(label, spec.kind === 'int', spec.range),
+    message:
+      spec.kind === 'enum'
+        ? ADVANCED_TEXT.refusedChoice(label)
+        : ADVANCED_TEXT.refusedNumber(label, spec.kind === 'int', spec.range),
   };
 }
 
@@ -85,7 +94,13 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
           });
     input.addEventListener('change', () => readField(key, input));
     inputs.set(key, input);
-    const row = h('div', { class: 'field' }, h('label', { for: id }, words.label), input, h('span', { class: 'hint small' }, words.hint));
+    const row = h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, words.label),
+      input,
+      h('span', { class: 'hint small' }, words.hint),
+    );
     rows.set(key, row);
     return row;
   }
@@ -94,7 +109,12 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
   const groups = groupNames.map((group) => {
     const users = presetsUsing(group);
     const title =
-      group === 'training' ? GROUP_TEXT[group] : ADVANCED_TEXT.groupTitle(GROUP_TEXT[group], users.map((p) => PRESET_TEXT[p].name));
+      group === 'training'
+        ? GROUP_TEXT[group]
+        : ADVANCED_TEXT.groupTitle(
+            GROUP_TEXT[group],
+            users.map((p) => PRESET_TEXT[p].name),
+          );
     return h(
       'fieldset',
       { class: 'adv-group' },
@@ -103,7 +123,11 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
     );
   });
   const count = h('span', { class: 'badge', 'data-testid': 'advanced-count' });
-  const reset = h('button', { type: 'button', class: 'small', 'data-testid': 'advanced-reset' }, ADVANCED_TEXT.reset);
+  const reset = h(
+    'button',
+    { type: 'button', class: 'small', 'data-testid': 'advanced-reset' },
+    ADVANCED_TEXT.reset,
+  );
   const element = h(
     'details',
     { class: 'advanced', 'data-testid': 'advanced' },

@@ -27,18 +27,26 @@ export const GROUP_TEXT: Record<SettingGroup, string> = {
 };
 
 /** Words for one setting; enum settings name each of their options. */
-type SettingText<V> = [V] extends [string] ? { label: string; hint: string; options: Record<V, string> } : { label: string; hint: string };
+type SettingText<V> = [V] extends [string]
+  ? { label: string; hint: string; options: Record<V, string> }
+  : { label: string; hint: string };
 
 /** The label and one-line hint of every advanced setting. */
 export const SETTING_TEXT: { [K in keyof AdvancedSettings]: SettingText<AdvancedSettings[K]> } = {
-  epochs: { label: 'Epochs, first round', hint: 'Passes over the pictures when the model is trained from scratch.' },
+  epochs: {
+    label: 'Epochs, first round',
+    hint: 'Passes over the pictures when the model is trained from scratch.',
+  },
   laterEpochs: {
     label: 'Epochs, later rounds',
     hint: 'Passes over the new pictures when adding to a trained model (it starts close, so fewer suffice).',
   },
   learningRate: { label: 'Learning rate', hint: 'Step size of the optimiser (above 0).' },
   batchSize: { label: 'Batch size', hint: 'Pictures per training step.' },
-  hidden: { label: 'Hidden units', hint: 'Width of the head’s hidden layer (0 = linear). Fixed by the first round.' },
+  hidden: {
+    label: 'Hidden units',
+    hint: 'Width of the head’s hidden layer (0 = linear). Fixed by the first round.',
+  },
   replayPerBatch: { label: 'Replayed per batch', hint: 'Stored pictures mixed into each step.' },
   memoryBudget: { label: 'Memory budget', hint: 'Most pictures kept for replay.' },
   bufferPolicy: {
@@ -47,7 +55,10 @@ export const SETTING_TEXT: { [K in keyof AdvancedSettings]: SettingText<Advanced
     options: { 'class-balanced': 'Class-balanced', reservoir: 'Reservoir (random)', herding: 'Herding' },
   },
   lwfAlpha: { label: 'LwF weight', hint: 'How strongly old answers are kept.' },
-  lwfTemperature: { label: 'LwF temperature', hint: 'Softens the old answers: 1 keeps them as they are, higher is softer.' },
+  lwfTemperature: {
+    label: 'LwF temperature',
+    hint: 'Softens the old answers: 1 keeps them as they are, higher is softer.',
+  },
   ewcLambda: { label: 'EWC strength (λ)', hint: 'How strongly important weights are held in place.' },
   ewcMode: {
     label: 'EWC mode',
@@ -60,7 +71,8 @@ export const SETTING_TEXT: { [K in keyof AdvancedSettings]: SettingText<Advanced
 /** The advanced panel's own words. */
 export const ADVANCED_TEXT = {
   summary: 'Advanced settings ',
-  intro: 'Empty fields use the chosen preset’s value (shown in grey). Settings the chosen preset does not use are dimmed.',
+  intro:
+    'Empty fields use the chosen preset’s value (shown in grey). Settings the chosen preset does not use are dimmed.',
   reset: 'Use preset defaults',
   changed: (count: number): string => `${count} changed`,
   presetValue: (value: string): string => `Preset: ${value}`,

@@ -2,7 +2,15 @@
 import type { StrategyConfig } from '../../cl';
 import type { ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, LearnSettings, Preset } from '../protocol';
-import { PRESETS, PRESET_DEFAULTS, PRESET_IDS, SETTINGS, SETTING_KEYS, STRATEGY_CONSTANTS, acceptsValue } from '../shared/settings';
+import {
+  PRESETS,
+  PRESET_DEFAULTS,
+  PRESET_IDS,
+  SETTINGS,
+  SETTING_KEYS,
+  STRATEGY_CONSTANTS,
+  acceptsValue,
+} from '../shared/settings';
 
 export { PRESET_DEFAULTS };
 
@@ -35,7 +43,11 @@ export function resolveSettings(settings: LearnSettings): AdvancedSettings {
  * The preset's strategies for src/cl with the user's values: fine-tuning of the head's last layer or of the whole
  * head, plus replay, LwF and EWC as the preset turns them on.
  */
-export function presetStrategies(preset: Preset, settings: AdvancedSettings, memory: ReplayMemory): StrategyConfig {
+export function presetStrategies(
+  preset: Preset,
+  settings: AdvancedSettings,
+  memory: ReplayMemory,
+): StrategyConfig {
   const on = PRESETS[preset].strategies;
   const out: StrategyConfig = { freeze: { train: PRESETS[preset].train } };
   if (on.includes('replay'))
