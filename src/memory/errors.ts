@@ -83,3 +83,12 @@ export class ProjectStoreError extends MemoryError {
     super(code, message);
   }
 }
+
+/**
+ * Recognises a full disk however it surfaces: IndexedDB's `QuotaExceededError`, this layer's `StorageFullError`
+ * (or its `storage-full` code after crossing a worker boundary), or a browser message naming the quota.
+ */
+export function isQuotaError(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string } | null;
+  return !!e && (e.name === 'QuotaExceededError' || e.name === 'StorageFullError' || e.code === 'storage-full' || /quota/i.test(e.message ?? ''));
+}

@@ -2,8 +2,9 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ClassRuleError,
   ImportError,
-  MemoryInputError,
+  MAX_CLASS_NAME_LENGTH,
   ProjectStore,
   ProjectStoreError,
   SCHEMA_VERSION,
@@ -117,7 +118,32 @@ describe('classes and samples', () => {
     const again = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
     expect(again.all().map((s) => s.id).sort()).toEqual(memory.all().map((s) => s.id).sort());
     await expect(store.renameClass(999, 'x')).rejects.toMatchObject({ code: 'unknown-class' });
-    await expect(store.addClass({ name: '   ' })).rejects.toBeInstanceOf(MemoryInputError);
+    await expect(store.addClass({ name: '   ' })).rejects.toMatchObject({ code: 'empty-name' });
+  });
+
+  it('holds class names and colours to the one class rule, refusing without writing', async () => {
+    const store = await freshStore();
+    const mug = await store.addClass({ name: 'Mug', colour: '#A0B1C2' });
+    expect(mug.colour).toBe('#a0b1c2');
+    const cup = await store.addClass({ name: 'x'.repeat(MAX_CLASS_NAME_LENGTH) });
+    const before = await store.listClasses();
+    const refusals: [() => Promise<unknown>, string][] = [
+      [() => store.addClass({ name: ' mug ' }), 'duplicate-name'],
+      [() => store.addClass({ name: 'y'.repeat(MAX_CLASS_NAME_LENGTH + 1) }), 'long-name'],
+      [() => store.addClass({ name: 'Plate', colour: 'red; background: url(x)' }), 'bad-colour'],
+      [() => store.renameClass(cup.id, 'MUG'), 'duplicate-name'],
+      [() => store.renameClass(cup.id, ''), 'empty-name'],
+      [() => store.setClassColour(mug.id, '#12345'), 'bad-colour'],
+    ];
+    for (const [refused, code] of refusals) {
+      const err = await refused().then(() => null, (e: unknown) => e);
+      expect(err, code).toBeInstanceOf(ClassRuleError);
+      expect((err as ClassRuleError).code).toBe(code);
+    }
+    expect(await store.listClasses()).toEqual(before);
+    expect(await store.getMeta('nextClassId')).toBe(2);
+    // A class may keep (or re-case) its own name.
+    expect((await store.renameClass(mug.id, 'MUG')).name).toBe('MUG');
   });
 
   it('lists samples with thumbnails per class and keeps class counts right', async () => {

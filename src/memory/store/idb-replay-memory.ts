@@ -1,9 +1,10 @@
-import type { BufferChange } from './buffer';
-import type { BufferCommit, ProjectStore } from './project-store';
-import { InMemoryReplayMemory, type ReplayMemoryOptions, type ReplayMemoryState } from './replay-memory';
-import { seededRandom } from './random';
-import { logitsTableMap, logitsTableOf, packSamples, unpackSamples, type LogitsTable, type ReplayPack } from './pack';
-import type { MemorySample, Random } from './types';
+/** The project's replay memory: members in RAM for fast sampling, persisted through a `ReplayPersistence`. */
+import type { BufferChange } from '../buffer';
+import { InMemoryReplayMemory, type ReplayMemoryOptions } from '../replay-memory';
+import { seededRandom } from '../random';
+import { logitsTableOf, packSamples } from '../pack';
+import type { MemorySample, Random } from '../types';
+import type { BufferCommit, ReplayPersistence } from './replay-persistence';
 
 /** Options of the persistent replay memory. */
 export interface IdbReplayMemoryOptions extends ReplayMemoryOptions {
@@ -17,8 +18,8 @@ export interface IdbReplayMemoryOptions extends ReplayMemoryOptions {
 
 /**
  * The replay memory of a project: samples live in RAM (fast synchronous `sample()`) and in the project's
- * `samples` store (replay = 1); the policy state (reservoir count, herding order...) in meta. Created by
- * `ProjectStore.openReplayMemory()`.
+ * `samples` store (replay = 1); the policy state (reservoir count, herding order...) in meta, both reached only
+ * through the store's `ReplayPersistence`. Created by `ProjectStore.openReplayMemory()`.
  */
 export class IdbReplayMemory extends InMemoryReplayMemory {
   private readonly pendingPut = new Map<string, MemorySample>();
@@ -31,7 +32,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   private readonly evictRng = seededRandom(0x5eed);
 
   private constructor(
-    private readonly store: ProjectStore,
+    private readonly persistence: ReplayPersistence,
     private readonly options: IdbReplayMemoryOptions,
   ) {
     super(options);
@@ -39,23 +40,22 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   }
 
   /** Loads the memory's members and policy state from the project (use `ProjectStore.openReplayMemory`). */
-  static async load(store: ProjectStore, options: IdbReplayMemoryOptions): Promise<IdbReplayMemory> {
-    const mem = new IdbReplayMemory(store, options);
+  static async load(persistence: ReplayPersistence, options: IdbReplayMemoryOptions): Promise<IdbReplayMemory> {
+    const mem = new IdbReplayMemory(persistence, options);
     await mem.reload();
     return mem;
   }
 
   /** Re-reads members and state from the database, dropping unsaved changes. */
   async reload(): Promise<void> {
-    const samples = (await this.readPacked()) ?? (await this.readRowsAndPack());
+    const samples = (await this.persistence.readPackedMembers()) ?? (await this.persistence.readMemberRows());
     // Canonical order (by id) whichever path loaded them: positions drive the policies' random choices, so a
     // reload continues identically from the pack or from the rows.
     samples.sort((a, b) => (a.id! < b.id! ? -1 : a.id! > b.id! ? 1 : 0));
-    const stateRow = await this.store.db.get('meta', 'buffer');
+    const state = await this.persistence.readBufferState();
     this.pendingPut.clear();
     this.pendingDelete.clear();
     this.logitsDirty = false;
-    const state = stateRow?.value as ReplayMemoryState | undefined;
     if (state && state.format === 'retain-replay-memory' && state.policy === this.policy) {
       this.restore(samples, state);
       // The limits may have been lowered since: evict by the policy and persist.
@@ -68,33 +68,6 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
       const change = this.offer(samples, this.evictRng);
       if (samples.length > 0 || state) await this.persist(change, true, false);
     }
-  }
-
-  /** Fast path: the packed snapshot, when present and matching the member count. */
-  private async readPacked(): Promise<MemorySample[] | null> {
-    const tx = this.store.db.transaction(['samples', 'meta'], 'readonly');
-    const [packRow, members] = await Promise.all([tx.objectStore('meta').get('pack'), tx.objectStore('samples').index('by-replay').count(1)]);
-    await tx.done;
-    const pack = packRow?.value as ReplayPack | undefined;
-    if (!pack || pack.count !== members) return null;
-    return unpackSamples(pack);
-  }
-
-  /** Slow path: every member row; writes a fresh pack in the same transaction so the next load is fast. */
-  private async readRowsAndPack(): Promise<MemorySample[]> {
-    const tx = this.store.db.transaction(['samples', 'meta'], 'readwrite');
-    const [rows, tableRow] = await Promise.all([tx.objectStore('samples').index('by-replay').getAll(1), tx.objectStore('meta').get('logits')]);
-    const table = logitsTableMap(tableRow?.value as LogitsTable | undefined);
-    const samples: MemorySample[] = rows.map((r) => {
-      const s: MemorySample = { id: r.id, x: r.embedding, label: r.classId, task: r.round };
-      const logits = table?.get(r.id) ?? r.logits;
-      if (logits) s.logits = logits;
-      return s;
-    });
-    const widths = new Set(samples.map((s) => s.x.length));
-    if (widths.size <= 1) await tx.objectStore('meta').put({ key: 'pack', value: packSamples(samples) });
-    await tx.done;
-    return samples;
   }
 
   /** Offers samples; written through (or kept pending in deferred mode). Bad input changes nothing. */
@@ -164,9 +137,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
             try {
               const all = this.all();
               if (this.hasPendingChanges() || new Set(all.map((s) => s.x.length)).size > 1) return resolve();
-              const tx = this.store.db.transaction('meta', 'readwrite', { durability: 'relaxed' });
-              tx.store.put({ key: 'pack', value: packSamples(all) }).catch(() => undefined);
-              tx.done.then(resolve, () => resolve());
+              this.persistence.writePack(packSamples(all)).then(resolve, () => resolve());
             } catch {
               resolve();
             }
@@ -191,7 +162,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     if (present.length === 0) return;
     this.remove(present);
     for (const id of present) this.pendingPut.delete(id);
-    await this.store.setMeta('buffer', this.exportState());
+    await this.persistence.saveBufferState(this.exportState());
   }
 
   /** Evicts about a tenth of the members by the policy and deletes their rows now (storage is full). Returns the count freed. */
@@ -201,7 +172,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     const change = this.evictByPolicy(count, this.evictRng);
     for (const s of change.evicted) this.pendingPut.delete(s.id!);
     const deletes = change.evicted.map((s) => s.id!);
-    await this.store.writeBufferChanges({ put: [], delete: deletes, state: this.exportState() });
+    await this.persistence.writeBufferChanges({ put: [], delete: deletes, state: this.exportState() });
     return deletes.length;
   }
 
@@ -217,7 +188,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     if (this.writeMode === 'deferred' && !force) return;
     if (!this.hasPendingChanges() && !force) return;
     try {
-      await this.store.withQuotaRetry(() => this.store.writeBufferChanges(this.pendingChanges(withPack)));
+      await this.persistence.withQuotaRetry(() => this.persistence.writeBufferChanges(this.pendingChanges(withPack)));
       this.markCommitted();
     } catch (e) {
       // RAM is ahead of the database: return to what is stored, then report.

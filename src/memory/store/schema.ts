@@ -1,7 +1,8 @@
+/** The project's IndexedDB schema: record types, meta keys, the class palette and the upgrade from older versions. */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
-import type { EngineState } from './types';
-import type { ReplayMemoryState } from './replay-memory';
-import type { LogitsTable, ReplayPack } from './pack';
+import type { EngineState } from '../types';
+import type { ReplayMemoryState } from '../replay-memory';
+import type { LogitsTable, ReplayPack } from '../pack';
 
 /** Version of the IndexedDB schema this code writes. v1: first release; v2: separate thumbnails, typed embeddings, held-out and replay flags, class colours and counts. */
 export const SCHEMA_VERSION = 2;

@@ -1,0 +1,230 @@
+/** One learning round's commit: its checks, and the transaction that writes checkpoint, buffer and class changes whole. */
+import { checkClassColour, checkClassName, checkNewClassName } from '../class-rules';
+import { ProjectStoreError } from '../errors';
+import { logitsTableWithout, type LogitsTable } from '../pack';
+import type { EngineState } from '../types';
+import { isFloat32Array } from '../validate';
+import type { IdbReplayMemory } from './idb-replay-memory';
+import type { BufferCommit } from './replay-persistence';
+import type { CheckpointRecord, SampleRecord } from './schema';
+import { addDelta, applyCountDeltas, queueDeletes, quiet, sampleReader, type AnyTx, type CountDeltas, type WriteHook } from './transaction';
+
+/** Everything one committed round writes, atomically. */
+export interface CommitRoundInput {
+  engineState: EngineState;
+  /** Class id -> head output column. */
+  classToOutput: Record<string, number>;
+  strategy?: Record<string, unknown> | null;
+  /** Metrics history (JSON). */
+  metrics?: unknown;
+  /**
+   * Replay-memory changes of this round: pass the project's `IdbReplayMemory` (deferred mode) and its pending
+   * changes are written in this transaction (and marked committed after), or a plain `BufferCommit`.
+   */
+  bufferChanges?: BufferCommit | IdbReplayMemory | null;
+  /** Class edits to apply with the round (name, colour); every class listed gets `round` = the new round. */
+  classes?: { id: number; name?: string; colour?: string }[];
+  /** Samples trained this round: those the replay memory did not keep are deleted (they live on in the weights). */
+  trainedSampleIds?: string[];
+  /** The engine's RNG state (to resume sampling exactly). */
+  rngState?: number;
+  /** Checkpoint time (ms); default now. */
+  created?: number;
+}
+
+/** A round's input after its checks: JSON parts cloned, class edits in stored form. */
+export interface CheckedRound {
+  input: CommitRoundInput;
+  metrics: unknown;
+  strategy: Record<string, unknown> | null;
+  classEdits: { id: number; name?: string; colour?: string }[];
+}
+
+/** What a buffer commit reads before it writes: the rows it upserts and deletes, and the logits table if needed. */
+interface BufferCommitReads {
+  existingPut: (SampleRecord | undefined)[];
+  existingDel: (SampleRecord | undefined)[];
+  tableRecord: { value?: unknown } | undefined;
+}
+
+/** Validates an EngineState's shape (format, tensors typed and sized by their shapes). */
+export function validateEngineState(state: EngineState): void {
+  if (!state || state.format !== 'retain-engine' || state.version !== 1 || typeof state.json !== 'object' || !Array.isArray(state.tensors))
+    throw new ProjectStoreError('bad-input', 'engineState must be a retain-engine v1 state');
+  const names = new Set<string>();
+  for (const t of state.tensors) {
+    if (!t || typeof t.name !== 'string' || names.has(t.name)) throw new ProjectStoreError('bad-input', `engineState: bad or duplicate tensor name ${String(t?.name)}`);
+    names.add(t.name);
+    if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new ProjectStoreError('bad-input', `engineState: tensor ${t.name} has a bad shape`);
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    const okType = t.dtype === 'float32' ? isFloat32Array(t.data) : t.dtype === 'int32' ? Object.prototype.toString.call(t.data) === '[object Int32Array]' : false;
+    if (!okType) throw new ProjectStoreError('bad-input', `engineState: tensor ${t.name} data does not match dtype ${t.dtype}`);
+    if (t.data.length !== size) throw new ProjectStoreError('bad-input', `engineState: tensor ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
+  }
+}
+
+/** Checks a round's input before any transaction opens (every refusal leaves the store unchanged). */
+export function checkRoundInput(input: CommitRoundInput): CheckedRound {
+  if (!input || typeof input !== 'object') throw new ProjectStoreError('bad-input', 'commitRound needs an input object');
+  validateEngineState(input.engineState);
+  if (!input.classToOutput || typeof input.classToOutput !== 'object') throw new ProjectStoreError('bad-input', 'classToOutput is required');
+  for (const [k, v] of Object.entries(input.classToOutput))
+    if (!Number.isInteger(Number(k)) || !Number.isInteger(v) || v < 0) throw new ProjectStoreError('bad-input', `classToOutput: bad entry ${k} -> ${v}`);
+  const classEdits = (input.classes ?? []).map((c) => {
+    if (!c || !Number.isInteger(c.id)) throw new ProjectStoreError('bad-input', 'classes: every edit needs an integer id');
+    const edit: { id: number; name?: string; colour?: string } = { id: c.id };
+    if (c.name !== undefined) edit.name = checkClassName(c.name);
+    if (c.colour !== undefined) edit.colour = checkClassColour(c.colour);
+    return edit;
+  });
+  // JSON parts are cloned now so a non-serialisable value fails before the transaction opens.
+  try {
+    const metrics = structuredClone(input.metrics ?? null);
+    const strategy = structuredClone(input.strategy ?? null);
+    structuredClone(input.engineState.json);
+    return { input, metrics, strategy, classEdits };
+  } catch (e) {
+    throw new ProjectStoreError('bad-input', `commitRound: metrics, strategy and engineState.json must be cloneable (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Writes one round inside `tx` and returns its number: checkpoint, buffer changes, class edits and counts,
+ * trained-sample clean-up, old checkpoints, meta (round, RNG). Every read is issued at once (one round trip to
+ * the storage process), then every write is queued and awaited once: a round costs two round trips, not one
+ * per dependent step.
+ */
+export async function writeRound(
+  tx: AnyTx,
+  checked: CheckedRound,
+  bufferChanges: BufferCommit | null | undefined,
+  keepOldCheckpoints: number,
+  hook: WriteHook,
+): Promise<number> {
+  const { input, classEdits } = checked;
+  const meta = tx.objectStore('meta');
+  const classes = tx.objectStore('classes');
+  const checkpoints = tx.objectStore('checkpoints');
+  // A round's trained samples are mostly the ones its memory keeps: each row is read once for both.
+  const getSample = sampleReader(tx);
+  const [roundRow, bufferReads, trainedRows, checkpointKeys, classList] = await Promise.all([
+    meta.get('round'),
+    bufferChanges ? readBufferCommit(tx, bufferChanges, getSample) : Promise.resolve(null),
+    Promise.all((input.trainedSampleIds ?? []).map((id) => getSample(id))),
+    checkpoints.getAllKeys(),
+    classes.getAll(),
+  ]);
+  const round = ((roundRow?.value as number | undefined) ?? -1) + 1;
+  let step = 0;
+  const checkpoint: CheckpointRecord = {
+    round,
+    created: input.created ?? Date.now(),
+    engineState: input.engineState,
+    classToOutput: { ...input.classToOutput },
+    strategy: checked.strategy,
+    metrics: checked.metrics,
+  };
+  hook('commitRound', step++);
+  const writes: Promise<unknown>[] = [quiet(checkpoints.put(checkpoint))];
+  const deltas: CountDeltas = new Map();
+  if (bufferChanges && bufferReads) queueBufferCommit(tx, bufferChanges, bufferReads, 'commitRound', deltas, writes, hook);
+  // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped). The rows
+  // were read before the buffer's writes, so the buffer's own puts and deletes are taken from the change.
+  const keptIds = new Set(bufferChanges?.put.map((s) => s.id!) ?? []);
+  const deletedIds = new Set(bufferChanges?.delete ?? []);
+  const dropped = trainedRows.filter((r): r is SampleRecord => !!r && r.replay === 0 && !r.heldOut && !keptIds.has(r.id) && !deletedIds.has(r.id));
+  queueDeletes(tx, dropped, deltas, writes);
+  // Each class row is read once and written once with its edit and all its count changes (two
+  // read-modify-writes of one row in flight together would lose one of them).
+  const classRows = new Map(classList.map((c) => [c.id, c] as const));
+  for (const edit of classEdits) {
+    const c = classRows.get(edit.id);
+    if (!c) throw new ProjectStoreError('unknown-class', `commitRound: no class ${edit.id}`);
+    if (edit.name !== undefined) c.name = checkNewClassName(edit.name, classRows.values(), edit.id);
+    if (edit.colour !== undefined) c.colour = edit.colour;
+    c.round = round;
+    hook('commitRound', step++);
+  }
+  const changed = new Set(classEdits.map((e) => e.id));
+  for (const [id, d] of deltas) {
+    const c = classRows.get(id);
+    if (!c || (d.total === 0 && d.heldOut === 0)) continue;
+    c.sampleCount = Math.max(0, c.sampleCount + d.total);
+    c.heldOutCount = Math.max(0, c.heldOutCount + d.heldOut);
+    changed.add(id);
+  }
+  for (const id of changed) writes.push(quiet(classes.put(classRows.get(id)!)));
+  // Keep the newest checkpoints only.
+  for (const k of checkpointKeys) if ((k as number) <= round - keepOldCheckpoints - 1) writes.push(quiet(checkpoints.delete(k)));
+  if (input.rngState !== undefined) writes.push(quiet(meta.put({ key: 'rng', value: input.rngState })));
+  hook('commitRound', step);
+  writes.push(quiet(meta.put({ key: 'round', value: round })));
+  await Promise.all(writes);
+  return round;
+}
+
+/** Applies replay-memory changes inside `tx`: upserts members (keeping captured rows' thumbnail/source), deletes evicted rows. */
+export async function writeBufferCommit(tx: AnyTx, change: BufferCommit, hook: WriteHook): Promise<void> {
+  const deltas: CountDeltas = new Map();
+  const writes: Promise<unknown>[] = [];
+  queueBufferCommit(tx, change, await readBufferCommit(tx, change), 'bufferWrite', deltas, writes, hook);
+  await Promise.all([...writes, applyCountDeltas(tx, deltas)]);
+}
+
+/** The rows a buffer commit needs to read first (issued together: one round trip). */
+function readBufferCommit(
+  tx: AnyTx,
+  change: BufferCommit,
+  getSample: (id: string) => Promise<SampleRecord | undefined> = sampleReader(tx),
+): Promise<BufferCommitReads> {
+  // Requests in one transaction run in order, so reads are issued together and writes queued without waiting
+  // for each: every await is a round trip to the browser's storage process (~1-5 ms from a worker).
+  const putIds = new Set(change.put.map((s) => s.id!));
+  const deleteIds = change.delete.filter((id) => !putIds.has(id));
+  const needTable = !change.logits && putIds.size > 0;
+  return Promise.all([
+    Promise.all(change.put.map((s) => getSample(s.id!))),
+    Promise.all(deleteIds.map((id) => getSample(id))),
+    needTable ? tx.objectStore('meta').get('logits') : Promise.resolve(undefined),
+  ]).then(([existingPut, existingDel, tableRecord]) => ({ existingPut, existingDel, tableRecord }));
+}
+
+/** Queues a buffer commit's writes (read first with `readBufferCommit`), adding its class count changes to `deltas`. */
+function queueBufferCommit(
+  tx: AnyTx,
+  change: BufferCommit,
+  reads: BufferCommitReads,
+  op: 'commitRound' | 'bufferWrite',
+  deltas: CountDeltas,
+  writes: Promise<unknown>[],
+  hook: WriteHook,
+): void {
+  const samples = tx.objectStore('samples');
+  const meta = tx.objectStore('meta');
+  const putIds = new Set(change.put.map((s) => s.id!));
+  const { existingPut, existingDel, tableRecord } = reads;
+  let step = 0;
+  change.put.forEach((s, i) => {
+    const old = existingPut[i];
+    const row: SampleRecord = old
+      ? { ...old, replay: 1, classId: s.label, round: s.task, embedding: s.x }
+      : { id: s.id!, classId: s.label, round: s.task, embedding: s.x, source: 'import', created: Date.now(), heldOut: false, replay: 1 };
+    if (s.logits) row.logits = s.logits;
+    else delete row.logits;
+    if (!old) addDelta(deltas, s.label, 1, false);
+    hook(op, step++);
+    writes.push(quiet(samples.put(row)));
+  });
+  const delRows = existingDel.filter((r): r is SampleRecord => !!r);
+  for (let i = 0; i < delRows.length; i++) hook(op, step++);
+  queueDeletes(tx, delRows, deltas, writes);
+  hook(op, step);
+  writes.push(quiet(meta.put({ key: 'buffer', value: change.state })));
+  if (change.logits) writes.push(quiet(meta.put({ key: 'logits', value: change.logits })));
+  else if (tableRecord?.value) {
+    writes.push(quiet(meta.put({ key: 'logits', value: logitsTableWithout(tableRecord.value as LogitsTable, putIds) })));
+  }
+  if (change.pack) writes.push(quiet(meta.put({ key: 'pack', value: change.pack })));
+  else writes.push(quiet(meta.delete('pack')));
+}

@@ -1,0 +1,76 @@
+/** Work inside one readwrite transaction of the project store: batched requests, sample-row deletion, class counts. */
+import type { IDBPTransaction, StoreNames } from 'idb';
+import type { RetainDB, SampleRecord } from './schema';
+
+/** A readwrite (or upgrade) transaction over any of the project's stores. */
+export type AnyTx = IDBPTransaction<RetainDB, StoreNames<RetainDB>[], 'readwrite' | 'versionchange'>;
+
+/** The write operations a test hook can interrupt. */
+export type WriteOperation = 'commitRound' | 'addSamples' | 'bufferWrite';
+
+/** Called before each write of a commit or sample batch; throwing aborts the transaction (fault injection). */
+export type WriteHook = (operation: WriteOperation, step: number) => void;
+
+/** Per-class sample-count changes of one transaction (held-out rows also change the held-out count). */
+export type CountDeltas = Map<number, { total: number; heldOut: number }>;
+
+/** Marks a request promise as observed (a failure is still seen by whoever awaits it): an aborted transaction rejects every pending request, and unawaited ones would surface as unhandled rejections. */
+export function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** Adds a sample-count change for a class (held-out rows also change its held-out count). */
+export function addDelta(deltas: CountDeltas, classId: number, by: number, heldOut: boolean): void {
+  const d = deltas.get(classId) ?? { total: 0, heldOut: 0 };
+  d.total += by;
+  if (heldOut) d.heldOut += by;
+  deltas.set(classId, d);
+}
+
+/** Reads sample rows in `tx`, each id once: a second request for an id shares the first one's read. */
+export function sampleReader(tx: AnyTx): (id: string) => Promise<SampleRecord | undefined> {
+  const store = tx.objectStore('samples');
+  const pending = new Map<string, Promise<SampleRecord | undefined>>();
+  return (id) => {
+    let read = pending.get(id);
+    if (!read) {
+      read = store.get(id) as Promise<SampleRecord | undefined>;
+      pending.set(id, read);
+    }
+    return read;
+  };
+}
+
+/** Queues the deletion of sample rows (and thumbnails) and adds their count changes to `deltas`. */
+export function queueDeletes(tx: AnyTx, rows: readonly SampleRecord[], deltas: CountDeltas, writes: Promise<unknown>[]): void {
+  for (const r of rows) {
+    writes.push(quiet(tx.objectStore('samples').delete(r.id)), quiet(tx.objectStore('thumbnails').delete(r.id)));
+    addDelta(deltas, r.classId, -1, r.heldOut);
+  }
+  // Members deleted outside a buffer commit: the packed snapshot is stale.
+  if (rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('pack')));
+}
+
+/** Applies count changes to the class rows (each read, changed and written back inside `tx`). */
+export async function applyCountDeltas(tx: AnyTx, deltas: CountDeltas): Promise<void> {
+  const classes = tx.objectStore('classes');
+  const changed = [...deltas].filter(([, d]) => d.total !== 0 || d.heldOut !== 0);
+  await Promise.all(
+    changed.map(async ([id, d]) => {
+      const c = await classes.get(id);
+      if (!c) return;
+      c.sampleCount = Math.max(0, c.sampleCount + d.total);
+      c.heldOutCount = Math.max(0, c.heldOutCount + d.heldOut);
+      await classes.put(c);
+    }),
+  );
+}
+
+/** Deletes sample rows and thumbnails and updates class counts (inside `tx`). */
+export async function deleteSampleRows(tx: AnyTx, rows: readonly SampleRecord[]): Promise<void> {
+  const deltas: CountDeltas = new Map();
+  const writes: Promise<unknown>[] = [];
+  queueDeletes(tx, rows, deltas, writes);
+  await Promise.all([...writes, applyCountDeltas(tx, deltas)]);
+}
