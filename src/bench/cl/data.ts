@@ -1,7 +1,4 @@
-/**
- * The MNIST digits and their splits: validation of the digits, the seeded stratified train / test split (or the
- * official one), the validation split for searches, and the seeded pixel permutations of Permuted MNIST.
- */
+/** MNIST digits, their seeded train / test and validation splits, and Permuted MNIST's seeded permutations. */
 import { seededRng } from '../../util/rng';
 import { BENCH_CONFIG, type BenchConfig, type DataSource } from './config';
 
@@ -18,6 +15,7 @@ export interface MnistDigits {
    */
   testFrom?: number;
 }
+
 /** Which MNIST these digits are. */
 export function dataSourceOf(digits: MnistDigits): DataSource {
   return digits.testFrom !== undefined ? 'mnist-70k' : 'mnist-10k';
@@ -31,6 +29,7 @@ export function describeSplit(digits: MnistDigits, config: BenchConfig = BENCH_C
   const test = config.data.testPerClass * 10;
   return `MNIST ${digits.y.length.toLocaleString('en')} (seeded ${(digits.y.length - test).toLocaleString('en')} / ${test.toLocaleString('en')} split)`;
 }
+
 /**
  * The data split's and the permutations' seeded generator (never Math.random). Seed 0 starts from the golden-ratio
  * state, as it always has here, so the benchmark's splits and figures do not change.

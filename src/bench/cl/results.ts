@@ -1,7 +1,4 @@
-/**
- * Result rows of bench-results/cl.json: aggregation of a cell's seeds, the target verdict, combining rows of
- * parallel processes, merging into earlier rows, and the plain-text table.
- */
+/** Result rows of bench-results/cl.json: seeds aggregated, target verdicts, rows combined and merged, text table. */
 import { averageAccuracy, backwardTransfer, forgetting } from '../../metrics';
 import { BENCH_CONFIG, SCENARIO_IDS, STRATEGY_NAMES, type DataSource, type ScenarioId, type StrategyName } from './config';
 
@@ -37,6 +34,7 @@ export interface ResultRow {
   /** The paper's number for this cell, when there is one. */
   published: number | null;
 }
+
 /** Element-wise mean of matrices of the same shape (null stays null). */
 export function meanMatrix(matrices: (number | null)[][][]): (number | null)[][] {
   return matrices[0].map((row, i) =>
@@ -98,6 +96,7 @@ export function aggregateRow(
     published: config.published[scenario]?.[strategy] ?? null,
   };
 }
+
 /**
  * Whether a row meets the issue's target for its cell (null when there is none). `applies` is false for quick or
  * shortened runs, for validation runs (held-out training images), and for runs on other data than the

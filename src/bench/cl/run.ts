@@ -1,8 +1,4 @@
-/**
- * The benchmark's run loop, shared by `npm run bench:cl` (Node, WASM) and bench.html (browser): one learner per
- * scenario x strategy x seed through the contexts, its accuracy matrix, and the rows of a whole run with progress.
- * Environment-neutral: the caller supplies the MNIST digits and the backend.
- */
+/** The benchmark's run loop, shared by Node (bench:cl) and the browser (bench.html): learners in, result rows out. */
 import { Learner } from '../../cl';
 import type { LearnerConfig } from '../../cl/config';
 import { BENCH_CONFIG, SCENARIO_IDS, type ScenarioId, type StrategyName } from './config';
@@ -118,6 +114,7 @@ export async function runSequence(
     learner.dispose();
   }
 }
+
 /**
  * Runs scenarios x strategies x seeds in order and returns one row per cell. The data split and scenario
  * contexts are built once per scenario; every run gets a fresh learner (and memory).

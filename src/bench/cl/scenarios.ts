@@ -1,8 +1,4 @@
-/**
- * The five scenarios built from a split: each context's training and test data in the engine's form, the joint
- * task, the engine strategies of a config entry (with a replay memory sized to the paper's budget), and how many
- * seeds and iterations a run takes.
- */
+/** Each scenario's contexts built from a split, each strategy's engine config, and a run's seeds and iterations. */
 import type { StrategyConfig } from '../../cl/config';
 import type { TaskData } from '../../cl/types';
 import { InMemoryReplayMemory } from '../../memory';
