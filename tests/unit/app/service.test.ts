@@ -98,18 +98,23 @@ afterEach(() => {
 /** A service on a fresh database; `hooks` inject write failures. */
 async function newService(name = `svc-${++dbCounter}-${Date.now()}`, hooks: StoreTestHooks = {}) {
   const events: AppEvent[] = [];
+  /** Called with every event as it is emitted (a test may act at a given moment of a round). */
+  const listener: { onEvent?: (e: AppEvent) => void } = {};
   const service = new LearnerService({
     openStore: () => ProjectStore.open({ name, hooks }),
     deleteStore: () => ProjectStore.deleteDatabase(name),
     backbone: colourMeans,
     backend: { backend: 'wasm', note: 'unit test', adapter: null },
     engine: clEngine,
-    emit: (e) => events.push(e),
+    emit: (e) => {
+      events.push(e);
+      listener.onEvent?.(e);
+    },
     frames: testFrames,
   });
   await service.open();
   services.push(service);
-  return { service, events, name };
+  return { service, events, name, listener };
 }
 
 /** Adds `n` pictures of a colour to a class. */
@@ -270,17 +275,17 @@ describe('LearnerService', () => {
   });
 
   it('a cancelled round is not kept', async () => {
-    const { service, events } = await taughtRedGreen();
+    const { service, listener } = await taughtRedGreen();
     const blue = await service.addClass('Blue');
     await capture(service, blue.id, 'blue', 10, 400);
     const before = byName(await service.predict(picture('green', 950)));
     const tensorsBefore = tf.memory().numTensors;
-    const seen = events.length;
-    const round = service.learn(FAST);
-    // Cancel at the first progress event.
-    while (!events.slice(seen).some((e) => e.type === 'progress')) await new Promise((r) => setTimeout(r, 1));
-    service.cancelLearn();
-    expect(await round).toMatchObject({ cancelled: true, round: 1 });
+    // Cancel at the round's first progress event.
+    listener.onEvent = (e) => {
+      if (e.type === 'progress') service.cancelLearn();
+    };
+    expect(await service.learn(FAST)).toMatchObject({ cancelled: true, round: 1 });
+    listener.onEvent = undefined;
     expect(service.status().rounds).toBe(1);
     expect(byName(await service.predict(picture('green', 950)))).toEqual(before);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
