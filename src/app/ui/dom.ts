@@ -19,6 +19,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
       el.addEventListener(key.slice(2), value);
+    } else if (key === 'style') {
+      // Through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes set as text.
+      el.style.cssText = String(value);
     } else if (value === true) {
       el.setAttribute(key, '');
     } else {
