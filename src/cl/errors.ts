@@ -1,3 +1,5 @@
+/** The learner's error types: each says what went wrong and that nothing was changed. */
+
 /** Thrown when a training loss becomes NaN or infinite; the model is rolled back to before the task. */
 export class NonFiniteLossError extends Error {
   constructor(step: number, losses: Record<string, number>) {
@@ -22,5 +24,13 @@ export class InvalidTaskError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidTaskError';
+  }
+}
+
+/** Thrown for a setting or option out of its range or not among its names; refused before anything changes. */
+export class InvalidConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidConfigError';
   }
 }

@@ -1,20 +1,16 @@
+/** The continual learner: a model, an optimiser and strategy plugins on a seeded, hook-based training loop. */
 import * as tf from '@tensorflow/tfjs';
 import type { EngineState, ReplayMemory, TensorRecord } from '../memory/types';
-import { InvalidTaskError, NonFiniteLossError, TrainingCancelledError } from './errors';
-import { columnMask, maskedArgMax, maskedCrossEntropy, weightedRowCrossEntropy } from './losses';
+import type { LearnerConfig } from './config';
+import { InvalidConfigError, NonFiniteLossError, TrainingCancelledError } from './errors';
+import { columnMask, maskedArgMax } from './losses';
 import { ContinualModel } from './model';
+import type { StrategyPlugin, TaskContext } from './plugin';
 import { SeededRandom } from './rng';
+import { trainStep } from './step';
 import { createStrategyPlugins } from './strategies';
-import { DEVICE_MAX_VALUES } from './types';
-import type {
-  BatchContext,
-  FeatureExtractor,
-  LearnerConfig,
-  StrategyPlugin,
-  TaskContext,
-  TaskData,
-  TrainOptions,
-} from './types';
+import { DEVICE_MAX_VALUES, type FeatureExtractor, type TaskData, type TrainOptions } from './types';
+import { trainingSteps, validateLearnerConfig, validateTask } from './validate';
 
 /** What one `learnTask` call did. */
 export interface TaskReport {
@@ -39,36 +35,52 @@ type StoredConfig = Omit<LearnerConfig, 'strategies'> & {
   };
 };
 
+/** What a learner is given besides its config. */
+export interface LearnerRuntime {
+  /** A frozen feature extractor run in front of the model. */
+  featureExtractor?: FeatureExtractor;
+  /**
+   * The strategy plugins, in hook order, instead of the ones `config.strategies` names (`createStrategyPlugins`):
+   * how a strategy of one's own joins the built-in ones. Names must be unique.
+   */
+  plugins?: StrategyPlugin[];
+}
+
 /**
  * A continual learner: a model, an optimiser and strategy plugins on a hook-based training loop
  * (before/after task, before/after batch, loss terms, after backward), seeded so a run can be repeated.
  */
 export class Learner {
   readonly config: LearnerConfig;
-  readonly plugins: StrategyPlugin[];
+  readonly plugins: readonly StrategyPlugin[];
   private model: ContinualModel;
   private readonly rng: SeededRandom;
   private readonly taskClasses = new Map<number, number[]>();
   private seen = 0;
   private readonly extractor: FeatureExtractor | undefined;
 
-  /** Creates a learner with a freshly initialised model, optionally behind a frozen feature extractor. */
-  constructor(config: LearnerConfig, runtime: { featureExtractor?: FeatureExtractor } = {}) {
-    if (!(config.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${config.learningRate}`);
-    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) {
-      throw new Error(`batchSize must be a positive integer, got ${config.batchSize}`);
-    }
+  /**
+   * Creates a learner with a freshly initialised model, optionally behind a frozen feature extractor. Every
+   * setting is checked first: a refused config allocates nothing.
+   */
+  constructor(config: LearnerConfig, runtime: LearnerRuntime = {}) {
+    validateLearnerConfig(config);
     const fx = runtime.featureExtractor;
     if (fx && fx.outputDim !== config.model.inputDim) {
-      throw new Error(
+      throw new InvalidConfigError(
         `the feature extractor gives ${fx.outputDim} features but the model takes ${config.model.inputDim}`,
       );
     }
+    // Plugins check their settings when made and hold no tensor until a task starts: made before the model.
+    const plugins = runtime.plugins ?? createStrategyPlugins(config.strategies);
+    const names = plugins.map((p) => p.name);
+    const repeated = names.find((n, i) => names.indexOf(n) !== i);
+    if (repeated !== undefined) throw new InvalidConfigError(`two strategy plugins are named '${repeated}'`);
+    this.plugins = [...plugins];
     this.extractor = fx;
     this.config = config;
-    this.model = new ContinualModel(config.model);
     this.rng = new SeededRandom(config.seed);
-    this.plugins = createStrategyPlugins(config.strategies);
+    this.model = new ContinualModel(config.model);
   }
 
   /** Number of outputs of the head now. */
@@ -115,47 +127,24 @@ export class Learner {
     return out;
   }
 
-  private validate(task: TaskData): number {
-    const d = this.inputDim;
-    const n = task.y.length;
-    if (task.x.length !== n * d) {
-      throw new InvalidTaskError(`task ${task.task}: x has ${task.x.length} values, expected ${n} x ${d}`);
-    }
-    if (n === 0) throw new InvalidTaskError(`task ${task.task} has no samples`);
-    for (let i = 0; i < task.x.length; i++) {
-      if (!Number.isFinite(task.x[i]))
-        throw new InvalidTaskError(`task ${task.task}: input value ${i} is ${task.x[i]}`);
-    }
-    const classes = new Set(task.classes);
-    if (classes.size === 0) throw new InvalidTaskError(`task ${task.task} declares no classes`);
-    for (const c of task.classes) {
-      if (!Number.isInteger(c) || c < 0)
-        throw new InvalidTaskError(`task ${task.task}: class ${c} is not an index`);
-    }
-    for (let i = 0; i < n; i++) {
-      if (!classes.has(task.y[i])) {
-        throw new InvalidTaskError(
-          `task ${task.task}: label ${task.y[i]} (sample ${i}) is not among its classes [${task.classes}]`,
-        );
-      }
-    }
-    const maxClass = Math.max(...task.classes);
-    if (this.config.model.scenario === 'domain-il' && maxClass >= this.model.numOutputs) {
-      throw new InvalidTaskError(
-        `domain-IL task ${task.task}: class ${maxClass} but the head has ${this.model.numOutputs} outputs`,
-      );
-    }
-    return n;
-  }
-
   /** Columns the loss may use for a task: its own classes in Task-IL, every output otherwise. */
   private activeColumns(classes: readonly number[]): number[] | null {
     return this.config.model.scenario === 'task-il' ? [...classes] : null;
   }
 
-  /** Trains on one task, running every plugin's hooks. On error or cancellation the model is rolled back. */
+  /**
+   * Trains on one task, running every plugin's hooks. The task and options are checked before anything changes;
+   * on error or cancellation the model, the task history, the RNG and every plugin are rolled back.
+   */
   async learnTask(rawTask: TaskData, options: TrainOptions = {}): Promise<TaskReport> {
-    const n = this.validate(rawTask);
+    const n = validateTask(rawTask, {
+      inputDim: this.inputDim,
+      scenario: this.config.model.scenario,
+      numOutputs: this.model.numOutputs,
+    });
+    const bs = this.config.batchSize;
+    const totalSteps = trainingSteps(options, n, bs);
+    const progressEvery = options.progressEvery ?? 10;
     // A frozen extractor's features are computed once; from here on the task lives in feature space.
     const task = this.extractor ? { ...rawTask, x: await this.features(rawTask.x, n) } : rawTask;
     const started = performance.now();
@@ -166,9 +155,6 @@ export class Learner {
       this.config.optimizer === 'adam'
         ? tf.train.adam(this.config.learningRate)
         : tf.train.sgd(this.config.learningRate);
-    const bs = this.config.batchSize;
-    const totalSteps = options.iterations ?? Math.ceil(((options.epochs ?? 1) * n) / bs);
-    const progressEvery = Math.max(1, options.progressEvery ?? 10);
     let finalLosses: Record<string, number> = {};
     // A large task (e.g. 60,000 MNIST images) stays in host memory and each batch is copied up: the backend's
     // memory (WASM's heap is 2-4 GB) need not hold it, and a step's compute dwarfs the copy at that size.
@@ -190,8 +176,8 @@ export class Learner {
         rng: this.rng.next,
       };
       for (const p of this.plugins) await p.beforeTask?.(ctx);
-      const active = this.activeColumns(task.classes);
-      const mask = active ? tf.tensor1d(columnMask(active, this.model.numOutputs)) : undefined;
+      const activeColumns = this.activeColumns(task.classes);
+      const mask = activeColumns ? tf.tensor1d(columnMask(activeColumns, this.model.numOutputs)) : undefined;
       const yAll = tf.tensor1d(task.y, 'int32');
       let order = this.rng.permutation(n);
       let cursor = 0;
@@ -208,7 +194,8 @@ export class Learner {
             idx[i] = order[cursor++];
           }
           const report = step % progressEvery === 0 || step === totalSteps;
-          const losses = this.trainStep(ctx, xAll ?? task.x, yAll, idx, mask, optimizer, report);
+          const batch = { xAll: xAll ?? task.x, yAll, idx, mask, activeColumns };
+          const losses = trainStep(this.model, this.plugins, optimizer, ctx, batch, report);
           if (losses) {
             const values: Record<string, number> = {};
             const names = Object.keys(losses);
@@ -228,6 +215,7 @@ export class Learner {
       }
       if (options.signal?.aborted) throw new TrainingCancelledError();
       for (const p of this.plugins) await p.afterTask?.(ctx);
+      for (const p of this.plugins) p.taskCommitted?.();
       this.seen++;
       snapshot.dispose();
       return {
@@ -248,115 +236,6 @@ export class Learner {
       xAll?.dispose();
       optimizer.dispose();
     }
-  }
-
-  /** One optimiser step; returns the loss terms (kept) when `report` is set. */
-  private trainStep(
-    taskCtx: TaskContext,
-    xAll: tf.Tensor2D | Float32Array,
-    yAll: tf.Tensor1D,
-    idx: Int32Array,
-    mask: tf.Tensor1D | undefined,
-    optimizer: tf.Optimizer,
-    report: boolean,
-  ): Record<string, tf.Scalar> | null {
-    const C = this.model.numOutputs;
-    const { x, y } = tf.tidy(() => {
-      const idxT = tf.tensor1d(idx, 'int32');
-      return {
-        x: xAll instanceof Float32Array ? hostRows(xAll, idx, this.config.model.inputDim) : (tf.gather(xAll, idxT) as tf.Tensor2D),
-        y: tf.oneHot(tf.gather(yAll, idxT) as tf.Tensor1D, C).toFloat() as tf.Tensor2D,
-      };
-    });
-    const ctx: BatchContext = {
-      ...taskCtx,
-      x,
-      y,
-      activeColumns: this.activeColumns(taskCtx.task.classes),
-      newLossWeight: 1,
-      rows: idx,
-      owned: [],
-    };
-    let kept: Record<string, tf.Scalar> | null = null;
-    try {
-      for (const p of this.plugins) p.beforeBatch?.(ctx);
-      const replay = ctx.replay;
-      const nNew = ctx.x.shape[0];
-      // New and replayed rows go through the model in ONE forward pass with ONE cross-entropy whose rows carry
-      // their part's weight: a small head's step costs mostly per-op dispatch, and this cuts an app round's step
-      // from ~160 tfjs ops to ~120 (tf.profile, WASM).
-      const joint = replay ? this.jointBatch(ctx, replay, mask) : null;
-      const { value, grads } = tf.variableGrads(() => {
-        let logits: tf.Tensor2D;
-        let replayLogits: tf.Tensor2D | undefined;
-        let rowCe: tf.Tensor1D | null = null;
-        const terms: Record<string, tf.Scalar> = {};
-        if (joint) {
-          const all = this.model.logits(joint.x);
-          logits = tf.slice(all, [0, 0], [nNew, -1]) as tf.Tensor2D;
-          replayLogits = tf.slice(all, [nNew, 0], [-1, -1]) as tf.Tensor2D;
-          rowCe = weightedRowCrossEntropy(all, joint.y, joint.rowWeights, joint.mask);
-          terms.ce = tf.sum(rowCe) as tf.Scalar;
-        } else {
-          logits = this.model.logits(ctx.x);
-          terms.ce = tf.mul(maskedCrossEntropy(logits, ctx.y, mask), ctx.newLossWeight) as tf.Scalar;
-        }
-        for (const p of this.plugins) Object.assign(terms, p.lossTerms?.(ctx, logits, replayLogits));
-        const total = tf.addN(Object.values(terms)) as tf.Scalar;
-        if (report) {
-          const shown = rowCe
-            ? // The loss curve keeps the new data's and the replayed data's cross-entropy apart (report steps
-              // only; neither part is on the gradient's path).
-              { ...terms, ce: tf.sum(tf.slice(rowCe, 0, nNew)) as tf.Scalar, replay: tf.sum(tf.slice(rowCe, nNew)) as tf.Scalar }
-            : terms;
-          kept = Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, tf.keep(v)]));
-        }
-        return total;
-      }, taskCtx.trainable);
-      if (kept) (kept as Record<string, tf.Scalar>).total = value;
-      else value.dispose();
-      for (const p of this.plugins) p.afterBackward?.(ctx, grads);
-      optimizer.applyGradients(grads);
-      tf.dispose(grads);
-      for (const p of this.plugins) p.afterBatch?.(ctx);
-      return kept;
-    } finally {
-      tf.dispose([ctx.x, ctx.y, ...ctx.owned]);
-      if (ctx.replay)
-        tf.dispose([ctx.replay.x, ctx.replay.y, ctx.replay.logits ?? [], ctx.replay.mask ?? []]);
-    }
-  }
-
-  /**
-   * The new rows and the replayed rows as one batch for `trainStep`: inputs, targets, per-row weights (a part's
-   * weight over its row count, so each part keeps its mean) and the additive mask (Task-IL), all owned by `ctx`.
-   */
-  private jointBatch(
-    ctx: BatchContext,
-    replay: NonNullable<BatchContext['replay']>,
-    mask: tf.Tensor1D | undefined,
-  ): { x: tf.Tensor2D; y: tf.Tensor2D; rowWeights: tf.Tensor1D; mask?: tf.Tensor2D } {
-    const nNew = ctx.x.shape[0];
-    const nReplay = replay.x.shape[0];
-    const C = ctx.y.shape[1];
-    const weights = new Float32Array(nNew + nReplay);
-    weights.fill(ctx.newLossWeight / nNew, 0, nNew);
-    weights.fill(replay.weight / nReplay, nNew);
-    const joint = tf.tidy(() => ({
-      x: tf.concat([ctx.x, replay.x]) as tf.Tensor2D,
-      y: tf.concat([ctx.y, replay.y]) as tf.Tensor2D,
-      rowWeights: tf.tensor1d(weights),
-      ...(mask || replay.mask
-        ? {
-            mask: tf.concat([
-              mask ? tf.tile(tf.reshape(mask, [1, C]), [nNew, 1]) : tf.zeros([nNew, C]),
-              replay.mask ?? tf.zeros([nReplay, C]),
-            ]) as tf.Tensor2D,
-          }
-        : {}),
-    }));
-    ctx.owned.push(joint.x, joint.y, joint.rowWeights, ...(joint.mask ? [joint.mask] : []));
-    return joint;
   }
 
   /** Logits for n inputs, in chunks, as one tensor (caller disposes). */
@@ -439,7 +318,7 @@ export class Learner {
   /** Rebuilds a learner from `exportState()`; `memory` re-attaches the replay memory when replay is on. */
   static fromState(
     state: EngineState,
-    attach: { memory?: ReplayMemory; featureExtractor?: FeatureExtractor } = {},
+    attach: { memory?: ReplayMemory } & LearnerRuntime = {},
   ): Learner {
     if (state?.format !== 'retain-engine' || state.version !== 1) {
       throw new Error(
@@ -454,6 +333,10 @@ export class Learner {
       plugins: Record<string, Record<string, unknown>>;
     };
     const cfg = json.config;
+    if (!cfg || typeof cfg !== 'object' || !cfg.strategies) throw new Error('engine state: the config is missing');
+    if (!Number.isInteger(json.tasksSeen) || json.tasksSeen < 0) throw new Error(`engine state: bad task count ${String(json.tasksSeen)}`);
+    if (!Array.isArray(json.taskClasses)) throw new Error('engine state: the task history is missing');
+    if (!Number.isInteger(json.rng)) throw new Error(`engine state: bad RNG state ${String(json.rng)}`);
     if (cfg.strategies.replay && !attach.memory)
       throw new Error('this state uses replay: pass its memory to fromState');
     const { replay, ...rest } = cfg.strategies;
@@ -461,19 +344,24 @@ export class Learner {
       ...cfg,
       strategies: { ...rest, ...(replay ? { replay: { ...replay, memory: attach.memory! } } : {}) },
     };
-    const model = ContinualModel.fromWeights(config.model, state.tensors, 'model/');
-    const learner = new Learner(config, { featureExtractor: attach.featureExtractor });
-    learner.model.dispose();
-    learner.model = model;
-    learner.seen = json.tasksSeen;
-    for (const [t, c] of json.taskClasses) learner.taskClasses.set(t, c);
-    learner.rng.setState(json.rng);
-    for (const p of learner.plugins) {
-      const prefix = `${p.name}/`;
-      const tensors = state.tensors
-        .filter((t) => t.name.startsWith(prefix))
-        .map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
-      p.importState?.({ json: json.plugins[p.name] ?? {}, tensors });
+    const learner = new Learner(config, attach);
+    try {
+      const model = ContinualModel.fromWeights(config.model, state.tensors, 'model/');
+      learner.model.dispose();
+      learner.model = model;
+      learner.seen = json.tasksSeen;
+      for (const [t, c] of json.taskClasses) learner.taskClasses.set(t, c);
+      learner.rng.setState(json.rng);
+      for (const p of learner.plugins) {
+        const prefix = `${p.name}/`;
+        const tensors = state.tensors
+          .filter((t) => t.name.startsWith(prefix))
+          .map((t) => ({ ...t, name: t.name.slice(prefix.length) }));
+        p.importState?.({ json: json.plugins?.[p.name] ?? {}, tensors });
+      }
+    } catch (err) {
+      learner.dispose();
+      throw err;
     }
     return learner;
   }
@@ -483,13 +371,6 @@ export class Learner {
     this.model.dispose();
     for (const p of this.plugins) p.dispose?.();
   }
-}
-
-/** Rows `idx` of a row-major host matrix of width d, as a tensor. */
-function hostRows(x: Float32Array, idx: Int32Array, d: number): tf.Tensor2D {
-  const out = new Float32Array(idx.length * d);
-  for (let i = 0; i < idx.length; i++) out.set(x.subarray(idx[i] * d, (idx[i] + 1) * d), i * d);
-  return tf.tensor2d(out, [idx.length, d]);
 }
 
 /**

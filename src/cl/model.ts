@@ -1,6 +1,8 @@
+/** The learner's model: a ReLU MLP body and a linear head that grows as classes arrive, as plain tf.Variables. */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorRecord } from '../memory/types';
-import type { FreezeSpec, ModelConfig } from './types';
+import { LIMITS, type FreezeSpec, type ModelConfig } from './config';
+import { checkInteger, validateFreeze, validateModelConfig } from './validate';
 
 /** One dense layer's parameters: kernel [in, out] and bias [out]. */
 export interface DenseParams {
@@ -24,15 +26,7 @@ export class ContinualModel {
 
   /** Builds a freshly initialised model (PyTorch-style uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)) init). */
   constructor(config: ModelConfig, init = true) {
-    if (!Number.isInteger(config.inputDim) || config.inputDim <= 0) {
-      throw new Error(`ModelConfig.inputDim must be a positive integer, got ${config.inputDim}`);
-    }
-    if (config.hidden.some((h) => !Number.isInteger(h) || h <= 0)) {
-      throw new Error(`ModelConfig.hidden must hold positive integers, got [${config.hidden}]`);
-    }
-    if (!Number.isInteger(config.outputs) || config.outputs < 0) {
-      throw new Error(`ModelConfig.outputs must be an integer >= 0, got ${config.outputs}`);
-    }
+    validateModelConfig(config);
     this.config = { ...config, hidden: [...config.hidden] };
     if (!init) return;
     const dims = [config.inputDim, ...config.hidden, config.outputs];
@@ -112,6 +106,7 @@ export class ContinualModel {
    * classes); the new ones are initialised like a fresh layer. Old variables are disposed.
    */
   growHead(total: number): void {
+    checkInteger('growHead: the number of outputs', total, 0, LIMITS.maxOutputs);
     const old = this.head;
     const current = old.kernel.shape[1];
     if (total < current)
@@ -155,12 +150,10 @@ export class ContinualModel {
 
   /** The parameters that train under a freeze specification. */
   trainableVariables(freeze: FreezeSpec = { train: 'all' }): tf.Variable[] {
+    validateFreeze(freeze);
     const n = this.layers.length;
     const from =
       freeze.train === 'all' ? 0 : freeze.train === 'head' ? n - 1 : Math.max(0, n - freeze.layers);
-    if (freeze.train === 'last' && (!Number.isInteger(freeze.layers) || freeze.layers < 1)) {
-      throw new Error(`FreezeSpec: 'last' needs layers >= 1, got ${freeze.layers}`);
-    }
     return this.layers.slice(from).flatMap((l) => [l.kernel, l.bias]);
   }
 
@@ -226,9 +219,10 @@ export class ContinualModel {
   ): ContinualModel {
     const m = new ContinualModel(config, false);
     const byName = new Map(records.map((r) => [r.name, r]));
-    const layers = config.hidden.length + 1;
+    const layers: { k: TensorRecord; b: TensorRecord; inDim: number; outDim: number }[] = [];
     let prevOut = config.inputDim;
-    for (let l = 0; l < layers; l++) {
+    // Every layer is checked before any variable is made: a refused checkpoint allocates nothing.
+    for (let l = 0; l < config.hidden.length + 1; l++) {
       const k = byName.get(`${prefix}L${l}/kernel`);
       const b = byName.get(`${prefix}L${l}/bias`);
       if (!k || !b) throw new Error(`model weights: layer ${l} is missing`);
@@ -243,9 +237,13 @@ export class ContinualModel {
           `model weights: layer ${l} has shapes [${k.shape}] / [${b.shape}], expected [${prevOut},${outDim}] / [${outDim}]`,
         );
       }
+      if (l === config.hidden.length) checkInteger('model weights: the head outputs', outDim, 0, LIMITS.maxOutputs);
       if (k.data.length !== prevOut * outDim || b.data.length !== outDim)
         throw new Error(`model weights: layer ${l} has the wrong size`);
-      const inDim = prevOut;
+      layers.push({ k, b, inDim: prevOut, outDim });
+      prevOut = outDim;
+    }
+    for (const [l, { k, b, inDim, outDim }] of layers.entries()) {
       m.layers.push(
         tf.tidy(() => ({
           kernel: tf.variable(
@@ -256,7 +254,6 @@ export class ContinualModel {
           bias: tf.variable(tf.tensor1d(b.data as Float32Array), trainable, m.varName(l, 'bias')),
         })),
       );
-      prevOut = outDim;
     }
     return m;
   }

@@ -334,7 +334,10 @@ describe('LwF weighting', () => {
     const model = new ContinualModel({ inputDim: 4, hidden: [], scenario: 'class-il', outputs: 3, seed: 1 });
     const fixed = new LwfPlugin({ alpha: 2, temperature: 2 });
     const inverse = new LwfPlugin({ alpha: 2, temperature: 2, weighting: 'inverse-task' });
-    for (const p of [fixed, inverse]) p.afterTask({ model } as unknown as TaskContext);
+    for (const p of [fixed, inverse]) {
+      p.afterTask({ model } as unknown as TaskContext);
+      p.taskCommitted();
+    }
     const x = tf.randomNormal([5, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
     const student = tf.randomNormal([5, 3], 0, 1, 'float32', 8) as tf.Tensor2D;
     for (const tasksSeen of [1, 3]) {
@@ -345,8 +348,8 @@ describe('LwF weighting', () => {
       expect(ctxFixed.newLossWeight).toBe(1);
       // Scales what replay set before it (plugins run in order: replay, LwF, EWC).
       expect(ctxInverse.newLossWeight).toBeCloseTo(0.8 / (tasksSeen + 1), 12);
-      const a = (await fixed.lossTerms(ctxFixed, student).lwf.data())[0];
-      const b = (await inverse.lossTerms(ctxInverse, student).lwf.data())[0];
+      const a = (await fixed.lossTerms(ctxFixed, student, {}).lwf.data())[0];
+      const b = (await inverse.lossTerms(ctxInverse, student, {}).lwf.data())[0];
       expect(a).toBeGreaterThan(0);
       expect(b).toBeCloseTo(a * (1 - 1 / (tasksSeen + 1)), 5);
     }
@@ -362,6 +365,7 @@ describe('LwF teacher logits', () => {
     const model = new ContinualModel({ inputDim: 4, hidden: [6], scenario: 'class-il', outputs: 3, seed: 2 });
     const lwf = new LwfPlugin({ alpha: 1, temperature: 2 });
     lwf.afterTask({ model } as unknown as TaskContext);
+    lwf.taskCommitted();
     const n = 5000; // more than one precompute chunk
     const taskX = Float32Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 0.37));
     const ctxTask = { task: { task: 1, x: taskX, y: new Int32Array(n), classes: [3] }, model, tasksSeen: 1 } as unknown as TaskContext;
@@ -371,9 +375,10 @@ describe('LwF teacher logits', () => {
     const before = tf.memory().numTensors;
     lwf.beforeTask(ctxTask);
     const ctx = { ...ctxTask, x, rows: batchRows, owned: [] as tf.Tensor[], newLossWeight: 1 } as unknown as BatchContext;
-    lwf.beforeBatch(ctx);
+    const ext = lwf.beforeBatch(ctx);
     expect(ctx.owned).toHaveLength(1);
-    const term = tf.tidy(() => lwf.lossTerms(ctx, student).lwf);
+    expect(ext?.data).toBe(ctx.owned[0]);
+    const term = tf.tidy(() => lwf.lossTerms(ctx, student, { data: ext!.data }).lwf);
     const teacher = lwf.teacherModel!.logits(x);
     const kl = distillationKL(student, teacher, 2, 3);
     const [viaCache, direct] = [(await term.data())[0], (await kl.data())[0]];
@@ -446,8 +451,9 @@ describe('replay in one pass with the new data', () => {
         expect(tf.memory().numTensors - n0).toBe(4); // x, one-hot y, mask, stored logits uploaded once
       }
       const ctx = { ...ctxTask, owned: [], newLossWeight: 1 } as unknown as BatchContext;
-      plugin.beforeBatch(ctx);
-      return { plugin, replay: ctx.replay!, newLossWeight: ctx.newLossWeight };
+      const ext = plugin.beforeBatch(ctx)!;
+      expect(ctx.owned).toEqual([ext.data!.logits]);
+      return { plugin, replay: { ...ext.rows!, logits: ext.data!.logits }, newLossWeight: ctx.newLossWeight };
     };
     const host = batchOf(false);
     const before = tf.memory().numTensors;

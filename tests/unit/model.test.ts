@@ -28,7 +28,7 @@ describe('ContinualModel', () => {
     expect(m.trainableVariables({ train: 'all' })).toHaveLength(6);
     expect(m.trainableVariables({ train: 'head' })).toEqual([m.head.kernel, m.head.bias]);
     expect(m.trainableVariables({ train: 'last', layers: 2 })).toHaveLength(4);
-    expect(() => m.trainableVariables({ train: 'last', layers: 0 })).toThrow(/layers >= 1/);
+    expect(() => m.trainableVariables({ train: 'last', layers: 0 })).toThrow(/freeze.layers must be an integer in \[1,/);
     m.dispose();
   });
 

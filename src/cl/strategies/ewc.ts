@@ -1,9 +1,33 @@
+/** Elastic Weight Consolidation (separate and online) as a strategy plugin. */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorRecord } from '../../memory/types';
 import { ewcPenalty, fisherAccumulate } from '../../ops';
+import { LIMITS, type EwcConfig } from '../config';
 import { columnMask } from '../losses';
-import type { BatchContext, EwcConfig, StrategyPlugin, TaskContext } from '../types';
+import type { BatchContext, PluginState, StrategyPlugin, TaskContext } from '../plugin';
+import { checkInteger, checkNumber, checkOneOf } from '../validate';
 import { fromRecords, padTo, toRecords } from './tensors';
+
+/** EWC's state: Fisher and anchor per parameter tensor, and the separate mode's constant. */
+interface EwcState {
+  /** Fisher per parameter tensor (sum over tasks in separate mode, the running one in online mode). */
+  fisher: tf.Tensor[];
+  /** Anchor per parameter tensor (the folded anchor in separate mode). */
+  anchor: tf.Tensor[];
+  /** Separate mode: sum_k sum F_k theta*_k^2, for the penalty's constant part. */
+  sumFTheta2: number;
+  /** The penalty's constant (separate mode), so the reported value equals the sum of per-task penalties. */
+  offset: number;
+  /** Tasks consolidated. */
+  tasks: number;
+}
+
+const emptyState = (): EwcState => ({ fisher: [], anchor: [], sumFTheta2: 0, offset: 0, tasks: 0 });
+
+/** Frees a state's tensors except those in `keep`. */
+function disposeState(state: EwcState, keep: readonly tf.Tensor[] = []): void {
+  const kept = new Set(keep);
+  tf.dispose([...new Set([...state.fisher, ...state.anchor])].filter((t) => !kept.has(t)));
+}
 
 /**
  * Elastic Weight Consolidation (Kirkpatrick et al. 2017) as a plugin: at the end of each task it estimates the
@@ -17,93 +41,192 @@ import { fromRecords, padTo, toRecords } from './tensors';
  */
 export class EwcPlugin implements StrategyPlugin {
   readonly name = 'ewc';
-  /** Fisher per parameter tensor (sum over tasks in separate mode, the running one in online mode). */
-  private fisher: tf.Tensor[] = [];
-  /** Anchor per parameter tensor (the folded anchor in separate mode). */
-  private anchor: tf.Tensor[] = [];
-  /** Separate mode: sum_k sum F_k theta*_k^2, for the penalty's constant part. */
-  private sumFTheta2 = 0;
-  /** The penalty's constant (separate mode), so the reported value equals the sum of per-task penalties. */
-  private offset = 0;
-  private tasks = 0;
+  /** The state in use: during a task, padded to the grown head. */
+  private state: EwcState = emptyState();
+  /** During a task: the state from before `beforeTask` padded it, restored if the task is aborted. */
+  private previous: EwcState | null = null;
+  /** The state with the task just learned folded in, made current when the task commits. */
+  private staged: EwcState | null = null;
 
+  /** Checks every setting (refused before any state exists). */
   constructor(readonly config: EwcConfig) {
-    if (!(config.lambda >= 0)) throw new Error(`EWC lambda must be >= 0, got ${config.lambda}`);
-    if (!(config.gamma >= 0 && config.gamma <= 1))
-      throw new Error(`EWC gamma must be in [0, 1], got ${config.gamma}`);
-    if (!Number.isInteger(config.fisherSamples) || config.fisherSamples < 1) {
-      throw new Error(`EWC fisherSamples must be a positive integer, got ${config.fisherSamples}`);
-    }
+    checkNumber('EWC lambda', config?.lambda, { min: 0 });
+    checkOneOf('EWC mode', config.mode, ['separate', 'online'] as const);
+    checkNumber('EWC gamma', config.gamma, { min: 0, max: 1 });
+    checkOneOf('EWC fisher', config.fisher, ['true', 'empirical'] as const);
+    checkInteger('EWC fisherSamples', config.fisherSamples, 1, LIMITS.maxBatch);
   }
 
   /** Number of tasks consolidated so far. */
   get consolidatedTasks(): number {
-    return this.tasks;
+    return this.state.tasks;
   }
 
   /** The current Fisher tensors (for inspection and tests). */
   get fisherTensors(): readonly tf.Tensor[] {
-    return this.fisher;
+    return this.state.fisher;
   }
 
   /** The current anchors (for inspection and tests). */
   get anchorTensors(): readonly tf.Tensor[] {
-    return this.anchor;
+    return this.state.anchor;
   }
 
-  /** Pads Fisher and anchors to the model's current shapes (a grown head gets F = 0 on its new columns). */
-  private align(ctx: TaskContext): void {
-    const vars = ctx.model.allVariables();
-    if (this.fisher.length === 0) return;
-    if (this.fisher.length !== vars.length)
-      throw new Error('EWC state does not match the model: different layer count');
-    const pad = (ts: tf.Tensor[]) =>
-      ts.map((t, i) => {
-        if (t.shape.join() === vars[i].shape.join()) return t;
-        const p = padTo(t, vars[i].shape);
-        t.dispose();
-        return p;
-      });
-    this.fisher = pad(this.fisher);
-    this.anchor = pad(this.anchor);
-  }
-
+  /**
+   * Pads Fisher and anchors to the model's current shapes (a grown head gets F = 0 on its new columns), keeping
+   * the unpadded state to restore if the task is aborted.
+   */
   beforeTask(ctx: TaskContext): void {
-    this.align(ctx);
+    this.taskAborted();
+    const vars = ctx.model.allVariables();
+    const { fisher, anchor } = this.state;
+    if (fisher.length === 0) return;
+    if (fisher.length !== vars.length) throw new Error('EWC state does not match the model: different layer count');
+    const pad = (ts: tf.Tensor[]) => ts.map((t, i) => (t.shape.join() === vars[i].shape.join() ? t : padTo(t, vars[i].shape)));
+    this.previous = this.state;
+    this.state = { ...this.state, fisher: pad(fisher), anchor: pad(anchor) };
   }
 
   lossTerms(ctx: BatchContext): Record<string, tf.Scalar> {
-    if (this.tasks === 0 || this.config.lambda === 0) return {};
+    const { tasks, fisher, anchor, offset } = this.state;
+    if (tasks === 0 || this.config.lambda === 0) return {};
     // The trainable variables are a suffix of all variables (freezing keeps the last layers).
-    const from = this.fisher.length - ctx.trainable.length;
-    const penalty = ewcPenalty(
-      ctx.trainable,
-      this.anchor.slice(from),
-      this.fisher.slice(from),
-      this.config.lambda,
-    );
-    return { ewc: this.offset === 0 ? penalty : (tf.add(penalty, this.offset) as tf.Scalar) };
+    const from = fisher.length - ctx.trainable.length;
+    const penalty = ewcPenalty(ctx.trainable, anchor.slice(from), fisher.slice(from), this.config.lambda);
+    return { ewc: offset === 0 ? penalty : (tf.add(penalty, offset) as tf.Scalar) };
   }
 
-  /** Estimates the Fisher of the task just learned and folds it into the running state. */
+  /** Estimates the Fisher of the task just learned and folds it into a new state, kept aside until the commit. */
   async afterTask(ctx: TaskContext): Promise<void> {
-    const { task, model } = ctx;
-    const vars = model.allVariables();
-    const d = model.config.inputDim;
-    const n = task.y.length;
-    const m = Math.min(this.config.fisherSamples, n);
-    const mask =
-      ctx.scenario === 'task-il'
-        ? tf.tensor2d(columnMask(task.classes, model.numOutputs), [1, model.numOutputs])
-        : undefined;
-    const online = this.config.mode === 'online' && this.tasks > 0;
-    // Online mode decays the old Fisher in the first accumulation step: F <- gamma F + g_1^2 / m.
-    let fisher: tf.Tensor[] = online ? this.fisher.map((f) => f.clone()) : vars.map((v) => tf.zerosLike(v));
-    const order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(ctx.rng() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
+    const vars = ctx.model.allVariables();
+    const current = this.state;
+    const { mode, gamma, lambda } = this.config;
+    const online = mode === 'online' && current.tasks > 0;
+    const taskFisher = await diagonalFisher(ctx, vars, {
+      samples: this.config.fisherSamples,
+      labels: this.config.fisher,
+      previous: online ? current.fisher : null,
+      gamma,
+    });
+    const next: EwcState = { ...emptyState(), tasks: current.tasks + 1, sumFTheta2: current.sumFTheta2, offset: current.offset };
+    try {
+      if (mode === 'online' || current.tasks === 0) {
+        next.fisher = taskFisher;
+        next.anchor = vars.map((v) => v.clone());
+        if (mode === 'separate') {
+          next.sumFTheta2 = await sumOf(taskFisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(next.anchor[k]))))));
+        }
+      } else {
+        // Separate mode: F' = F + F_t; anchor' = (F anchor + F_t theta_t) / F'; where F' = 0 the anchor is unused.
+        next.fisher = current.fisher.map((f, k) => tf.add(f, taskFisher[k]));
+        next.anchor = tf.tidy(() =>
+          next.fisher.map((sum, k) => {
+            const num = tf.add(tf.mul(current.fisher[k], current.anchor[k]), tf.mul(taskFisher[k], vars[k]));
+            return tf.where(tf.greater(sum, 0), tf.divNoNan(num, sum), vars[k]);
+          }),
+        );
+        next.sumFTheta2 += await sumOf(taskFisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(vars[k]))))));
+        tf.dispose(taskFisher);
+      }
+      if (mode === 'separate') {
+        // Constant part: lambda/2 * (sum F theta*^2 - sum F anchor^2), which the folded penalty leaves out.
+        const folded = await sumOf(next.fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(next.anchor[k]))))));
+        next.offset = (lambda / 2) * Math.max(0, next.sumFTheta2 - folded);
+      }
+    } catch (err) {
+      tf.dispose(taskFisher);
+      disposeState(next);
+      throw err;
     }
+    this.staged = next;
+  }
+
+  taskCommitted(): void {
+    if (!this.staged) return;
+    disposeState(this.state);
+    if (this.previous) disposeState(this.previous);
+    this.state = this.staged;
+    this.previous = null;
+    this.staged = null;
+  }
+
+  /** Drops the task's Fisher and the padded copies: the state is again the one from before the task. */
+  taskAborted(): void {
+    if (this.staged) disposeState(this.staged);
+    this.staged = null;
+    if (!this.previous) return;
+    disposeState(this.state, [...this.previous.fisher, ...this.previous.anchor]);
+    this.state = this.previous;
+    this.previous = null;
+  }
+
+  async exportState(): Promise<PluginState> {
+    const { tasks, sumFTheta2, offset, fisher, anchor } = this.state;
+    return {
+      json: { tasks, sumFTheta2, offset, mode: this.config.mode },
+      tensors: [...(await toRecords('fisher/', fisher)), ...(await toRecords('anchor/', anchor))],
+    };
+  }
+
+  importState(state: PluginState): void {
+    this.dispose();
+    const tasks = Number(state.json.tasks ?? 0);
+    const sumFTheta2 = Number(state.json.sumFTheta2 ?? 0);
+    const offset = Number(state.json.offset ?? 0);
+    if (!Number.isInteger(tasks) || tasks < 0) throw new Error(`EWC state: bad task count ${String(state.json.tasks)}`);
+    if (!Number.isFinite(sumFTheta2) || !Number.isFinite(offset)) throw new Error('EWC state: the penalty constants are not finite');
+    const fisher = fromRecords('fisher/', state.tensors);
+    const anchor = fromRecords('anchor/', state.tensors);
+    const loaded: EwcState = { fisher, anchor, sumFTheta2, offset, tasks };
+    const problem =
+      fisher.length !== anchor.length
+        ? 'Fisher and anchors do not pair up'
+        : fisher.some((f, k) => f.shape.join() !== anchor[k].shape.join())
+          ? 'Fisher and anchor shapes differ'
+          : tasks > 0 && fisher.length === 0
+            ? 'Fisher tensors are missing'
+            : null;
+    if (problem) {
+      disposeState(loaded);
+      throw new Error(`EWC state: ${problem}`);
+    }
+    this.state = loaded;
+  }
+
+  dispose(): void {
+    this.taskAborted();
+    disposeState(this.state);
+    this.state = emptyState();
+  }
+}
+
+/**
+ * The diagonal Fisher information of the task just learned: the mean over `samples` of its rows (drawn with
+ * `ctx.rng`) of the squared gradient of the log-likelihood, one sample at a time, added to `previous` decayed by
+ * `gamma` (online mode: F <- gamma F + F_t) or to zeros. Returns new tensors shaped like `vars`.
+ */
+async function diagonalFisher(
+  ctx: TaskContext,
+  vars: tf.Variable[],
+  options: { samples: number; labels: EwcConfig['fisher']; previous: readonly tf.Tensor[] | null; gamma: number },
+): Promise<tf.Tensor[]> {
+  const { task, model } = ctx;
+  const d = model.config.inputDim;
+  const n = task.y.length;
+  const m = Math.min(options.samples, n);
+  const mask =
+    ctx.scenario === 'task-il'
+      ? tf.tensor2d(columnMask(task.classes, model.numOutputs), [1, model.numOutputs])
+      : undefined;
+  const previous = options.previous;
+  // Online mode decays the old Fisher in the first accumulation step: F <- gamma F + g_1^2 / m.
+  let fisher: tf.Tensor[] = previous ? previous.map((f) => f.clone()) : vars.map((v) => tf.zerosLike(v));
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(ctx.rng() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  try {
     for (let s = 0; s < m; s++) {
       const i = order[s];
       const seed = Math.floor(ctx.rng() * 2 ** 31);
@@ -113,7 +236,7 @@ export class EwcPlugin implements StrategyPlugin {
         // True Fisher: the label is drawn from the model's own predictive distribution (outside the tape:
         // sampling has no gradient); empirical Fisher uses the data's label.
         const label =
-          this.config.fisher === 'true'
+          options.labels === 'true'
             ? (tf.reshape(tf.multinomial(masked(model.logits(x)), 1, seed), [1]) as tf.Tensor1D)
             : tf.tensor1d([task.y[i]], 'int32');
         const target = tf.oneHot(label, model.numOutputs);
@@ -124,71 +247,17 @@ export class EwcPlugin implements StrategyPlugin {
         value.dispose();
         return vars.map((v) => g[v.name]);
       });
-      const next = fisherAccumulate(fisher, grads, s === 0 && online ? this.config.gamma : 1, 1 / m);
+      const next = fisherAccumulate(fisher, grads, s === 0 && previous ? options.gamma : 1, 1 / m);
       tf.dispose([...fisher, ...grads]);
       fisher = next;
     }
+  } catch (err) {
+    tf.dispose(fisher);
+    throw err;
+  } finally {
     mask?.dispose();
-    if (this.config.mode === 'online' || this.tasks === 0) {
-      const theta = vars.map((v) => v.clone());
-      if (this.config.mode === 'separate') {
-        this.sumFTheta2 = await sumOf(
-          fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(theta[k]))))),
-        );
-      }
-      tf.dispose([...this.fisher, ...this.anchor]);
-      this.fisher = fisher;
-      this.anchor = theta;
-    } else {
-      // Separate mode: F' = F + F_t; anchor' = (F anchor + F_t theta_t) / F'; where F' = 0 the anchor is unused.
-      const sumF = this.fisher.map((f, k) => tf.add(f, fisher[k]));
-      const anchor = tf.tidy(() =>
-        sumF.map((s, k) => {
-          const num = tf.add(tf.mul(this.fisher[k], this.anchor[k]), tf.mul(fisher[k], vars[k]));
-          return tf.where(tf.greater(s, 0), tf.divNoNan(num, s), vars[k]);
-        }),
-      );
-      this.sumFTheta2 += await sumOf(
-        fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(vars[k]))))),
-      );
-      tf.dispose([...this.fisher, ...this.anchor, ...fisher]);
-      this.fisher = sumF;
-      this.anchor = anchor;
-    }
-    this.tasks++;
-    if (this.config.mode === 'separate') {
-      // Constant part: lambda/2 * (sum F theta*^2 - sum F anchor^2), which the folded penalty leaves out.
-      const folded = await sumOf(
-        this.fisher.map((f, k) => tf.tidy(() => tf.sum(tf.mul(f, tf.square(this.anchor[k]))))),
-      );
-      this.offset = (this.config.lambda / 2) * Math.max(0, this.sumFTheta2 - folded);
-    }
   }
-
-  async exportState(): Promise<{ json: Record<string, unknown>; tensors: TensorRecord[] }> {
-    return {
-      json: { tasks: this.tasks, sumFTheta2: this.sumFTheta2, offset: this.offset, mode: this.config.mode },
-      tensors: [...(await toRecords('fisher/', this.fisher)), ...(await toRecords('anchor/', this.anchor))],
-    };
-  }
-
-  importState(state: { json: Record<string, unknown>; tensors: TensorRecord[] }): void {
-    this.dispose();
-    this.tasks = Number(state.json.tasks ?? 0);
-    this.sumFTheta2 = Number(state.json.sumFTheta2 ?? 0);
-    this.offset = Number(state.json.offset ?? 0);
-    this.fisher = fromRecords('fisher/', state.tensors);
-    this.anchor = fromRecords('anchor/', state.tensors);
-    if (this.fisher.length !== this.anchor.length)
-      throw new Error('EWC state: Fisher and anchors do not pair up');
-    if (this.tasks > 0 && this.fisher.length === 0) throw new Error('EWC state: Fisher tensors are missing');
-  }
-
-  dispose(): void {
-    tf.dispose([...this.fisher, ...this.anchor]);
-    this.fisher = [];
-    this.anchor = [];
-  }
+  return fisher;
 }
 
 /** Sums scalar tensors on the host and disposes them. */

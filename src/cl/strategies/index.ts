@@ -1,16 +1,34 @@
-import type { StrategyConfig, StrategyPlugin } from '../types';
+/** The built-in strategy plugins and the registry that turns a `StrategyConfig` into plugins. */
+import type { EwcConfig, LwfConfig, ReplayConfig, StrategyConfig } from '../config';
+import type { StrategyPlugin } from '../plugin';
 import { EwcPlugin } from './ewc';
 import { LwfPlugin } from './lwf';
 import { ReplayPlugin } from './replay';
 
 export { EwcPlugin, LwfPlugin, ReplayPlugin };
 
-/** The plugins for a strategy config, in hook order: replay (adds samples), then LwF, then EWC. */
-export function createStrategyPlugins(config: StrategyConfig): StrategyPlugin[] {
+/** The keys of `StrategyConfig` that name a plugin (`freeze` is the learner's own). */
+export type PluginKey = Exclude<keyof StrategyConfig, 'freeze'>;
+
+/** Makes each config key's plugin from its settings. */
+export type StrategyRegistry = { readonly [K in PluginKey]: (config: NonNullable<StrategyConfig[K]>) => StrategyPlugin };
+
+/**
+ * The built-in plugins, in hook order: replay first (it adds rows and sets the new rows' weight in
+ * `beforeBatch`), then LwF (its inverse-task weighting scales that weight), then EWC.
+ */
+export const strategyRegistry: StrategyRegistry = {
+  replay: (config: ReplayConfig) => new ReplayPlugin(config),
+  lwf: (config: LwfConfig) => new LwfPlugin(config),
+  ewc: (config: EwcConfig) => new EwcPlugin(config),
+};
+
+/** The plugins a strategy config asks for, in the registry's order. */
+export function createStrategyPlugins(config: StrategyConfig, registry: StrategyRegistry = strategyRegistry): StrategyPlugin[] {
   const plugins: StrategyPlugin[] = [];
-  if (config.replay) plugins.push(new ReplayPlugin(config.replay));
-  // Order matters: replay sets the new data's loss weight in beforeBatch, LwF's inverse-task weighting scales it.
-  if (config.lwf) plugins.push(new LwfPlugin(config.lwf));
-  if (config.ewc) plugins.push(new EwcPlugin(config.ewc));
+  for (const key of Object.keys(registry) as PluginKey[]) {
+    const settings = config[key];
+    if (settings !== undefined) plugins.push((registry[key] as (c: typeof settings) => StrategyPlugin)(settings));
+  }
   return plugins;
 }

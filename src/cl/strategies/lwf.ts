@@ -1,23 +1,29 @@
+/** Learning without Forgetting as a strategy plugin: distillation from a frozen copy of the previous model. */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorRecord } from '../../memory/types';
 import { distillationKL } from '../../ops';
+import type { LwfConfig } from '../config';
 import { ContinualModel } from '../model';
-import type { BatchContext, LwfConfig, StrategyPlugin, TaskContext } from '../types';
+import type { BatchContext, BatchExtension, OwnBatch, PluginState, StrategyPlugin, TaskContext } from '../plugin';
+import { checkNumber, checkOneOf } from '../validate';
 
 /**
  * Learning without Forgetting (Li & Hoiem 2016) as a plugin: a frozen copy of the model taken at the end of the
  * previous task is the teacher; each batch adds `alpha * T^2 * KL(teacher/T || student/T)` on the teacher's
  * outputs (the old classes; a grown head's new columns are left free).
  */
-export class LwfPlugin implements StrategyPlugin {
+export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
   readonly name = 'lwf';
   private teacher: ContinualModel | null = null;
+  /** The next teacher, taken by `afterTask` and made the teacher when the task commits. */
+  private nextTeacher: ContinualModel | null = null;
   /** The teacher's logits for every row of the task being learned (between beforeTask and afterTask). */
   private taskTeacherLogits: tf.Tensor2D | null = null;
 
+  /** Checks every setting (refused before any state exists). */
   constructor(readonly config: LwfConfig) {
-    if (!(config.temperature > 0)) throw new Error(`LwF temperature must be > 0, got ${config.temperature}`);
-    if (!(config.alpha >= 0)) throw new Error(`LwF alpha must be >= 0, got ${config.alpha}`);
+    checkNumber('LwF temperature', config?.temperature, { above: 0 });
+    checkNumber('LwF alpha', config.alpha, { min: 0 });
+    if (config.weighting !== undefined) checkOneOf('LwF weighting', config.weighting, ['fixed', 'inverse-task'] as const);
   }
 
   /** The frozen teacher, if a task has been learned. */
@@ -34,20 +40,24 @@ export class LwfPlugin implements StrategyPlugin {
     if (this.active()) this.taskTeacherLogits = this.teacher!.logitsOfRows(ctx.task.x, ctx.task.y.length);
   }
 
-  /** In the t-th task (t = tasks seen + 1) with `inverse-task` weighting, the new data's loss keeps 1/t. */
-  beforeBatch(ctx: BatchContext): void {
+  /**
+   * In the t-th task (t = tasks seen + 1) with `inverse-task` weighting, the new data's loss keeps 1/t. The
+   * batch's own data is the teacher's logits for its rows.
+   */
+  beforeBatch(ctx: BatchContext): BatchExtension<tf.Tensor2D> | void {
     if (!this.active()) return;
     if (this.config.weighting === 'inverse-task') ctx.newLossWeight *= 1 / (ctx.tasksSeen + 1);
-    if (this.taskTeacherLogits) {
-      const all = this.taskTeacherLogits;
-      ctx.teacherLogits = tf.tidy(() => tf.gather(all, tf.tensor1d(ctx.rows, 'int32')) as tf.Tensor2D);
-      ctx.owned.push(ctx.teacherLogits);
-    }
+    if (!this.taskTeacherLogits) return;
+    const all = this.taskTeacherLogits;
+    const teacherLogits = tf.tidy(() => tf.gather(all, tf.tensor1d(ctx.rows, 'int32')) as tf.Tensor2D);
+    ctx.owned.push(teacherLogits);
+    return { data: teacherLogits };
   }
 
-  lossTerms(ctx: BatchContext, logits: tf.Tensor2D): Record<string, tf.Scalar> {
+  /** `alpha T^2 KL` between the teacher's and the model's outputs on the new rows (the teacher's columns). */
+  lossTerms(ctx: BatchContext, logits: tf.Tensor2D, own: OwnBatch<tf.Tensor2D>): Record<string, tf.Scalar> {
     if (!this.active()) return {};
-    const teacherLogits = ctx.teacherLogits ?? this.teacher!.logits(ctx.x);
+    const teacherLogits = own.data ?? this.teacher!.logits(ctx.x);
     const kl = distillationKL(logits, teacherLogits, this.config.temperature, this.teacher!.numOutputs);
     const weight = this.config.weighting === 'inverse-task' ? (1 - 1 / (ctx.tasksSeen + 1)) * this.config.alpha : this.config.alpha;
     return { lwf: tf.mul(kl, weight) as tf.Scalar };
@@ -59,6 +69,8 @@ export class LwfPlugin implements StrategyPlugin {
 
   taskAborted(): void {
     this.dropTaskLogits();
+    this.nextTeacher?.dispose();
+    this.nextTeacher = null;
   }
 
   private dropTaskLogits(): void {
@@ -66,13 +78,21 @@ export class LwfPlugin implements StrategyPlugin {
     this.taskTeacherLogits = null;
   }
 
+  /** Takes a frozen copy of the model just trained: the teacher from the next task on, once this one commits. */
   afterTask(ctx: TaskContext): void {
     this.dropTaskLogits();
-    this.teacher?.dispose();
-    this.teacher = ctx.model.clone(false);
+    this.nextTeacher?.dispose();
+    this.nextTeacher = ctx.model.clone(false);
   }
 
-  async exportState(): Promise<{ json: Record<string, unknown>; tensors: TensorRecord[] }> {
+  taskCommitted(): void {
+    if (!this.nextTeacher) return;
+    this.teacher?.dispose();
+    this.teacher = this.nextTeacher;
+    this.nextTeacher = null;
+  }
+
+  async exportState(): Promise<PluginState> {
     if (!this.teacher) return { json: { hasTeacher: false }, tensors: [] };
     return {
       json: { hasTeacher: true, outputs: this.teacher.numOutputs },
@@ -80,10 +100,7 @@ export class LwfPlugin implements StrategyPlugin {
     };
   }
 
-  importState(
-    state: { json: Record<string, unknown>; tensors: TensorRecord[] },
-    modelConfig?: ContinualModel['config'],
-  ): void {
+  importState(state: PluginState, modelConfig?: ContinualModel['config']): void {
     this.dispose();
     if (!state.json.hasTeacher) return;
     const first = state.tensors.find((t) => t.name === 'teacher/L0/kernel');
@@ -104,7 +121,7 @@ export class LwfPlugin implements StrategyPlugin {
   }
 
   dispose(): void {
-    this.dropTaskLogits();
+    this.taskAborted();
     this.teacher?.dispose();
     this.teacher = null;
   }

@@ -1,15 +1,33 @@
+/** Experience replay (optionally with distillation of stored logits) as a strategy plugin. */
 import * as tf from '@tensorflow/tfjs';
 import type { MemorySample } from '../../memory/types';
 import { distillationKL } from '../../ops';
+import { LIMITS, type ReplayConfig } from '../config';
+import { InvalidConfigError } from '../errors';
 import { columnMask } from '../losses';
-import { DEVICE_MAX_VALUES, type BatchContext, type ReplayConfig, type StrategyPlugin, type TaskContext } from '../types';
+import type { BatchContext, BatchExtension, ExtraRows, OwnBatch, StrategyPlugin, TaskContext } from '../plugin';
+import { DEVICE_MAX_VALUES } from '../types';
+import { checkInteger, checkNumber } from '../validate';
+
+/** Replayed samples as tensors: the rows to train on and their stored logits (first `logitColumns` columns). */
+interface ReplayBatch extends Omit<ExtraRows, 'weight'> {
+  logits?: tf.Tensor2D;
+  logitColumns?: number;
+}
+
+/** Replay's own data for one batch: the replayed rows' weight and stored logits. */
+interface ReplayBatchData {
+  weight: number;
+  logits?: tf.Tensor2D;
+  logitColumns?: number;
+}
 
 /**
  * Experience replay as a plugin: each batch draws samples from a bounded memory of past tasks and mixes them
  * in, weighting `(1/t) L_new + (1 - 1/t) L_replay` in task t (van de Ven et al.) or a fixed ratio. With
  * `distillStored`, the logits stored with each sample are distilled as well (replay of stored outputs).
  */
-export class ReplayPlugin implements StrategyPlugin {
+export class ReplayPlugin implements StrategyPlugin<ReplayBatchData> {
   readonly name = 'replay';
   /** The memory uploaded for the task being learned (between beforeTask and afterTask). */
   private cache: {
@@ -22,13 +40,18 @@ export class ReplayPlugin implements StrategyPlugin {
     outputs: number;
   } | null = null;
 
+  /** Checks every setting (refused before any state exists). */
   constructor(readonly config: ReplayConfig) {
-    if (!config.memory) throw new Error('replay needs a memory');
-    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) {
-      throw new Error(`replay batchSize must be a positive integer, got ${config.batchSize}`);
+    const memory = config?.memory as Partial<ReplayConfig['memory']> | undefined;
+    if (!memory || typeof memory.sample !== 'function' || typeof memory.add !== 'function' || typeof memory.all !== 'function') {
+      throw new InvalidConfigError('replay needs a memory (a ReplayMemory: add, sample, all)');
     }
-    if (typeof config.weighting === 'number' && !(config.weighting >= 0 && config.weighting <= 1)) {
-      throw new Error(`replay weighting ratio must be in [0, 1], got ${config.weighting}`);
+    checkInteger('replay batchSize', config.batchSize, 1, LIMITS.maxBatch);
+    if (config.weighting !== 'inverse-task') checkNumber("replay weighting (a ratio, or 'inverse-task')", config.weighting, { min: 0, max: 1 });
+    if (config.storePerClass !== undefined) checkInteger('replay storePerClass', config.storePerClass, 0, LIMITS.maxBatch);
+    if (config.distillStored !== undefined) {
+      checkNumber('replay distillStored.alpha', config.distillStored?.alpha, { min: 0 });
+      checkNumber('replay distillStored.temperature', config.distillStored?.temperature, { above: 0 });
     }
   }
 
@@ -63,17 +86,20 @@ export class ReplayPlugin implements StrategyPlugin {
     };
   }
 
-  beforeBatch(ctx: BatchContext): void {
+  /** Draws the batch's replayed samples: rows for the loop's cross-entropy, stored logits kept for `lossTerms`. */
+  beforeBatch(ctx: BatchContext): BatchExtension<ReplayBatchData> | void {
     const memory = this.config.memory;
     if (memory.size() === 0) return;
     const samples = memory.sample(this.config.batchSize, ctx.rng);
     const weight = this.replayWeight(ctx.tasksSeen);
-    ctx.replay = { ...(this.cachedBatch(samples, ctx.model.numOutputs) ?? this.hostBatch(ctx, samples)), weight };
-    ctx.newLossWeight = 1 - weight;
+    const { logits, logitColumns, ...rows } = this.cachedBatch(samples, ctx.model.numOutputs) ?? this.hostBatch(ctx, samples);
+    if (logits) ctx.owned.push(logits);
+    ctx.newLossWeight *= 1 - weight;
+    return { rows: { ...rows, weight }, data: { weight, ...(logits ? { logits, logitColumns } : {}) } };
   }
 
   /** The batch gathered from the task's upload, or null when a sample is not in it. */
-  private cachedBatch(samples: readonly MemorySample[], C: number): Omit<NonNullable<BatchContext['replay']>, 'weight'> | null {
+  private cachedBatch(samples: readonly MemorySample[], C: number): ReplayBatch | null {
     const cache = this.cache;
     if (!cache || cache.outputs !== C) return null;
     const rows = new Int32Array(samples.length);
@@ -94,17 +120,18 @@ export class ReplayPlugin implements StrategyPlugin {
   }
 
   /** The batch copied from host memory and uploaded. */
-  private hostBatch(ctx: BatchContext, samples: readonly MemorySample[]): Omit<NonNullable<BatchContext['replay']>, 'weight'> {
+  private hostBatch(ctx: BatchContext, samples: readonly MemorySample[]): ReplayBatch {
     const logitColumns = this.config.distillStored ? storedLogitColumns(samples, ctx.model.numOutputs) : 0;
     return uploadSamples(samples, ctx, logitColumns);
   }
 
   /** Distillation of the replayed samples' stored logits (their cross-entropy is in the loop's own). */
-  lossTerms(ctx: BatchContext, _logits: tf.Tensor2D, replayLogits?: tf.Tensor2D): Record<string, tf.Scalar> {
+  lossTerms(_ctx: BatchContext, _logits: tf.Tensor2D, own: OwnBatch<ReplayBatchData>): Record<string, tf.Scalar> {
     const ds = this.config.distillStored;
-    if (!ctx.replay || !replayLogits || !ds || !ctx.replay.logits || !ctx.replay.logitColumns) return {};
-    const kl = distillationKL(replayLogits, ctx.replay.logits, ds.temperature, ctx.replay.logitColumns);
-    return { distillStored: tf.mul(kl, ctx.replay.weight * ds.alpha) as tf.Scalar };
+    const batch = own.data;
+    if (!batch || !own.rowLogits || !ds || !batch.logits || !batch.logitColumns) return {};
+    const kl = distillationKL(own.rowLogits, batch.logits, ds.temperature, batch.logitColumns);
+    return { distillStored: tf.mul(kl, batch.weight * ds.alpha) as tf.Scalar };
   }
 
   taskAborted(): void {
@@ -142,8 +169,10 @@ export class ReplayPlugin implements StrategyPlugin {
       }
       chosen.push(...list.slice(0, this.config.storePerClass ?? list.length));
     }
+    // Views into the task's inputs, not copies: the memory copies only the samples its policy keeps (a task of
+    // 12,000 MNIST images would otherwise be copied whole before the policy discards most of it).
     const samples: MemorySample[] = chosen.map((i) => ({
-      x: task.x.slice(i * d, (i + 1) * d),
+      x: task.x.subarray(i * d, (i + 1) * d),
       label: task.y[i],
       task: task.task,
     }));
@@ -182,11 +211,7 @@ export class ReplayPlugin implements StrategyPlugin {
  * Samples as tensors for the model's current head: inputs, one-hot targets, the Task-IL additive mask (each
  * sample's own task's classes) and the first `logitColumns` stored logits (none when 0).
  */
-function uploadSamples(
-  samples: readonly MemorySample[],
-  ctx: TaskContext,
-  logitColumns: number,
-): Omit<NonNullable<BatchContext['replay']>, 'weight'> {
+function uploadSamples(samples: readonly MemorySample[], ctx: TaskContext, logitColumns: number): ReplayBatch {
   const d = ctx.model.config.inputDim;
   const C = ctx.model.numOutputs;
   const b = samples.length;

@@ -1,3 +1,4 @@
+/** Tensor helpers shared by the strategy plugins: padding to a grown head, and checkpoint records. */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorRecord } from '../../memory/types';
 
@@ -24,15 +25,15 @@ export async function toRecords(prefix: string, ts: readonly tf.Tensor[]): Promi
   }));
 }
 
-/** Builds tensors from records named `${prefix}0..n-1` (in order). */
+/** Builds tensors from records named `${prefix}0..n-1` (in order); checks every record before making any tensor. */
 export function fromRecords(prefix: string, records: readonly TensorRecord[]): tf.Tensor[] {
-  const out: tf.Tensor[] = [];
+  const found: TensorRecord[] = [];
   for (let i = 0; ; i++) {
     const r = records.find((x) => x.name === `${prefix}${i}`);
     if (!r) break;
     const size = r.shape.reduce((a, b) => a * b, 1);
     if (size !== r.data.length) throw new Error(`${r.name}: ${r.data.length} values for shape [${r.shape}]`);
-    out.push(tf.tensor(r.data as Float32Array, r.shape, 'float32'));
+    found.push(r);
   }
-  return out;
+  return found.map((r) => tf.tensor(r.data as Float32Array, r.shape, 'float32'));
 }
