@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { preview } from 'vite';
-import type { BenchOptions, BenchRow } from '../../lab/kernels';
+import type { BenchOptions, BenchRow } from '../../lab/kernels/bench';
 import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../tests/e2e/chromium';
 
 const root = path.resolve(import.meta.dirname, '../..');
