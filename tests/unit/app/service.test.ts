@@ -291,6 +291,27 @@ describe('LearnerService', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it('a lost device fails the running round with device-lost and resumes from the last commit', async () => {
+    const { service, events, listener } = await taughtRedGreen();
+    const blue = await service.addClass('Blue');
+    await capture(service, blue.id, 'blue', 10, 450);
+    const before = byName(await service.predict(picture('red', 960)));
+    let switched: Promise<void> | null = null;
+    listener.onEvent = (e) => {
+      if (e.type === 'progress' && !switched)
+        switched = service.switchBackend(async () => ({ backend: { backend: 'cpu', note: 'after loss', adapter: null }, backbone: colourMeans }));
+    };
+    const err = await service.learn(FAST).catch((e: unknown) => e);
+    listener.onEvent = undefined;
+    await switched;
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('device-lost');
+    expect(service.status()).toMatchObject({ backend: 'cpu', ready: true, rounds: 1 });
+    expect(events.at(-1)).toEqual({ type: 'backend', backend: 'cpu', note: 'after loss' });
+    expect(byName(await service.predict(picture('red', 960)))).toEqual(before);
+    expect((await service.learn(FAST)).round).toBe(2);
+  });
+
   it('keeps the tensor count stable across predictions, metrics, export and import', async () => {
     const { service } = await taughtRedGreen();
     await service.predict(picture('red', 1));
