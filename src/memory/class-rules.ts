@@ -36,7 +36,7 @@ export function checkClassName(name: unknown): string {
 }
 
 /** True when two class names count as the same (case-insensitive, after trimming). */
-export function sameClassName(a: string, b: string): boolean {
+function sameClassName(a: string, b: string): boolean {
   return a.trim().toLocaleLowerCase() === b.trim().toLocaleLowerCase();
 }
 

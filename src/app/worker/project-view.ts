@@ -10,7 +10,7 @@ import type { ClassInfo } from '../protocol';
 import { readCheckpoint, type CommittedState } from './checkpoint-format';
 
 /** Every 5th captured sample of a class is held out for measuring accuracy. */
-export const HOLD_OUT_EVERY = 5;
+const HOLD_OUT_EVERY = 5;
 
 /** Parses a class id from the UI (the store's integer id as a string). */
 function classKey(id: unknown): number {

@@ -38,8 +38,6 @@ import { runRound, type RoundContext } from './round';
 import { PRESET_DEFAULTS, resolveSettings } from './settings';
 import { storageError } from './storage-errors';
 
-export type { RoundRecord } from './checkpoint-format';
-
 /** Opens (or re-creates) the project's store. */
 export type StoreOpener = () => Promise<ProjectStore>;
 /** Deletes the project's database. */
