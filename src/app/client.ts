@@ -100,7 +100,7 @@ export class LearnerClient {
     return this.call('status', []);
   }
 
-  /** Creates a class (names are trimmed, must be non-empty and unique). */
+  /** Creates a class (the name rule of src/memory/class-rules.ts: trimmed, 1 to 60 characters, unique ignoring case). */
   addClass(name: string): Promise<ClassInfo> {
     return this.call('addClass', [name]);
   }
