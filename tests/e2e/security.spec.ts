@@ -47,7 +47,7 @@ async function open(url: string): Promise<{ page: Page; problems: string[] }> {
 }
 
 /** Starts the learner on `backend` in the lab page, teaches two classes, learns a round and predicts. */
-async function learnOn(page: Page, backend: string): Promise<{ backend: string; top: string; expected: string; rounds: number }> {
+async function learnOn(page: Page, backend: string): Promise<{ backend: string; top: string | null; expected: string; rounds: number }> {
   await page.waitForFunction(() => window.retainLab !== undefined);
   return page.evaluate(async (backend) => {
     const { LearnerClient, makeScene } = window.retainLab;
