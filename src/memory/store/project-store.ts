@@ -2,14 +2,11 @@
 import { deleteDB, openDB, type IDBPDatabase } from 'idb';
 import { checkClassColour, checkClassName } from '../class-rules';
 import { isQuotaError, ProjectStoreError, StorageFullError } from '../errors';
-import type { ReplayPack } from '../pack';
-import type { ReplayMemoryState } from '../replay-memory';
-import type { MemorySample } from '../types';
 import { deleteClassRows, insertClass, recolourClassRow, renameClassRow, type NewClass } from './classes';
 import { checkRoundInput, writeBufferCommit, writeRound, type CommitRoundInput } from './commit';
 import { IdbReplayMemory, type IdbReplayMemoryOptions } from './idb-replay-memory';
-import { readMemberRows, readPackedMembers, writePack } from './members';
-import type { BufferCommit, ReplayPersistence } from './replay-persistence';
+import { replayPersistence } from './members';
+import type { BufferCommit } from './replay-persistence';
 import { getSample, listSamples, prepareSamples, writeNewSamples, type NewSample, type SampleWithThumbnail } from './samples';
 import { ALL_STORES, SCHEMA_VERSION, upgradeSchema, type ClassRecord, type MetaKey, type MetaValues, type RetainDB, type SampleRecord } from './schema';
 import { loadLatest, readAllRows, writeAllRows, type ProjectRows, type ProjectSnapshot } from './snapshot';
@@ -50,9 +47,9 @@ export interface StorageReport {
 /**
  * The persistent project in IndexedDB: classes, samples (+ thumbnails), checkpoints, meta. Rounds commit
  * atomically; the replay memory (`openReplayMemory`) keeps its members in `samples` (replay = 1) and reaches
- * them only through this store's `ReplayPersistence` side.
+ * them only through the `ReplayPersistence` this store hands it.
  */
-export class ProjectStore implements ReplayPersistence {
+export class ProjectStore {
   private memory: IdbReplayMemory | null = null;
   private closed = false;
   private readonly hook = (operation: WriteOperation, step: number): void => this.options.hooks?.beforeWrite?.(operation, step);
@@ -246,39 +243,19 @@ export class ProjectStore implements ReplayPersistence {
   /** Opens the project's replay memory (members: samples with replay = 1); one per store. */
   async openReplayMemory(options: IdbReplayMemoryOptions): Promise<IdbReplayMemory> {
     this.ensureOpen();
-    const mem = await IdbReplayMemory.load(this, options);
+    const persistence = replayPersistence(this.db, {
+      saveBufferState: (state) => this.setMeta('buffer', state),
+      writeBufferChanges: (change) => this.writeBufferChanges(change),
+      withQuotaRetry: (write) => this.withQuotaRetry(write),
+    });
+    const mem = await IdbReplayMemory.load(persistence, options);
     this.memory = mem;
     return mem;
   }
 
-  /** The replay memory's members from the packed snapshot, when it is current (`ReplayPersistence`). */
-  readPackedMembers(): Promise<MemorySample[] | null> {
-    return readPackedMembers(this.db);
-  }
-
-  /** Every replay-memory member row; stores a fresh packed snapshot (`ReplayPersistence`). */
-  readMemberRows(): Promise<MemorySample[]> {
-    return readMemberRows(this.db);
-  }
-
-  /** The replay memory's stored policy state (`ReplayPersistence`). */
-  async readBufferState(): Promise<ReplayMemoryState | undefined> {
-    return (await this.db.get('meta', 'buffer'))?.value as ReplayMemoryState | undefined;
-  }
-
-  /** Saves the replay memory's policy state alone (`ReplayPersistence`). */
-  saveBufferState(state: ReplayMemoryState): Promise<void> {
-    return this.setMeta('buffer', state);
-  }
-
-  /** Writes replay-memory changes in one transaction (write-through; `ReplayPersistence`). */
+  /** Writes replay-memory changes in one transaction (write-through). Used by `IdbReplayMemory`. */
   async writeBufferChanges(change: BufferCommit): Promise<void> {
     await this.writeTx((tx) => writeBufferCommit(tx, change, this.hook), 'default');
-  }
-
-  /** Stores the packed snapshot in its own relaxed meta transaction (`ReplayPersistence`). */
-  writePack(pack: ReplayPack): Promise<void> {
-    return writePack(this.db, pack);
   }
 
   /**
