@@ -11,6 +11,7 @@ import { dispatchCounts } from './backend';
 import { distillationKLWebGpu } from './distillation_kl';
 import { ewcPenaltyWebGpu } from './ewc_penalty';
 import { fisherAccumulateWebGpu } from './fisher_accumulate';
+import { registerSolverWebGpuKernels } from './cholesky';
 
 export { releaseEwcArenas, ewcArenaTensorCount, setEwcElementsPerThread } from './ewc_penalty';
 
@@ -43,6 +44,7 @@ export async function registerWebGpuKernels(): Promise<KernelSetup> {
   registerFusedOp(EWC_PENALTY_KERNEL, 'webgpu', ewcPenaltyWebGpu);
   registerFusedOp(FISHER_ACCUMULATE_KERNEL, 'webgpu', fisherAccumulateWebGpu);
   registerFusedOp(DISTILLATION_KL_KERNEL, 'webgpu', distillationKLWebGpu);
+  registerSolverWebGpuKernels();
   await tf.ready();
   const backend = tf.getBackend();
   const fused = backend === 'webgpu';

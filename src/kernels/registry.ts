@@ -6,6 +6,10 @@ export const EWC_PENALTY_KERNEL = 'RetainEwcPenalty';
 export const FISHER_ACCUMULATE_KERNEL = 'RetainFisherAccumulate';
 /** Name of the fused kernel a backend may register for `distillationKL` (src/ops). */
 export const DISTILLATION_KL_KERNEL = 'RetainDistillationKL';
+/** Name of the kernel a backend may register for one diagonal block of `choleskyFactor` (src/ops/cholesky). */
+export const CHOLESKY_BLOCK_KERNEL = 'RetainCholeskyBlock';
+/** Name of the kernel a backend may register for `triangularSolveRows` (src/ops/cholesky). */
+export const TRIANGULAR_SOLVE_ROWS_KERNEL = 'RetainTriangularSolveRows';
 
 /** A fused implementation of one of our ops on one backend: tensors in, tensors out, scalars as attributes. */
 export type FusedOp = (inputs: tf.Tensor[], attrs: Record<string, number>) => tf.Tensor[];
