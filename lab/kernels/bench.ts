@@ -1,79 +1,57 @@
 /** In-page benchmark of the kernels lab: fused vs composite per op, timed and counted (programs, bytes). */
 import * as tf from '@tensorflow/tfjs';
-import { releaseEwcArenas } from '../../src/kernels';
-import { distillationKL, ewcPenalty, fisherAccumulate, setFusedOpsEnabled } from '../../src/ops';
+import { ContinualModel } from '../../src/cl/model';
+import { batchedDiagonalFisher, perSampleDiagonalFisher } from '../../src/cl/strategies/fisher';
+import { ewcReduction, releaseEwcArenas, setEwcReduction, type EwcReduction } from '../../src/kernels';
+import { distillationKL, ewcPenalty, fisherAccumulate } from '../../src/ops';
 import { randomMlp, rng, uniform } from './common';
+import { copyBandwidthGBps, measurePair, timeIt, type PairFigures } from './measure';
 
-/** One benchmark row (see bench/kernels/run.ts). */
+/** One benchmark row (see bench/kernels/run.ts and bench/kernels/node.ts). */
 export interface BenchRow {
   kernel: string;
+  /** Parameters (EWC, Fisher), logits (KL), or parameters of the model (Fisher batch, training step). */
   elements: number;
   fusedMs: number;
   compositeMs: number;
+  /** compositeMs / fusedMs (for the Fisher batch row: per-sample loop / batched). */
   ratio: number;
+  /** Essential bytes of the op (EWC 16, Fisher 12, KL 12 per element) / fusedMs; 0 where not meaningful. */
   effectiveGBps: number;
+  /** effectiveGBps / the copy bandwidth measured in the same run (null off WebGPU). */
+  copyFraction: number | null;
+  /** Programs one call launches, from the dispatch-accounting wrapper (null off WebGPU). */
+  dispatches: { fused: number; composite: number } | null;
+  /** Bytes one call reads + writes per element, from the same wrapper (null off WebGPU). */
+  bytesPerParam: { fused: number; composite: number } | null;
+  /** Launches per shader of one fused call (null off WebGPU). */
+  fusedShaders: Record<string, number> | null;
   backend: string;
   adapter: string;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/**
- * Median milliseconds per call of `step` (which returns the tensor to sync on): `warmup` calls, then `samples`
- * samples of `inner` back-to-back calls each; only the last call's (small) result is read back per sample.
- */
-async function timeIt(
-  step: () => tf.Tensor,
-  samples: number,
-  inner: number,
-  warmup: number,
-): Promise<number> {
-  for (let i = 0; i < warmup; i++) {
-    const t = step();
-    await t.data();
-    t.dispose();
-  }
-  const times: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
-    let last: tf.Tensor | null = null;
-    for (let i = 0; i < inner; i++) {
-      last?.dispose();
-      last = step();
-    }
-    await last!.data();
-    times.push((performance.now() - t0) / inner);
-    last!.dispose();
-  }
-  return median(times);
-}
-
-/** Fused vs composite timing of one op on the same inputs, same page, interleaved. */
-async function benchPair(
+/** Builds a row from measured figures. */
+function row(
   kernel: string,
   elements: number,
-  bytesPerElement: number,
-  step: () => tf.Tensor,
-  samples: number,
-  inner: number,
+  essentialBytes: number,
+  f: PairFigures,
+  copyGBps: number | null,
   adapter: string,
-): Promise<BenchRow> {
-  setFusedOpsEnabled(true);
-  const fusedMs = await timeIt(step, samples, inner, 3);
-  setFusedOpsEnabled(false);
-  const compositeMs = await timeIt(step, samples, inner, 3);
-  setFusedOpsEnabled(true);
+): BenchRow {
+  const effectiveGBps = (elements * essentialBytes) / (f.fusedMs * 1e6);
   return {
     kernel,
     elements,
-    fusedMs,
-    compositeMs,
-    ratio: compositeMs / fusedMs,
-    effectiveGBps: (elements * bytesPerElement) / (fusedMs * 1e6),
+    fusedMs: f.fusedMs,
+    compositeMs: f.compositeMs,
+    ratio: f.compositeMs / f.fusedMs,
+    effectiveGBps,
+    copyFraction: copyGBps && essentialBytes ? effectiveGBps / copyGBps : null,
+    dispatches: f.fused && f.composite ? { fused: f.fused.dispatches, composite: f.composite.dispatches } : null,
+    bytesPerParam:
+      f.fused && f.composite ? { fused: f.fused.bytes / elements, composite: f.composite.bytes / elements } : null,
+    fusedShaders: f.fused?.shaders ?? null,
     backend: tf.getBackend(),
     adapter,
   };
@@ -147,11 +125,15 @@ function makeTrainingStep(): { step: () => tf.Tensor; dispose: () => void; param
   return { step, dispose, params: shapes.reduce((a, s) => a + s.reduce((p, q) => p * q, 1), 0) };
 }
 
-/** Options of the in-page benchmark. */
+/** Options of the benchmark. */
 export interface BenchOptions {
   ewcSizes: number[];
+  /** EWC reduction layouts to measure (default: the one chosen for this adapter). */
+  ewcReductions?: EwcReduction[];
   fisherSizes: number[];
   klShapes: [number, number][];
+  /** Batched Fisher vs the per-sample loop: MLP dims and samples (the EWC default: 200). */
+  fisherBatch?: { dims: number[]; samples: number };
   samples: number;
   trainingStep: boolean;
 }
@@ -166,30 +148,66 @@ function totalSize(shapes: number[][]): number {
   return shapes.reduce((acc, s) => acc + s.reduce((x, y) => x * y, 1), 0);
 }
 
-/** Runs every benchmark row in this page and returns them (timings only read back per sample). */
-export async function benchmark(o: BenchOptions, adapter: string): Promise<BenchRow[]> {
+/** Back-to-back calls per timing sample: enough to amortise the readback on small ops. */
+function innerCalls(elements: number): number {
+  return Math.max(2, Math.min(20, Math.round(2e6 / Math.max(elements, 1))));
+}
+
+/** EWC penalty + gradient (a training step's forward and backward through tf.variableGrads), fused vs composite. */
+async function ewcRows(o: BenchOptions, copyGBps: number | null, adapter: string): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const inner = (elements: number) => Math.max(2, Math.min(20, Math.round(2e6 / Math.max(elements, 1))));
-  for (const n of o.ewcSizes) {
-    const rand = rng(n);
-    const shapes = mlpShapes(n);
-    const [p, a, f] = [mlpTensors(rand, shapes, -1, 1), mlpTensors(rand, shapes, -1, 1), mlpTensors(rand, shapes, 0, 1)];
-    const total = totalSize(shapes);
-    // Forward value + gradients (both paths compute the gradient in the forward pass of the customGrad).
-    rows.push(
-      await benchPair(
-        'ewcPenalty+grad',
-        total,
-        16,
-        () => ewcPenalty(p, a, f, 10),
-        o.samples,
-        inner(total),
-        adapter,
-      ),
-    );
-    tf.dispose([...p, ...a, ...f]);
-    releaseEwcArenas();
+  const chosen = ewcReduction();
+  for (const layout of o.ewcReductions ?? [chosen]) {
+    setEwcReduction(layout);
+    for (const n of o.ewcSizes) {
+      const rand = rng(n);
+      const shapes = mlpShapes(n);
+      const p = mlpTensors(rand, shapes, -1, 1).map((t) => tf.variable(t));
+      const [a, f] = [mlpTensors(rand, shapes, -1, 1), mlpTensors(rand, shapes, 0, 1)];
+      const total = totalSize(shapes);
+      const step = () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => ewcPenalty(p, a, f, 10), p);
+          tf.dispose(Object.values(grads));
+          return value;
+        });
+      const figures = await measurePair(step, o.samples, innerCalls(total));
+      rows.push(row(`ewcPenalty+grad (${layout})`, total, 16, figures, copyGBps, adapter));
+      tf.dispose([...p, ...a, ...f]);
+      releaseEwcArenas();
+    }
   }
+  setEwcReduction(chosen);
+  return rows;
+}
+
+/** Batched Fisher (one forward and backward, (X o X)^T (D o D) per layer) vs one batch-1 backward per sample. */
+async function fisherBatchRow(dims: number[], samples: number, adapter: string): Promise<BenchRow> {
+  const rand = rng(31);
+  const model = new ContinualModel(
+    { inputDim: dims[0], hidden: dims.slice(1, -1), outputs: dims[dims.length - 1], seed: 3, scenario: 'class-il' },
+    true,
+  );
+  const x = tf.tensor2d(uniform(rand, samples * dims[0], 0, 1), [samples, dims[0]]);
+  const classes = dims[dims.length - 1];
+  const target = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: samples }, (_, i) => i % classes), 'int32'), classes) as tf.Tensor2D);
+  const run = (fn: typeof batchedDiagonalFisher) => () => {
+    const out = fn(model, x, target, { previous: null, gamma: 1 });
+    tf.dispose(out.slice(1));
+    return out[0];
+  };
+  const batchedMs = await timeIt(run(batchedDiagonalFisher), 3, 1, 1);
+  const loopMs = await timeIt(run(perSampleDiagonalFisher), 1, 1, 1);
+  const params = model.allVariables().reduce((a, v) => a + v.size, 0);
+  tf.dispose([x, target, ...model.allVariables()]);
+  const figures: PairFigures = { fusedMs: batchedMs, compositeMs: loopMs, fused: null, composite: null };
+  return row(`fisher batched vs ${samples} batch-1 passes (${dims.join('-')})`, params, 0, figures, null, adapter);
+}
+
+/** Runs every benchmark row on the active backend and returns them (timings only read back per sample). */
+export async function benchmark(o: BenchOptions, adapter: string): Promise<BenchRow[]> {
+  const copyGBps = await copyBandwidthGBps();
+  const rows: BenchRow[] = await ewcRows(o, copyGBps, adapter);
   for (const n of o.fisherSizes) {
     const rand = rng(n + 1);
     const shapes = mlpShapes(n);
@@ -200,38 +218,29 @@ export async function benchmark(o: BenchOptions, adapter: string): Promise<Bench
       tf.dispose(out.slice(1));
       return out[0];
     };
-    rows.push(await benchPair('fisherAccumulate', total, 12, step, o.samples, inner(total), adapter));
+    rows.push(row('fisherAccumulate', total, 12, await measurePair(step, o.samples, innerCalls(total)), copyGBps, adapter));
     tf.dispose([...f, ...g]);
   }
   for (const [b, c] of o.klShapes) {
     const rand = rng(b * c);
-    const s = tf.tensor2d(uniform(rand, b * c, -5, 5), [b, c]);
+    const v = tf.variable(tf.tensor2d(uniform(rand, b * c, -5, 5), [b, c]));
     const t = tf.tensor2d(uniform(rand, b * c, -5, 5), [b, c]);
-    // Value + gradient, as in training (variableGrads runs the customGrad forward, which computes both).
-    const v = tf.variable(s);
+    // Value + gradient, as in training (variableGrads runs the customGrad forward and its backward).
     const step = () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => distillationKL(v, t, 2), [v]);
         tf.dispose(grads);
         return value;
       });
-    rows.push(
-      await benchPair(`distillationKL ${b}x${c}`, b * c, 12, step, o.samples, inner(b * c * 20), adapter),
-    );
-    tf.dispose([s, t, v]);
+    const figures = await measurePair(step, o.samples, innerCalls(b * c * 20));
+    rows.push(row(`distillationKL ${b}x${c}`, b * c, 12, figures, copyGBps, adapter));
+    tf.dispose([v, t]);
   }
+  if (o.fisherBatch) rows.push(await fisherBatchRow(o.fisherBatch.dims, o.fisherBatch.samples, adapter));
   if (o.trainingStep) {
     const { step, dispose, params } = makeTrainingStep();
-    const row = await benchPair(
-      'training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)',
-      params,
-      0,
-      step,
-      o.samples,
-      2,
-      adapter,
-    );
-    rows.push({ ...row, effectiveGBps: 0 });
+    const figures = await measurePair(step, o.samples, 2);
+    rows.push(row('training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)', params, 0, figures, null, adapter));
     dispose();
   }
   return rows;

@@ -1,13 +1,15 @@
 /** Conformance cases of the kernels lab: each fused op against its tfjs reference on the same inputs, and float64 JS. */
 import * as tf from '@tensorflow/tfjs';
-import { fusedDispatchCounts, releaseEwcArenas, setEwcElementsPerThread } from '../../src/kernels';
+import { ewcReduction, fusedDispatchCounts, releaseEwcArenas, setEwcElementsPerThread, setEwcReduction, type EwcReduction } from '../../src/kernels';
 import { distillationKL, ewcPenalty, fisherAccumulate, setFusedOpsEnabled } from '../../src/ops';
+import { ContinualModel } from '../../src/cl/model';
+import { batchedDiagonalFisher } from '../../src/cl/strategies/fisher';
 import { compare, paramShapes, readAll, rng, scalarsAgree, uniform, variableOf, type Comparison } from './common';
 
 /** Options of one conformance case. */
 export interface ConformanceCase {
-  kernel: 'ewc' | 'fisher' | 'kl';
-  /** ewc/fisher: total parameters; kl: rows. */
+  kernel: 'ewc' | 'fisher' | 'kl' | 'fisherBatch';
+  /** ewc/fisher: total parameters; kl, fisherBatch: rows. */
   size: number;
   /** kl: student columns (the grown head); default 10. */
   cols?: number;
@@ -19,6 +21,8 @@ export interface ConformanceCase {
   parts?: number;
   /** ewc: parameters per thread of the fused kernel (default: the kernel's default, 16). */
   perThread?: number;
+  /** ewc: the reduction layout (default: the one chosen for this adapter). */
+  reduction?: EwcReduction;
   seed?: number;
   lambda?: number;
   gamma?: number;
@@ -84,6 +88,8 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
   const anchors = shapes.map((s, i) => tf.tensor(a[i], s));
   const fisher = shapes.map((s, i) => tf.tensor(f[i], s));
   setEwcElementsPerThread(c.perThread ?? 16);
+  const chosen = ewcReduction();
+  setEwcReduction(c.reduction ?? chosen);
   try {
     const run = async () => {
       // Forward value, then gradients through tf.variableGrads (the customGrad path the engine uses).
@@ -119,6 +125,7 @@ async function ewcCase(c: ConformanceCase): Promise<ConformanceResult> {
     tf.dispose([...params, ...anchors, ...fisher]);
     releaseEwcArenas();
     setEwcElementsPerThread(16);
+    setEwcReduction(chosen);
   }
 }
 
@@ -221,9 +228,32 @@ async function klCase(c: ConformanceCase): Promise<ConformanceResult> {
   }
 }
 
+/** The batched dense Fisher of a 3-layer MLP (fused RetainFisherDense vs the tfjs matMul reference), `size` rows. */
+async function fisherBatchCase(c: ConformanceCase): Promise<ConformanceResult> {
+  const rand = rng(c.seed ?? 4);
+  const dims = [24, 40, 20, c.cols ?? 10];
+  const model = new ContinualModel({ inputDim: dims[0], hidden: dims.slice(1, 3), outputs: dims[3], seed: 5, scenario: 'class-il' });
+  const x = tf.tensor2d(uniform(rand, c.size * dims[0], -2, 2), [c.size, dims[0]]);
+  const target = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: c.size }, (_, i) => i % dims[3]), 'int32'), dims[3]) as tf.Tensor2D);
+  const previous = model.allVariables().map((v) => tf.tensor(uniform(rand, v.size, 0, 1), v.shape));
+  try {
+    const run = async () => {
+      const out = batchedDiagonalFisher(model, x, target, { previous, gamma: c.gamma ?? 0.9 });
+      const data = await readAll(out);
+      tf.dispose(out);
+      return data;
+    };
+    const r = await bothPaths(run);
+    return { backend: tf.getBackend(), fusedDispatches: r.dispatches, outputs: compare(r.fused, r.reference, 1e-5, 1e-7) };
+  } finally {
+    tf.dispose([x, target, ...previous, ...model.allVariables()]);
+  }
+}
+
 /** Runs one conformance case: the op with the fused kernel, then with the reference, on the same inputs. */
 export async function conformance(c: ConformanceCase): Promise<ConformanceResult> {
   if (c.kernel === 'ewc') return ewcCase(c);
+  if (c.kernel === 'fisherBatch') return fisherBatchCase(c);
   if (c.kernel === 'fisher') return fisherCase(c);
   return klCase(c);
 }

@@ -1,3 +1,4 @@
+/** WebGPU program of the barrier-free fused EWC penalty + gradient (one partial sum per thread; software adapters). */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import source from '../../shaders/ewc_penalty.wgsl?raw';
 import { workgroupConstant } from './workgroup';
@@ -34,6 +35,8 @@ export class EwcPenaltyProgram implements WebGPUProgram {
   workgroupSize: [number, number, number] = [EWC_WORKGROUP_SIZE, 1, 1];
   uniforms =
     'lambda : f32, start : i32, count : i32, total : i32, partialBase : i32, perThread : i32, end0 : i32, end1 : i32, end2 : i32, end3 : i32,';
+  /** Elements really read (theta, anchors, Fisher over `count`) and written (gradient + partials). */
+  accessed: { read: number[]; written: number };
 
   /**
    * `arenaSize` = gradient + partial-sum slots of the whole output; `count` = elements this dispatch covers;
@@ -42,6 +45,7 @@ export class EwcPenaltyProgram implements WebGPUProgram {
   constructor(arenaSize: number, count: number, perThread: number) {
     this.outputShape = [arenaSize];
     this.dispatch = [ewcWorkgroups(count, perThread), 1, 1];
+    this.accessed = { read: [count, count, count], written: count + ewcPartialSlots(count, perThread) };
   }
 
   getUserCode(): string {

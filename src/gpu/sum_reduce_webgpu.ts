@@ -1,3 +1,4 @@
+/** WebGPU program that finishes a loss: the scaled sum of a range of partial sums, in one workgroup. */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import source from '../../shaders/sum_reduce.wgsl?raw';
 import { workgroupConstant } from './workgroup';
@@ -18,6 +19,13 @@ export class SumReduceProgram implements WebGPUProgram {
   variableNames = ['X'];
   workgroupSize: [number, number, number] = [REDUCE_WORKGROUP_SIZE, 1, 1];
   uniforms = 'offset : i32, count : i32, scale : f32,';
+  /** Elements really read (the summed range) and written (one). */
+  accessed: { read: number[]; written: number };
+
+  /** `count` = elements summed (the same value goes in the count uniform). */
+  constructor(count: number) {
+    this.accessed = { read: [count], written: 1 };
+  }
 
   getUserCode(): string {
     return source;

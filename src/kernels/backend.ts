@@ -1,3 +1,4 @@
+/** Shared helpers of the fused WebGPU kernels: the active backend, flat views, dtype checks, counters. */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
@@ -41,4 +42,5 @@ export const dispatchCounts: Record<string, number> = {
   RetainEwcPenalty: 0,
   RetainFisherAccumulate: 0,
   RetainDistillationKL: 0,
+  RetainFisherDense: 0,
 };

@@ -1,3 +1,4 @@
+/** The fused distillation KL loss + gradient on WebGPU: one pass per row, one reduction. */
 import * as tf from '@tensorflow/tfjs';
 import { DistillationKLProgram } from '../gpu/distillation_kl_webgpu';
 import { DistillationKLRowsProgram, KL_ROWS_MAX_COLUMNS } from '../gpu/distillation_kl_rows_webgpu';
@@ -6,9 +7,9 @@ import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } fr
 
 /**
  * Fused `RetainDistillationKL` on WebGPU. Inputs `[student, teacher]` (2-D logits), attrs `{temperature, columns}`;
- * returns `[loss, dLoss/dStudent]`. One thread per row (narrow rows) or one workgroup per row (wide rows) writes
- * the row's gradient and KL into a
- * `[gradient | row KL]` arena, one reduction dispatch makes the loss, and the gradient is sliced out.
+ * returns `[loss, arena]`. One thread per row (narrow rows) or one workgroup per row (wide rows) writes the row's
+ * gradient and KL into the `[gradient (rows x studentCols) | row KL]` arena, one reduction dispatch makes the loss;
+ * the op's backward scales the gradient by dy and cuts it out in one pass (`RetainScaledSlices`).
  */
 export function distillationKLWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
   // tidy: intermediate tensors (program outputs before reshape/slice) are freed even when the op is called
@@ -25,7 +26,7 @@ function distillationKLWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, n
   const [rows, studentCols] = student.shape;
   const teacherCols = teacher.shape[1];
   const { temperature, columns } = attrs;
-  if (rows === 0 || columns === 0) return [tf.scalar(0), tf.zeros(student.shape)];
+  if (rows === 0 || columns === 0) return [tf.scalar(0), tf.zeros([rows * studentCols])];
   const backend = activeWebGpuBackend('RetainDistillationKL');
   // Narrow rows (a class head): one thread per row, no barriers; wide rows: a workgroup shares each row.
   const program =
@@ -43,15 +44,11 @@ function distillationKLWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, n
       { type: 'float32', data: [temperature / rows] },
     ],
   );
-  const lossInfo = backend.runWebGPUProgram(new SumReduceProgram(), [arena], 'float32', [
+  const lossInfo = backend.runWebGPUProgram(new SumReduceProgram(rows), [arena], 'float32', [
     { type: 'int32', data: [rows * studentCols] },
     { type: 'int32', data: [rows] },
     { type: 'float32', data: [(temperature * temperature) / rows] },
   ]);
   dispatchCounts.RetainDistillationKL++;
-  const arenaTensor = toTensor(arena);
-  const loss = tf.reshape(toTensor(lossInfo), []);
-  const grad = tf.reshape(tf.slice(arenaTensor, [0], [rows * studentCols]), [rows, studentCols]);
-  arenaTensor.dispose();
-  return [loss, grad];
+  return [tf.reshape(toTensor(lossInfo), []), toTensor(arena)];
 }

@@ -1,6 +1,8 @@
+/** The fused EWC penalty + gradient on WebGPU: packed constants, one pass per five tensors, one reduction. */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { EwcPenaltyProgram, EWC_PARAMS_PER_DISPATCH, ewcPartialSlots } from '../gpu/ewc_penalty_webgpu';
+import { EwcPenaltyTreeProgram, ewcTreeWorkgroups } from '../gpu/ewc_penalty_tree_webgpu';
 import { SumReduceProgram } from '../gpu/sum_reduce_webgpu';
 import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor, type Uniform } from './backend';
 
@@ -18,8 +20,28 @@ interface PackedConstants {
 
 let packed: PackedConstants | null = null;
 
-/** Elements each thread of the EWC kernel handles (see setEwcElementsPerThread). */
+/** Elements each thread of the barrier-free EWC kernel handles (see setEwcElementsPerThread). */
 let elementsPerThread = 16;
+
+/**
+ * How the EWC kernel reduces its partial sums: 'tree' (a fixed grid of workgroups, a shared-memory tree in each,
+ * one partial per workgroup: for hardware GPUs) or 'threads' (barrier-free, one partial per thread: SwiftShader
+ * emulates barriers slowly). Chosen per adapter by `registerWebGpuKernels`; both are conformance-tested.
+ */
+export type EwcReduction = 'tree' | 'threads';
+
+let reduction: EwcReduction = 'tree';
+
+/** Selects the EWC reduction layout (a pipeline of its own each; no recompile when switching back). */
+export function setEwcReduction(layout: EwcReduction): void {
+  if (layout !== 'tree' && layout !== 'threads') throw new Error(`EWC reduction must be 'tree' or 'threads', got ${String(layout)}`);
+  reduction = layout;
+}
+
+/** The EWC reduction layout in use. */
+export function ewcReduction(): EwcReduction {
+  return reduction;
+}
 
 /**
  * Sets how many parameters each thread of the fused EWC kernel handles (a uniform, so no recompile).
@@ -73,12 +95,12 @@ function packedConstants(backend: WebGPUBackend, anchors: tf.Tensor[], fisher: t
 
 /**
  * Fused `RetainEwcPenalty` on WebGPU. Inputs `[...params, ...anchors, ...fisher]`, attrs `{lambda, count}`;
- * returns `[penalty, grad_0, ..., grad_{n-1}]`. One dispatch per five parameter tensors (each writes its range
- * of one `[gradient | partial sums]` arena), one reduction dispatch, then the gradient is split per tensor.
+ * returns `[penalty, arena]`: the arena holds every gradient `lambda F (theta - anchor)` laid end to end (then the
+ * partial sums), which the op's backward scales by dy and cuts into per-tensor gradients in one pass each
+ * (`RetainScaledSlices`). One dispatch per five parameter tensors, one reduction dispatch.
  */
 export function ewcPenaltyWebGpu(inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor[] {
-  // tidy: intermediate tensors (program outputs before reshape/slice) are freed even when the op is called
-  // outside a scope, as fisherAccumulate is.
+  // tidy: program outputs are freed even when the op is called outside a scope.
   return tf.tidy(() => ewcPenaltyWebGpuScoped(inputs, attrs));
 }
 
@@ -92,7 +114,7 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
   const params = inputs.slice(0, n);
   const sizes = params.map((p) => p.size);
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total === 0) return [tf.scalar(0), ...params.map((p) => tf.zeros(p.shape))];
+  if (total === 0) return [tf.scalar(0), tf.zeros([0])];
   const backend = activeWebGpuBackend('RetainEwcPenalty');
   const constants = packedConstants(backend, inputs.slice(n, 2 * n), inputs.slice(2 * n));
 
@@ -103,8 +125,10 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
   for (let g = 0; g < live.length; g += EWC_PARAMS_PER_DISPATCH)
     groups.push(live.slice(g, g + EWC_PARAMS_PER_DISPATCH));
   const counts = groups.map((g) => g.reduce((acc, i) => acc + sizes[i], 0));
+  const layout = reduction;
   const perThread = elementsPerThread;
-  const partialSlots = counts.reduce((acc, c) => acc + ewcPartialSlots(c, perThread), 0);
+  const slotsOf = (count: number) => (layout === 'tree' ? ewcTreeWorkgroups(count) : ewcPartialSlots(count, perThread));
+  const partialSlots = counts.reduce((acc, c) => acc + slotsOf(c), 0);
   const arenaSize = total + partialSlots;
 
   let arena: tf.TensorInfo | undefined;
@@ -117,40 +141,29 @@ function ewcPenaltyWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, numbe
       acc += k < group.length ? sizes[group[k]] : 0;
       ends.push(k < group.length ? acc : count);
     }
-    const slots = Array.from({ length: EWC_PARAMS_PER_DISPATCH }, (_, k) =>
-      flat(params[group[k] ?? group[0]]),
-    );
+    const slots = Array.from({ length: EWC_PARAMS_PER_DISPATCH }, (_, k) => flat(params[group[k] ?? group[0]]));
+    const program =
+      layout === 'tree' ? new EwcPenaltyTreeProgram(arenaSize, count) : new EwcPenaltyProgram(arenaSize, count, perThread);
+    // The tree layout's grid-stride step (all its threads) sits where the barrier-free one has perThread.
+    const stride = layout === 'tree' ? program.dispatch[0] * program.workgroupSize[0] : perThread;
     const uniforms: Uniform[] = [
       { type: 'float32', data: [lambda] },
       { type: 'int32', data: [offsets[group[0]]] },
       { type: 'int32', data: [count] },
       { type: 'int32', data: [total] },
       { type: 'int32', data: [partialBase] },
-      { type: 'int32', data: [perThread] },
+      { type: 'int32', data: [stride] },
       ...ends.map((e): Uniform => ({ type: 'int32', data: [e] })),
     ];
-    const program = new EwcPenaltyProgram(arenaSize, count, perThread);
-    arena = backend.runWebGPUProgram(
-      program,
-      [...slots, constants.anchors, constants.fisher],
-      'float32',
-      uniforms,
-      arena,
-    );
+    arena = backend.runWebGPUProgram(program, [...slots, constants.anchors, constants.fisher], 'float32', uniforms, arena);
     dispatchCounts.RetainEwcPenalty++;
-    partialBase += ewcPartialSlots(count, perThread);
+    partialBase += slotsOf(count);
   });
   const arenaInfo = arena!;
-  const penaltyInfo = backend.runWebGPUProgram(new SumReduceProgram(), [arenaInfo], 'float32', [
+  const penaltyInfo = backend.runWebGPUProgram(new SumReduceProgram(partialSlots), [arenaInfo], 'float32', [
     { type: 'int32', data: [total] },
     { type: 'int32', data: [partialSlots] },
     { type: 'float32', data: [lambda / 2] },
   ]);
-  const arenaTensor = toTensor(arenaInfo);
-  const penalty = tf.reshape(toTensor(penaltyInfo), []);
-  const grads = params.map((p, i) =>
-    sizes[i] > 0 ? tf.reshape(tf.slice(arenaTensor, [offsets[i]], [sizes[i]]), p.shape) : tf.zeros(p.shape),
-  );
-  arenaTensor.dispose();
-  return [penalty, ...grads];
+  return [tf.reshape(toTensor(penaltyInfo), []), toTensor(arenaInfo)];
 }

@@ -1,3 +1,4 @@
+/** Start-up of the fused WGSL kernels: registers them for 'webgpu', installs dispatch accounting, reports. */
 import * as tf from '@tensorflow/tfjs';
 // Side effect: registers the 'webgpu' backend (priority above WebGL); tfjs falls back when it cannot start.
 import '@tensorflow/tfjs-backend-webgpu';
@@ -5,21 +6,60 @@ import {
   DISTILLATION_KL_KERNEL,
   EWC_PENALTY_KERNEL,
   FISHER_ACCUMULATE_KERNEL,
+  FISHER_DENSE_KERNEL,
+  SCALED_SLICES_KERNEL,
   registerFusedOp,
 } from './registry';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { installDispatchAccounting, programLaunchCounts } from './accounting';
 import { dispatchCounts } from './backend';
 import { distillationKLWebGpu } from './distillation_kl';
-import { ewcPenaltyWebGpu } from './ewc_penalty';
+import { ewcPenaltyWebGpu, setEwcReduction, type EwcReduction } from './ewc_penalty';
 import { fisherAccumulateWebGpu } from './fisher_accumulate';
+import { fisherDenseWebGpu } from './fisher_dense';
+import { scaledSlicesWebGpu } from './scaled_slices';
 import { registerSolverWebGpuKernels } from './cholesky';
 
-export { releaseEwcArenas, ewcArenaTensorCount, setEwcElementsPerThread } from './ewc_penalty';
+export {
+  releaseEwcArenas,
+  ewcArenaTensorCount,
+  setEwcElementsPerThread,
+  setEwcReduction,
+  ewcReduction,
+  type EwcReduction,
+} from './ewc_penalty';
+export {
+  installDispatchAccounting,
+  dispatchTotals,
+  resetDispatchTotals,
+  traceDispatches,
+  programLaunchCounts,
+  type DispatchRecord,
+  type DispatchTotals,
+} from './accounting';
+
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|warp/i;
+
+/** Whether an adapter description names an emulated (CPU) adapter, which must not win a backend choice untimed. */
+export function isSoftwareAdapter(description: string): boolean {
+  return SOFTWARE_ADAPTER.test(description) || /\bcpu\b/i.test(description);
+}
+
+/**
+ * The EWC reduction for an adapter: software adapters emulate workgroup barriers slowly, so they keep the
+ * barrier-free layout (bench:kernels:node measures both on SwiftShader); hardware GPUs take the tree.
+ */
+export function ewcReductionFor(adapter: string): EwcReduction {
+  return isSoftwareAdapter(adapter) ? 'threads' : 'tree';
+}
 
 /** What the kernel set-up found: whether the fused WGSL path is active, on which backend and adapter. */
 export interface KernelSetup {
   fused: boolean;
   backend: string;
   adapter: string;
+  /** The EWC kernel's reduction layout for this adapter ('' off WebGPU). */
+  ewcReduction: EwcReduction | '';
 }
 
 let fallbackNoticeShown = false;
@@ -44,10 +84,21 @@ export async function registerWebGpuKernels(): Promise<KernelSetup> {
   registerFusedOp(EWC_PENALTY_KERNEL, 'webgpu', ewcPenaltyWebGpu);
   registerFusedOp(FISHER_ACCUMULATE_KERNEL, 'webgpu', fisherAccumulateWebGpu);
   registerFusedOp(DISTILLATION_KL_KERNEL, 'webgpu', distillationKLWebGpu);
+  registerFusedOp(SCALED_SLICES_KERNEL, 'webgpu', scaledSlicesWebGpu);
+  registerFusedOp(FISHER_DENSE_KERNEL, 'webgpu', fisherDenseWebGpu);
   registerSolverWebGpuKernels();
   await tf.ready();
   const backend = tf.getBackend();
   const fused = backend === 'webgpu';
+  let reductionLayout: EwcReduction | '' = '';
+  if (fused) {
+    installDispatchAccounting(tf.backend() as WebGPUBackend);
+    reductionLayout = ewcReductionFor(adapterName());
+    setEwcReduction(reductionLayout);
+    // Diagnostics: the app's worker has no other channel for these; tests read them with worker.evaluate.
+    (globalThis as { retainProgramLaunchCounts?: () => Record<string, number> }).retainProgramLaunchCounts =
+      programLaunchCounts;
+  }
   if (!fused && !fallbackNoticeShown) {
     fallbackNoticeShown = true;
     const reason =
@@ -58,7 +109,7 @@ export async function registerWebGpuKernels(): Promise<KernelSetup> {
       `Retain: ${reason}; the continual-learning losses use the tfjs reference ops on the '${backend}' backend.`,
     );
   }
-  return { fused, backend, adapter: fused ? adapterName() : '' };
+  return { fused, backend, adapter: fused ? adapterName() : '', ewcReduction: reductionLayout };
 }
 
 /** How many fused dispatches each kernel has issued since the page loaded (tests check the fused path ran). */

@@ -6,6 +6,10 @@ export const EWC_PENALTY_KERNEL = 'RetainEwcPenalty';
 export const FISHER_ACCUMULATE_KERNEL = 'RetainFisherAccumulate';
 /** Name of the fused kernel a backend may register for `distillationKL` (src/ops). */
 export const DISTILLATION_KL_KERNEL = 'RetainDistillationKL';
+/** Name of the fused backward of the arena-writing losses: `[arena, dy, ...like]` -> per-tensor gradients. */
+export const SCALED_SLICES_KERNEL = 'RetainScaledSlices';
+/** Name of the fused kernel a backend may register for `fisherAccumulateDense` (src/ops). */
+export const FISHER_DENSE_KERNEL = 'RetainFisherDense';
 /** Name of the kernel a backend may register for one diagonal block of `choleskyFactor` (src/ops/cholesky). */
 export const CHOLESKY_BLOCK_KERNEL = 'RetainCholeskyBlock';
 /** Name of the kernel a backend may register for `triangularSolveRows` (src/ops/cholesky). */

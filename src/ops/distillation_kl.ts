@@ -1,5 +1,6 @@
+/** The distillation KL op: a tfjs reference with its gradient, or the fused kernel of the active backend. */
 import * as tf from '@tensorflow/tfjs';
-import { DISTILLATION_KL_KERNEL, kernelFor } from '../kernels/registry';
+import { DISTILLATION_KL_KERNEL, SCALED_SLICES_KERNEL, kernelFor } from '../kernels/registry';
 
 /**
  * Knowledge-distillation loss `T^2 * mean_b KL(softmax(teacher_b/T) || softmax(student_b/T))`, computed on the
@@ -31,6 +32,7 @@ export function distillationKL(
   }
   if (b === 0 || columns === 0) return tf.scalar(0);
   const fused = kernelFor(DISTILLATION_KL_KERNEL);
+  const slices = kernelFor(SCALED_SLICES_KERNEL);
   // The teacher is a constant, so it is captured rather than passed as an input: tfjs's customGrad computes a
   // gradient for every input, and a zeros tensor for the teacher would be one more op per training step.
   const teacher = teacherLogits;
@@ -38,9 +40,18 @@ export function distillationKL(
     const [student, save] = args as [tf.Tensor, (ts: tf.Tensor[]) => void];
     let value: tf.Scalar;
     let grad: tf.Tensor;
+    const outs = fused ? fused([student, teacher], { temperature, columns }) : [];
+    if (slices && outs.length === 2 && outs[1].rank === 1) {
+      // An arena-writing kernel (WebGPU) returns [loss, arena]: the backward scales it by dy and cuts the gradient
+      // out in one pass.
+      save([outs[1]]);
+      return {
+        value: outs[0] as tf.Scalar,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => slices([saved[0], dy, student], {}),
+      };
+    }
     if (fused) {
       // The fused kernel returns [loss, dLoss/dStudent] from one pass per row.
-      const outs = fused([student, teacher], { temperature, columns });
       value = outs[0] as tf.Scalar;
       grad = outs[1];
     } else {

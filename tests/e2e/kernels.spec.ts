@@ -5,7 +5,7 @@
  * Set RETAIN_KERNELS_LONG=1 to add the distillation kernel at more than 65,535 rows (~2 minutes on SwiftShader).
  */
 import { chromium, expect, test, type Page } from '@playwright/test';
-import type { ConformanceCase, ConformanceResult } from '../../lab/kernels';
+import type { ConformanceCase, ConformanceResult } from '../../lab/kernels/conformance';
 import { BASE_ARGS, BASE_URL, CHROMIUM_PATH } from './chromium';
 
 test.describe.configure({ mode: 'serial' });
@@ -162,6 +162,7 @@ test('without a WebGPU adapter the reference ops run, correct, with one console 
       RetainEwcPenalty: 0,
       RetainFisherAccumulate: 0,
       RetainDistillationKL: 0,
+      RetainFisherDense: 0,
     });
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatch(/^info: Retain: no WebGPU/);

@@ -1,0 +1,139 @@
+/** The Node kernels session: Dawn WebGPU start-up, the benchmark rows and their figures, the conformance cases. */
+import * as tf from '@tensorflow/tfjs';
+import { benchmark, type BenchOptions, type BenchRow } from '../../../lab/kernels/bench';
+import { checkAgainstJs, conformance, type ConformanceCase, type ConformanceResult } from '../../../lab/kernels/conformance';
+import { copyBandwidthGBps } from '../../../lab/kernels/measure';
+import { ewcReduction, isSoftwareAdapter } from '../../../src/kernels';
+import { useWasmBackend } from '../../../tests/unit/setup-wasm';
+import { startDawnWebGpu } from './dawn';
+
+const FULL: BenchOptions = {
+  ewcSizes: [1_000_000, 4_000_000, 16_000_000],
+  ewcReductions: ['tree', 'threads'],
+  fisherSizes: [4_000_000, 16_000_000],
+  klShapes: [
+    [128, 20],
+    [128, 100],
+    [1024, 1000],
+  ],
+  fisherBatch: { dims: [784, 400, 400, 10], samples: 200 },
+  samples: 5,
+  trainingStep: true,
+};
+
+const QUICK: BenchOptions = {
+  ewcSizes: [1_000_000],
+  ewcReductions: ['tree', 'threads'],
+  fisherSizes: [1_000_000],
+  klShapes: [[128, 100]],
+  fisherBatch: { dims: [784, 400, 400, 10], samples: 200 },
+  samples: 3,
+  trainingStep: false,
+};
+
+/** Conformance cases run in Node on every adapter: both EWC layouts, odd sizes, NaN/Inf, wide and narrow KL rows. */
+export const NODE_CONFORMANCE_CASES: ConformanceCase[] = [
+  ...(['tree', 'threads'] as const).flatMap((reduction): ConformanceCase[] => [
+    { kernel: 'ewc', size: 1, reduction },
+    { kernel: 'ewc', size: 4095, reduction },
+    { kernel: 'ewc', size: 300, parts: 12, reduction },
+    { kernel: 'ewc', size: 200_003, reduction },
+    { kernel: 'ewc', size: 4095, variant: 'nanInf', reduction },
+    { kernel: 'ewc', size: 4095, lambda: 0, reduction },
+  ]),
+  { kernel: 'fisher', size: 4095 },
+  { kernel: 'fisher', size: 4095, variant: 'nanInf' },
+  { kernel: 'fisherBatch', size: 300 },
+  { kernel: 'kl', size: 63, cols: 10, columns: 7 },
+  { kernel: 'kl', size: 65, cols: 130, temperature: 1 },
+  { kernel: 'kl', size: 9, cols: 1000, columns: 900, teacherCols: 950, temperature: 5 },
+  { kernel: 'kl', size: 16, cols: 20, variant: 'nanInf' },
+  { kernel: 'kl', size: 128, cols: 100, temperature: 5, variant: 'largeLogits' },
+];
+
+/** Whether a conformance result is within its tolerances and ran the fused path. */
+export function conformancePassed(r: ConformanceResult): boolean {
+  return r.backend === 'webgpu' && r.fusedDispatches > 0 && r.outputs.violations === 0 && (r.grads?.violations ?? 0) === 0 && (r.value?.ok ?? true);
+}
+
+/** Runs the conformance cases and the float64 JS check on the Dawn adapter. */
+export async function runNodeConformance(): Promise<{ adapter: string; cases: { c: ConformanceCase; r: ConformanceResult; ok: boolean }[]; float64Worst: number }> {
+  const setup = await startDawnWebGpu();
+  const cases = [];
+  for (const c of NODE_CONFORMANCE_CASES) {
+    const r = await conformance(c);
+    cases.push({ c, r, ok: conformancePassed(r) });
+  }
+  const check = await checkAgainstJs();
+  return { adapter: setup.adapterDescription, cases, float64Worst: check.worst };
+}
+
+/** The issue's figures, read off the rows. */
+function figures(rows: BenchRow[], wasmFisher: BenchRow, chosen: string, software: boolean) {
+  const ewc = rows.filter((r) => r.kernel.startsWith('ewcPenalty+grad'));
+  const ewcChosen = ewc.filter((r) => r.kernel.includes(`(${chosen})`));
+  const fisherBatch = rows.find((r) => r.kernel.startsWith('fisher batched'));
+  return {
+    ewcReduction: chosen,
+    ewcBytesPerParam: Math.max(...ewcChosen.map((r) => r.bytesPerParam?.fused ?? NaN)),
+    ewcCompositeOverFusedBytes: Math.min(...ewcChosen.map((r) => (r.bytesPerParam ? r.bytesPerParam.composite / r.bytesPerParam.fused : NaN))),
+    ewcDispatches: ewcChosen[0]?.dispatches ?? null,
+    ewcFusedOverCompositeSpeedAt1MPlus: Math.min(...ewcChosen.filter((r) => r.elements >= 1e6).map((r) => r.ratio)),
+    ewcCopyFractionLargest: ewcChosen[ewcChosen.length - 1]?.copyFraction ?? null,
+    batchedFisherSpeedup: { webgpu: fisherBatch?.ratio ?? null, wasm: wasmFisher.ratio },
+    software,
+  };
+}
+
+/** Runs every row on the Dawn adapter, then the batched Fisher on WASM; returns the kernels.json body. */
+export async function runNodeBenchmark(quick: boolean): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  const setup = await startDawnWebGpu();
+  const software = isSoftwareAdapter(setup.adapterDescription);
+  console.log(`adapter "${setup.adapterDescription}"${software ? ' (software)' : ''}, EWC reduction ${ewcReduction()}`);
+  const options = quick ? QUICK : FULL;
+  const copyGBps = await copyBandwidthGBps();
+  const rows = await benchmark(options, setup.adapterDescription);
+  const conformanceRun = [];
+  for (const c of NODE_CONFORMANCE_CASES) conformanceRun.push(conformancePassed(await conformance(c)));
+  const float64 = await checkAgainstJs();
+  const chosen = ewcReduction();
+  await useWasmBackend();
+  const [wasmFisher] = await benchmark(
+    { ewcSizes: [], fisherSizes: [], klShapes: [], fisherBatch: options.fisherBatch, samples: 3, trainingStep: false },
+    'wasm (Node)',
+  );
+  rows.push(wasmFisher);
+  console.table(
+    rows.map((r) => ({
+      kernel: r.kernel,
+      elements: r.elements,
+      fusedMs: +r.fusedMs.toFixed(2),
+      compositeMs: +r.compositeMs.toFixed(2),
+      ratio: +r.ratio.toFixed(2),
+      GBps: +r.effectiveGBps.toFixed(2),
+      copyPct: r.copyFraction === null ? '' : +(100 * r.copyFraction).toFixed(1),
+      dispatches: r.dispatches ? `${r.dispatches.fused} / ${r.dispatches.composite}` : '',
+      bytesPerParam: r.bytesPerParam ? `${r.bytesPerParam.fused.toFixed(1)} / ${r.bytesPerParam.composite.toFixed(1)}` : '',
+    })),
+  );
+  return {
+    date: new Date().toISOString(),
+    runtime: `Node ${process.version}, tfjs ${tf.version.tfjs}, Dawn (npm webgpu)`,
+    adapter: setup.adapterDescription,
+    copyGBps,
+    note:
+      'fusedMs/compositeMs: median ms per call (forward + backward for EWC and KL) over samples of back-to-back calls, ' +
+      'one small readback per sample. dispatches and bytesPerParam: one call counted by the dispatch-accounting wrapper ' +
+      '(src/kernels/accounting.ts) around runWebGPUProgram (fused / composite). copyFraction: effective GB/s over the ' +
+      'copyBufferToBuffer bandwidth measured in the same run. The Fisher batch rows: batched (fused column) vs the ' +
+      'per-sample loop (composite column).',
+    options,
+    figures: {
+      ...figures(rows, wasmFisher, chosen, software),
+      conformance: { cases: conformanceRun.length, passed: conformanceRun.filter(Boolean).length, float64Worst: float64.worst },
+    },
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+    rows,
+  };
+}
