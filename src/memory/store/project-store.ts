@@ -253,7 +253,7 @@ export class ProjectStore {
     return mem;
   }
 
-  /** Writes replay-memory changes in one transaction (write-through). Used by `IdbReplayMemory`. */
+  /** Writes replay-memory changes in one transaction (write-through; the memory's `ReplayPersistence` routes here). */
   async writeBufferChanges(change: BufferCommit): Promise<void> {
     await this.writeTx((tx) => writeBufferCommit(tx, change, this.hook), 'default');
   }
