@@ -1,3 +1,4 @@
+/** The kept samples of a replay memory (policy-agnostic, with a change journal) and the `BufferPolicy` contract. */
 import { MemoryConfigError } from './errors';
 import type { MemorySample, Random } from './types';
 import { randomInt } from './random';
@@ -6,7 +7,11 @@ import { randomInt } from './random';
 export interface BufferLimits {
   /** Fixed maximum number of samples. */
   capacity?: number;
-  /** Samples per class seen so far: the capacity grows as classes arrive (the paper's "100 per class"). */
+  /**
+   * Samples kept per class, for every policy: no class ever keeps more (each class a uniform subset of its own
+   * stream under reservoir and class-balanced, its herding picks under herding), and the capacity grows as
+   * classes arrive (the paper's "100 per class").
+   */
   perClass?: number;
   /** Byte budget for x + logits of every kept sample. */
   maxBytes?: number;
@@ -97,6 +102,11 @@ export class SampleBuffer {
     if (perClass !== undefined) cap = Math.min(cap, perClass * this.seenClasses.size);
     if (maxBytes !== undefined && this.maxSampleBytes > 0) cap = Math.min(cap, Math.floor(maxBytes / this.maxSampleBytes));
     return cap;
+  }
+
+  /** Most samples one class may keep (`perClass`; Infinity when not set). */
+  classQuota(): number {
+    return this.limits.perClass ?? Infinity;
   }
 
   /** Notes that a sample of this class and size was offered (classes seen drive `perClass` capacity). */

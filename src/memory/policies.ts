@@ -1,22 +1,45 @@
+/** The buffer policies: which samples a full replay memory keeps (reservoir, class-balanced, iCaRL herding). */
 import { MemoryConfigError } from './errors';
 import { randomInt } from './random';
-import type { BufferPolicy, SampleBuffer } from './buffer';
+import type { BufferLimits, BufferPolicy, SampleBuffer } from './buffer';
 import type { BufferPolicyName, MemorySample, Random } from './types';
 
 /**
  * Algorithm R (Vitter) over the whole stream: after `seen` offers, every sample ever offered is kept with the
  * same probability capacity/seen. `seen` is the state: persisting it keeps sampling uniform across sessions.
+ * With a per-class quota (`perClass`), a class at its quota runs Algorithm R over its own stream instead (its
+ * newcomer replaces one of its own members), so no class keeps more than its quota; the per-class counts are
+ * then part of the state.
  */
 export class ReservoirPolicy implements BufferPolicy {
   readonly name = 'reservoir' as const;
   /** Samples offered so far (the whole stream, across sessions once restored). */
   seen = 0;
+  /** Samples offered per class, kept only under a per-class quota. */
+  seenPerClass: Map<number, number> | null;
+
+  /** A reservoir; `perClass` set: one that keeps a per-class quota. */
+  constructor(perClass?: number) {
+    this.seenPerClass = perClass === undefined ? null : new Map();
+  }
 
   offer(buffer: SampleBuffer, incoming: readonly MemorySample[], rng: Random): void {
+    const quota = buffer.classQuota();
     for (const s of incoming) {
       buffer.register(s);
       this.seen++;
+      const seenInClass = (this.seenPerClass?.get(s.label) ?? 0) + 1;
+      this.seenPerClass?.set(s.label, seenInClass);
       buffer.enforceCapacity(rng);
+      const own = buffer.classCount(s.label);
+      if (own >= quota) {
+        const j = randomInt(rng, seenInClass);
+        if (j < own) {
+          buffer.evict(buffer.memberAt(s.label, j).id!);
+          buffer.insert(s);
+        }
+        continue;
+      }
       const cap = buffer.capacity();
       if (buffer.size() < cap) {
         buffer.insert(s);
@@ -37,24 +60,48 @@ export class ReservoirPolicy implements BufferPolicy {
   forget(): void {}
 
   exportState(): Record<string, unknown> {
-    return { seen: this.seen };
+    if (!this.seenPerClass) return { seen: this.seen };
+    return { seen: this.seen, seenPerClass: [...this.seenPerClass.entries()].sort((a, b) => a[0] - b[0]) };
   }
 
   importState(state: Record<string, unknown>): void {
     const seen = state.seen;
     if (!Number.isInteger(seen) || (seen as number) < 0) throw new MemoryConfigError(`reservoir state: bad seen count ${String(seen)}`);
+    const perClass = state.seenPerClass === undefined ? null : classCounts(state.seenPerClass, 'reservoir');
     this.seen = seen as number;
+    if (this.seenPerClass) this.seenPerClass = perClass ?? new Map();
   }
 
   reset(): void {
     this.seen = 0;
+    this.seenPerClass?.clear();
   }
+
+  /** A state saved without per-class counts: each class has been offered at least what it keeps. */
+  reconcile(buffer: SampleBuffer): void {
+    if (!this.seenPerClass) return;
+    for (const c of buffer.presentClasses()) {
+      this.seenPerClass.set(c, Math.max(this.seenPerClass.get(c) ?? 0, buffer.classCount(c)));
+    }
+  }
+}
+
+/** Reads `[class, count]` pairs of a policy state. */
+function classCounts(entries: unknown, policy: string): Map<number, number> {
+  if (!Array.isArray(entries)) throw new MemoryConfigError(`${policy} state: seenPerClass missing`);
+  const map = new Map<number, number>();
+  for (const e of entries) {
+    if (!Array.isArray(e) || !Number.isInteger(e[0]) || !Number.isInteger(e[1]))
+      throw new MemoryConfigError(`${policy} state: bad seenPerClass entry`);
+    map.set(e[0], e[1]);
+  }
+  return map;
 }
 
 /**
  * Equal share per class (counts differ by at most 1 once every class has offered enough): while a newcomer's
  * class holds fewer than the largest class, a random sample of a largest class makes room for it; a class at the
- * top keeps a uniform random subset of its own stream (reservoir within class).
+ * top, or at its quota (`perClass`), keeps a uniform random subset of its own stream (reservoir within class).
  */
 export class ClassBalancedBuffer implements BufferPolicy {
   readonly name = 'class-balanced' as const;
@@ -70,12 +117,21 @@ export class ClassBalancedBuffer implements BufferPolicy {
       buffer.enforceCapacity(rng);
       const cap = buffer.capacity();
       if (cap === 0) continue;
+      const own = buffer.classCount(c);
+      if (own >= buffer.classQuota()) {
+        // At its quota a class never takes room from the others, however much room they leave.
+        const j = randomInt(rng, seen);
+        if (j < own) {
+          buffer.evict(buffer.memberAt(c, j).id!);
+          buffer.insert(s);
+        }
+        continue;
+      }
       if (buffer.size() < cap) {
         buffer.insert(s);
         continue;
       }
       const largest = buffer.largestClasses();
-      const own = buffer.classCount(c);
       const maxCount = buffer.classCount(largest[0]);
       if (own < maxCount) {
         // Rebalance: the newcomer's class is below the top, so the top pays.
@@ -105,15 +161,7 @@ export class ClassBalancedBuffer implements BufferPolicy {
   }
 
   importState(state: Record<string, unknown>): void {
-    const entries = state.seenPerClass;
-    if (!Array.isArray(entries)) throw new MemoryConfigError('class-balanced state: seenPerClass missing');
-    const map = new Map<number, number>();
-    for (const e of entries) {
-      if (!Array.isArray(e) || !Number.isInteger(e[0]) || !Number.isInteger(e[1]))
-        throw new MemoryConfigError('class-balanced state: bad seenPerClass entry');
-      map.set(e[0], e[1]);
-    }
-    this.seenPerClass = map;
+    this.seenPerClass = classCounts(state.seenPerClass, 'class-balanced');
   }
 
   reset(): void {
@@ -216,6 +264,7 @@ export class HerdingSelector implements BufferPolicy {
       for (let j = 0; j < s.x.length; j++) sum[j] += s.x[j];
       this.counts.set(s.label, (this.counts.get(s.label) ?? 0) + 1);
     }
+    // Never above `perClass`: the capacity is at most perClass x classes seen.
     const quotas = classQuotas(buffer.capacity(), buffer.classesSeen());
     // Shrink the untouched classes first (keeping their herding prefix), then re-herd the offered classes.
     for (const [c, ids] of this.order) if (!byClass.has(c)) this.truncate(buffer, c, ids, quotas.get(c) ?? 0);
@@ -304,11 +353,11 @@ export class HerdingSelector implements BufferPolicy {
   }
 }
 
-/** Creates the policy object for a policy name. */
-export function createPolicy(name: BufferPolicyName): BufferPolicy {
+/** Creates the policy object for a policy name and the memory's limits (a per-class quota changes reservoir's state). */
+export function createPolicy(name: BufferPolicyName, limits: BufferLimits = {}): BufferPolicy {
   switch (name) {
     case 'reservoir':
-      return new ReservoirPolicy();
+      return new ReservoirPolicy(limits.perClass);
     case 'class-balanced':
       return new ClassBalancedBuffer();
     case 'herding':

@@ -157,7 +157,7 @@ const bufferState = z.strictObject({
   classesSeen: z.array(classId).max(MAX_CLASS_ID),
   maxSampleBytes: nat,
   policyState: z.union([
-    z.strictObject({ seen: nat }),
+    z.strictObject({ seen: nat, seenPerClass: classCountPairs.optional() }),
     z.strictObject({ seenPerClass: classCountPairs }),
     z.strictObject({
       order: z.array(z.tuple([classId, z.array(z.string().max(MAX_SAMPLE_ID_LENGTH)).max(MAX_SAMPLES)])).max(MAX_CLASS_ID),

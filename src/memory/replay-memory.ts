@@ -1,13 +1,19 @@
+/** The replay memory held in RAM: a bounded buffer whose policy decides what is kept, with seeded choices only. */
 import { SampleBuffer, type BufferChange, type BufferLimits, validateLimits } from './buffer';
 import { MemoryConfigError, MemoryInputError } from './errors';
 import { createPolicy } from './policies';
-import { randomInt } from './random';
+import { randomInt, seededRandom } from './random';
 import type { BufferPolicyName, MemorySample, Random, ReplayMemory } from './types';
 import { isFloat32Array, validateCount, validateSamples } from './validate';
 
 /** Options of a replay memory: the policy and its limits (at least one of capacity, perClass, maxBytes). */
 export interface ReplayMemoryOptions extends BufferLimits {
   policy: BufferPolicyName;
+  /**
+   * Seed of the choices the memory makes without a caller's generator (evictions when `updateLogits` makes
+   * samples larger under a byte budget), so runs repeat exactly. Default 0x5eed.
+   */
+  seed?: number;
 }
 
 /** Everything needed to resume a memory's sampling exactly (JSON-serialisable; the samples are stored apart). */
@@ -46,15 +52,18 @@ function ownedCopy(s: MemorySample): MemorySample {
  */
 export class InMemoryReplayMemory implements ReplayMemory {
   protected readonly buffer: SampleBuffer;
+  /** The memory's own seeded generator (see `ReplayMemoryOptions.seed`). */
+  private readonly ownRandom: Random;
 
   /** Creates an empty memory; throws `MemoryConfigError` on negative or missing limits or an unknown policy. */
   constructor(options: ReplayMemoryOptions) {
     if (!options || typeof options !== 'object') throw new MemoryConfigError('options are required');
     validateLimits(options);
-    this.buffer = new SampleBuffer(
-      { capacity: options.capacity, perClass: options.perClass, maxBytes: options.maxBytes },
-      createPolicy(options.policy),
-    );
+    if (options.seed !== undefined && !Number.isInteger(options.seed))
+      throw new MemoryConfigError(`seed must be an integer, got ${String(options.seed)}`);
+    const limits = { capacity: options.capacity, perClass: options.perClass, maxBytes: options.maxBytes };
+    this.buffer = new SampleBuffer(limits, createPolicy(options.policy, limits));
+    this.ownRandom = seededRandom(options.seed ?? 0x5eed);
   }
 
   /** The policy that decides what a full memory keeps. */
@@ -82,7 +91,12 @@ export class InMemoryReplayMemory implements ReplayMemory {
     if (typeof rng !== 'function') throw new MemoryInputError('bad-count', 'add(samples, rng): rng must be a function');
     validateSamples(samples, this.buffer.dim, (id) => this.buffer.has(id));
     this.buffer.takeChanges();
-    this.buffer.policy.offer(this.buffer, samples.map(ownedCopy), rng);
+    // The policy sees the caller's arrays (with ids); only the samples it keeps are copied, afterwards: a task of
+    // 12,000 images is not copied whole for the policy to discard most of it.
+    const incoming = samples.map((s) => (s.id === undefined ? { ...s, id: newSampleId() } : s));
+    this.buffer.policy.offer(this.buffer, incoming, rng);
+    const offered = new Set<MemorySample>(incoming);
+    for (const kept of this.buffer.all()) if (offered.has(kept)) this.buffer.replaceSample(ownedCopy(kept));
     return this.buffer.takeChanges();
   }
 
@@ -164,7 +178,7 @@ export class InMemoryReplayMemory implements ReplayMemory {
 
   /** Replaces stored logits (after a round). Unknown ids or non-finite logits throw and change nothing. */
   async updateLogits(ids: readonly string[], logits: readonly Float32Array[]): Promise<void> {
-    this.applyLogits(ids, logits, Math.random);
+    this.applyLogits(ids, logits, this.ownRandom);
   }
 
   /** Synchronous `updateLogits()`; larger logits may shrink a byte budget, evicting by the policy with `rng`. */
@@ -226,7 +240,7 @@ export class InMemoryReplayMemory implements ReplayMemory {
     for (const s of samples) if (typeof s.id !== 'string') throw new MemoryInputError('bad-id', 'restore: every sample needs its id');
     validateSamples(samples, null, () => false);
     // Import the policy state into a scratch policy first so a bad state leaves this memory untouched.
-    const scratch = createPolicy(this.policy);
+    const scratch = createPolicy(this.policy, this.buffer.limits);
     scratch.importState(state.policyState);
     this.buffer.clear();
     this.buffer.policy.reset();

@@ -409,3 +409,103 @@ describe('bad input gets a specific error and changes nothing', () => {
     expect(typeof m.all()[0].id).toBe('string');
   });
 });
+
+describe('perClass means a per-class quota under every policy', () => {
+  it('reservoir keeps exactly perClass of each class over 5 contexts (it once multiplied the capacity: 17-200 per class)', async () => {
+    const rng = seededRandom(31);
+    const m = new InMemoryReplayMemory({ policy: 'reservoir', perClass: 20 });
+    for (let ctx = 0; ctx < 5; ctx++) {
+      await m.add(stream(400, (i) => 2 * ctx + (i % 2), ctx * 400), rng);
+      const counts = m.classes().map((k) => m.all().filter((s) => s.label === k).length);
+      expect(counts).toEqual(new Array(2 * (ctx + 1)).fill(20));
+    }
+    expect(m.capacity).toBe(200);
+  });
+
+  it('reservoir with perClass keeps a uniform subset of each class\'s own stream (chi-square)', async () => {
+    const rng = seededRandom(32);
+    const bins = new Array(10).fill(0);
+    for (let t = 0; t < 40; t++) {
+      const m = new InMemoryReplayMemory({ policy: 'reservoir', perClass: 25 });
+      // Class 0 arrives in two sessions with class 1 in between: position in class 0's own stream is x[0] / 2.
+      const all = stream(1000, (i) => i % 2);
+      await m.add(all.slice(0, 300), rng);
+      await m.add(all.slice(300), rng);
+      for (const s of m.all()) if (s.label === 0) bins[Math.floor(s.x[0] / 100)]++;
+    }
+    expect(uniformityPValue(bins, 500, 25).p).toBeGreaterThan(1e-3);
+  });
+
+  it('class-balanced never lets a class exceed perClass, even when another class leaves room', async () => {
+    const rng = seededRandom(33);
+    for (const policy of ['class-balanced', 'reservoir', 'herding'] as const) {
+      const m = new InMemoryReplayMemory({ policy, perClass: 20 });
+      await m.add(stream(5, () => 0), rng);
+      await m.add(stream(100, () => 1, 5), rng);
+      expect(m.all().filter((s) => s.label === 0).length, policy).toBe(5);
+      expect(m.all().filter((s) => s.label === 1).length, policy).toBe(20);
+    }
+  });
+
+  it('a restored reservoir with perClass keeps its per-class stream counts and quotas', async () => {
+    // Like class-balanced, a class at its quota picks its victim by position inside the class, which a restore
+    // does not reproduce: the counts (the state) continue exactly, the draws by the same distribution.
+    const data = stream(600, (i) => Math.floor(i / 50) % 4);
+    const a = new InMemoryReplayMemory({ policy: 'reservoir', perClass: 15, capacity: 50 });
+    const rngA = seededRandom(6);
+    for (let i = 0; i < 600; i += 100) await a.add(data.slice(i, i + 100), rngA);
+    const b = new InMemoryReplayMemory({ policy: 'reservoir', perClass: 15, capacity: 50 });
+    const rngB = seededRandom(6);
+    for (let i = 0; i < 300; i += 100) await b.add(data.slice(i, i + 100), rngB);
+    expect(Object.keys(b.exportState().policyState)).toEqual(['seen', 'seenPerClass']);
+    const c = new InMemoryReplayMemory({ policy: 'reservoir', perClass: 15, capacity: 50 });
+    c.restore(b.all(), JSON.parse(JSON.stringify(b.exportState())));
+    for (let i = 300; i < 600; i += 100) await c.add(data.slice(i, i + 100), rngB);
+    expect(c.exportState()).toEqual(a.exportState());
+    expect((c.exportState().policyState.seenPerClass as [number, number][]).map(([, n]) => n)).toEqual([150, 150, 150, 150]);
+    const counts = (m: InMemoryReplayMemory) => m.classes().map((k) => m.all().filter((s) => s.label === k).length);
+    expect(counts(c)).toEqual(counts(a));
+    for (const n of counts(c)) expect(n).toBeLessThanOrEqual(15);
+  });
+});
+
+describe('every random choice is seeded', () => {
+  it('updateLogits under a byte budget evicts the same samples in every run', async () => {
+    const run = async () => {
+      const m = new InMemoryReplayMemory({ policy: 'reservoir', maxBytes: 1000 });
+      await m.add(Array.from({ length: 100 }, (_, i) => sample(`s${i}`, i % 5, [i, 1, 2, 3], 0, [0.5, -0.5])), seededRandom(2));
+      const ids = m.all().map((s) => s.id!);
+      await m.updateLogits(ids, ids.map(() => new Float32Array(5)));
+      return m.all().map((s) => s.id!).sort();
+    };
+    const first = await run();
+    expect(first.length).toBe(27);
+    for (let t = 0; t < 3; t++) expect(await run()).toEqual(first);
+  });
+});
+
+describe('a policy sees the offered samples without their being copied first', () => {
+  it('only the kept samples are copied', async () => {
+    const m = new InMemoryReplayMemory({ policy: 'class-balanced', capacity: 10 });
+    const big = stream(1000, (i) => i % 5);
+    const slice = Float32Array.prototype.slice;
+    let copies = 0;
+    Float32Array.prototype.slice = function (this: Float32Array, ...args: [number?, number?]) {
+      copies++;
+      return slice.apply(this, args);
+    };
+    try {
+      await m.add(big, seededRandom(3));
+    } finally {
+      Float32Array.prototype.slice = slice;
+    }
+    expect(m.size()).toBe(10);
+    expect(copies).toBe(10);
+    // Kept samples are the memory's own copies.
+    const kept = m.all()[0];
+    const original = big.find((s) => s.id === kept.id)!;
+    expect(kept).not.toBe(original);
+    original.x[1] = 99;
+    expect(kept.x[1]).toBe(1);
+  });
+});

@@ -117,6 +117,10 @@ export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
       outputs: Number(state.json.outputs ?? 0),
       seed: 0,
     };
+    const head = state.tensors.find((t) => t.name === `teacher/L${cfg.hidden.length}/kernel`);
+    if (head?.shape[1] !== Number(state.json.outputs)) {
+      throw new Error(`LwF state: the teacher's head has ${String(head?.shape[1])} outputs, its record says ${String(state.json.outputs)}`);
+    }
     this.teacher = ContinualModel.fromWeights(cfg, state.tensors, 'teacher/', false);
   }
 
