@@ -1,8 +1,9 @@
 /**
  * `npm run bench:memory`: drives lab/memory.html on real IndexedDB in headless Chromium and writes
  * bench-results/memory.json: capture write rate, 5,000-sample replay-memory load time, bytes per sample,
- * SIGKILL crash-consistency trials and corrupted-import refusals.
- * Builds the lab page alone and serves it with a tiny static server on a free port.
+ * SIGKILL crash-consistency trials and corrupted-import refusals; in Node, the semantic import fuzz and the
+ * decoder's peak heap (bench/memory/semantic-fuzz.ts). Builds the lab page alone and serves it with a tiny static
+ * server on a free port. `MEMORY_BENCH_ONLY=import` runs only the Node part and updates those keys in place.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { launchKillable, openLab, type KillableBrowser } from '../../tests/e2e/memory-browser';
+import { measureImportHeap, runSemanticFuzz, type ImportHeapResult, type SemanticFuzzResult } from './semantic-fuzz';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -58,7 +60,57 @@ async function resolveServer(): Promise<{ url: string; close: () => void; how: s
 
 type Lab = Record<string, (...args: unknown[]) => Promise<any>>;
 
+const RESULTS = 'bench-results/memory.json';
+const IMPORT_TARGETS = { semanticImportsTried: '>= 300', semanticWrong: 'empty', importPeakHeapRatio: '<= 3' };
+
+/** The import figures measured in Node (no browser): the semantic fuzz and the decoder's peak heap. */
+function importFigures(): { fuzz: SemanticFuzzResult; heap: ImportHeapResult } {
+  const fuzz = runSemanticFuzz();
+  console.log(`semantic imports: ${fuzz.semanticImportsTried} tried, ${fuzz.semanticImportsRefused} refused, ${fuzz.semanticImportsAcceptedByDecoder} accepted, ${fuzz.semanticWrong.length} decided wrongly`);
+  for (const w of fuzz.semanticWrong) console.log(`  WRONG ${w}`);
+  const heap = measureImportHeap();
+  console.log(`import of ${(heap.importFileBytes / 1e6).toFixed(1)} MB: peak heap ${(heap.importPeakHeapBytes / 1e6).toFixed(1)} MB (${heap.importPeakHeapRatio}x), ${heap.importDecodeMs} ms`);
+  return { fuzz, heap };
+}
+
+/** The import keys of bench-results/memory.json, in their order. */
+function importKeys({ fuzz, heap }: ReturnType<typeof importFigures>): Record<string, unknown> {
+  return {
+    semanticImportsTried: fuzz.semanticImportsTried,
+    semanticImportsRefused: fuzz.semanticImportsRefused,
+    semanticImportsAcceptedByDecoder: fuzz.semanticImportsAcceptedByDecoder,
+    semanticWrong: fuzz.semanticWrong,
+    importPeakHeapRatio: heap.importPeakHeapRatio,
+  };
+}
+
+/** Details of the import figures (accepted mutation names, refusal codes, the heap measurement's setup). */
+function importDetails({ fuzz, heap }: ReturnType<typeof importFigures>): Record<string, unknown> {
+  return {
+    semanticSetup:
+      'lab/fixtures/memory/semantic-fuzz.ts: a valid 1280-d app-format project (4 classes, 20 samples, 2 checkpoints) and every mutation of it, checksums recomputed; decodeProject with the app options (embedding width 1280, resolveSettings); the staged restart/predict/learn check is not run yet',
+    semanticAccepted: fuzz.semanticAccepted,
+    semanticRefusalCodes: fuzz.semanticRefusalCodes,
+    importHeap: { ...heap, setup: 'decodeProject of a 1280-d project (10 classes x 110 samples, thumbnails, 2 checkpoints); peak = max used heap before any GC during the decode (v8.GCProfiler) or after it, minus before, plus the rows\' typed arrays; worst of 3' },
+  };
+}
+
 async function main(): Promise<void> {
+  const imports = importFigures();
+  if (process.env.MEMORY_BENCH_ONLY === 'import') {
+    // Update the import keys in place; every other key (browser figures) is kept as last measured.
+    const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, any>) : {};
+    const merged = {
+      ...previous,
+      ...importKeys(imports),
+      targets: { ...previous.targets, ...IMPORT_TARGETS },
+      details: { ...previous.details, ...importDetails(imports) },
+      importsMeasuredAt: new Date().toISOString(),
+    };
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
+    return;
+  }
   const server = await resolveServer();
   console.log(`serving the lab page from ${server.how}: ${server.url}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'retain-memory-bench-'));
@@ -122,7 +174,8 @@ async function main(): Promise<void> {
       corruptImportsTried: corrupt.tried,
       corruptImportsRefused: corrupt.refused,
       corruptImportsLeftProjectUnchanged: corrupt.unchanged,
-      targets: { samplesWrittenPerSecond: '>= 30', loadMsFor5000Samples: '< 1000', crashConsistent: '== crashTrials', corruptImportsRefused: '== corruptImportsTried' },
+      ...importKeys(imports),
+      targets: { samplesWrittenPerSecond: '>= 30', loadMsFor5000Samples: '< 1000', crashConsistent: '== crashTrials', corruptImportsRefused: '== corruptImportsTried', ...IMPORT_TARGETS },
       details: {
         writeSetup: '300 captures, one readwrite transaction each: 1280-d Float32Array embedding + 3,000-byte thumbnail',
         loadSetup:
@@ -131,6 +184,7 @@ async function main(): Promise<void> {
         bytesPerSample: 'navigator.storage.estimate() usage growth / 5,000 (IndexedDB on-disk cost incl. thumbnail and indexes)',
         crashOutcomes: outcomes,
         corruptWrong: corrupt.wrong,
+        ...importDetails(imports),
       },
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
       loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(1))),
@@ -138,7 +192,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
     };
     mkdirSync('bench-results', { recursive: true });
-    writeFileSync('bench-results/memory.json', `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await browser?.close();

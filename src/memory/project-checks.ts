@@ -175,7 +175,7 @@ function checkBuffer(buffer: ManifestBufferState, m: Manifest, latest: ManifestC
     }
   };
   if ('seen' in state && state.seen < members.length) fail('inconsistent', `reservoir state saw ${state.seen} samples but keeps ${members.length}`);
-  if ('seenPerClass' in state) perClass(state.seenPerClass, 'seenPerClass');
+  if ('seenPerClass' in state && state.seenPerClass) perClass(state.seenPerClass, 'seenPerClass');
   if ('order' in state) {
     perClass(state.order.map(([c, ids]) => [c, ids.length]), 'order');
     perClass(state.counts, 'counts');

@@ -8,6 +8,9 @@ import { SCHEMA_VERSION, type CheckpointRecord, type ClassRecord, type SampleRec
 import { parseJsonStrict } from './strict-json';
 import type { TensorRecord } from './types';
 
+export { MAX_CLASS_ID, MAX_SAMPLES, MAX_THUMBNAIL_BYTES, SUPPORTED_SCHEMA_VERSIONS, THUMBNAIL_TYPES } from './project-schema';
+export type { ManifestCheckOptions } from './project-checks';
+
 /**
  * The project file: ONE versioned, checksummed container.
  *

@@ -45,7 +45,6 @@ const classRow = z.strictObject({
   id: classId,
   name: z
     .string()
-    .max(MAX_TEXT)
     .superRefine((name, ctx) => {
       try {
         if (checkClassName(name) !== name) ctx.addIssue({ code: 'custom', message: 'class name has leading or trailing spaces' });
@@ -186,7 +185,8 @@ export const manifestSchema = z.strictObject({
   classes: z.array(classRow).max(MAX_CLASSES, `a project can have at most ${MAX_CLASSES} classes`),
   samples: z.array(sampleRow).max(MAX_SAMPLES),
   checkpoints: z.array(checkpointRow).max(MAX_ROUND),
-  meta: z.array(metaRow).max(4),
+  // Room for repeated rows, so checkManifest can name the repeated key.
+  meta: z.array(metaRow).max(16),
 });
 
 /** A manifest that passed the schema. */

@@ -8,15 +8,22 @@ export interface DuplicateKey {
 }
 
 interface Frame {
-  /** Keys seen so far (objects only). */
-  keys: Set<string> | null;
-  path: string;
-  /** Index of the next element (arrays only). */
+  /** Keys seen so far (objects only): a short list, a Set past SMALL_OBJECT keys (most objects have a few). */
+  keys: string[] | Set<string> | null;
+  /** Index of the current element (arrays only). */
   index: number;
   /** The key whose value is being read (objects only). */
   key: string;
 }
 
+/** The path of the innermost frame, built only when a duplicate is reported (no string per object otherwise). */
+function pathOf(stack: readonly Frame[]): string {
+  let path = '$';
+  for (let i = 0; i + 1 < stack.length; i++) path += stack[i].keys ? `.${stack[i].key}` : `[${stack[i].index}]`;
+  return path;
+}
+
+const SMALL_OBJECT = 16;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -44,8 +51,11 @@ export function findDuplicateKey(text: string): DuplicateKey | null {
       if (top?.keys && (prev === 0x7b || prev === 0x2c)) {
         const raw = text.slice(start, i + 1);
         const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        if (top.keys.has(key)) return { path: top.path, key };
-        top.keys.add(key);
+        if (Array.isArray(top.keys) ? top.keys.includes(key) : top.keys.has(key)) return { path: pathOf(stack), key };
+        if (Array.isArray(top.keys)) {
+          top.keys.push(key);
+          if (top.keys.length > SMALL_OBJECT) top.keys = new Set(top.keys);
+        } else top.keys.add(key);
         top.key = key;
       }
       prev = QUOTE;
@@ -53,9 +63,7 @@ export function findDuplicateKey(text: string): DuplicateKey | null {
     }
     if (ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09) continue;
     if (ch === 0x7b || ch === 0x5b) {
-      const parent = stack[stack.length - 1];
-      const path = !parent ? '$' : parent.keys ? `${parent.path}.${parent.key}` : `${parent.path}[${parent.index}]`;
-      stack.push({ keys: ch === 0x7b ? new Set() : null, path, index: 0, key: '' });
+      stack.push({ keys: ch === 0x7b ? [] : null, index: 0, key: '' });
     } else if (ch === 0x7d || ch === 0x5d) {
       stack.pop();
     } else if (ch === 0x2c) {
