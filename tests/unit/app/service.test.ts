@@ -291,6 +291,25 @@ describe('LearnerService', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it('a cancelled first round leaves no model', async () => {
+    const { service, listener } = await newService();
+    const red = await service.addClass('Red');
+    const green = await service.addClass('Green');
+    await capture(service, red.id, 'red', 10);
+    await capture(service, green.id, 'green', 10, 100);
+    const tensorsBefore = tf.memory().numTensors;
+    listener.onEvent = (e) => {
+      if (e.type === 'progress') service.cancelLearn();
+    };
+    expect(await service.learn(FAST)).toMatchObject({ cancelled: true, round: 0 });
+    listener.onEvent = undefined;
+    expect(service.status()).toMatchObject({ rounds: 0, classes: [{ learned: false }, { learned: false }] });
+    expect((await service.predict(picture('red', 1))).top).toBeNull();
+    await expect(service.exportModel()).rejects.toThrow(/no model yet/);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect((await service.learn(FAST)).round).toBe(1);
+  });
+
   it('a lost device fails the running round with device-lost and resumes from the last commit', async () => {
     const { service, events, listener } = await taughtRedGreen();
     const blue = await service.addClass('Blue');
