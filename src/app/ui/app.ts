@@ -4,7 +4,9 @@ import { Camera } from './camera';
 import { cameraPanel } from './camera-panel';
 import { classesPanel } from './classes-panel';
 import { Bus, type UiContext } from './context';
+import { applyToDocument, t } from '../i18n';
 import { errorMessage, h } from './dom';
+import { languageSwitcher } from './language-switcher';
 import { learnPanel } from './learn-panel';
 import { metricsPanel } from './metrics-panel';
 import { Notices } from './notices';
@@ -33,28 +35,33 @@ export interface MountedApp {
 
 /** Mounts the app into `root`: shows a loading state, starts the client, then builds the panels. */
 export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerClient>): MountedApp {
+  applyToDocument();
   const notices = new Notices();
   const badge = h(
     'span',
-    { class: 'backend-badge', 'data-testid': 'backend-badge', title: 'Where the maths runs' },
-    'starting…',
+    { class: 'backend-badge', 'data-testid': 'backend-badge', title: t('app.badgeTitle') },
+    t('app.starting'),
   );
+  // Until the project is loaded nothing can be lost by a switch; afterwards the store says when work is running.
+  let storeRef: Store | null = null;
+  const switcher = languageSwitcher({
+    busy: () => {
+      const s = storeRef?.state;
+      return !!s && (s.learning || s.capturing || s.busy !== null);
+    },
+  });
   const header = h(
     'header',
     { class: 'topbar' },
-    h(
-      'div',
-      { class: 'brand' },
-      h('h1', {}, 'Retain'),
-      h('p', { class: 'tagline' }, 'Teach this device new things. It keeps the old ones.'),
-    ),
+    h('div', { class: 'brand' }, h('h1', {}, 'Retain'), h('p', { class: 'tagline' }, t('app.tagline'))),
+    switcher.element,
     badge,
   );
   const loading = h(
     'div',
     { class: 'loading', 'data-testid': 'app-loading', role: 'status' },
     h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-    h('p', {}, 'Loading the image model… (the first visit downloads about 10 MB; later visits work offline)'),
+    h('p', {}, t('app.loading')),
   );
   const main = h('main', { class: 'layout', 'data-testid': 'app', 'aria-busy': 'true' }, loading);
   root.replaceChildren(header, notices.banners, main, notices.toasts);
@@ -66,13 +73,13 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
       notices.banner({
         id: 'update',
         kind: 'info',
-        message: 'A new version of Retain is ready.',
-        action: { label: 'Reload', run: reload, testid: 'update-reload' },
+        message: t('app.updateReady'),
+        action: { label: t('app.updateReload'), run: reload, testid: 'update-reload' },
         testid: 'update-banner',
       });
     },
     showOfflineReady() {
-      notices.toast('Retain is ready to work offline.');
+      notices.toast(t('app.offlineReady'));
     },
   };
 
@@ -86,15 +93,21 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
         h(
           'p',
           { class: 'field-error', 'data-testid': 'app-error' },
-          `Retain could not start: ${errorMessage(err)}`,
+          t('app.startFailed', { reason: errorMessage(err) }),
         ),
-        h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Try again'),
+        h(
+          'button',
+          { type: 'button', class: 'primary', onclick: () => location.reload() },
+          t('app.tryAgain'),
+        ),
       );
       return;
     }
     mounted.client = client;
     const status = await client.status();
     const store = new Store(status);
+    storeRef = store;
+    store.subscribe(() => switcher.refresh());
     const camera = new Camera(h('video', { autoplay: true, muted: true, playsinline: true }));
     const bus = new Bus();
     const ctx: UiContext = {
@@ -107,7 +120,7 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
         try {
           store.applyStatus(await client.status());
         } catch (err) {
-          notices.error(`The project state could not be read: ${errorMessage(err)}`);
+          notices.error(t('app.statusFailed', { reason: errorMessage(err) }));
         }
       },
     };
@@ -122,7 +135,10 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
           notices.banner({
             id: 'backend-change',
             kind: 'warning',
-            message: `Switched to ${BACKEND_NAMES[e.backend] ?? e.backend}: ${e.note}`,
+            message: t('app.backendSwitched', {
+              backend: BACKEND_NAMES[e.backend] ?? e.backend,
+              note: e.note,
+            }),
             testid: 'backend-change',
           });
           break;
@@ -145,7 +161,7 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
           notices.banner({
             id: 'backend',
             kind: 'info',
-            message: `Running on ${BACKEND_NAMES[s.backend] ?? s.backend}: this device offers no fast WebGPU, so Retain uses the quickest option it found. Everything works; learning just takes longer.`,
+            message: t('app.backendSlow', { backend: BACKEND_NAMES[s.backend] ?? s.backend }),
             detail: s.backendNote,
             testid: 'backend-notice',
           });

@@ -1,4 +1,5 @@
 /** Modal confirmation and text-input dialogs built on `<dialog>` (focus trap, Escape to cancel, for free). */
+import { t } from '../i18n';
 import { h } from './dom';
 
 /** Options of a confirmation. */
@@ -14,7 +15,11 @@ export interface ConfirmOptions {
 /** Asks a yes/no question; resolves true only when the person confirms. */
 export function confirmDialog(opts: ConfirmOptions): Promise<boolean> {
   return new Promise((resolve) => {
-    const cancel = h('button', { type: 'button', 'data-testid': 'dialog-cancel', value: 'cancel' }, 'Cancel');
+    const cancel = h(
+      'button',
+      { type: 'button', 'data-testid': 'dialog-cancel', value: 'cancel' },
+      t('dialog.cancel'),
+    );
     const ok = h(
       'button',
       {
@@ -63,12 +68,11 @@ export function promptDialog(opts: PromptOptions): Promise<string | null> {
       id: 'dialog-input',
       value: opts.initial ?? '',
       required: true,
-      maxlength: 60,
       autocomplete: 'off',
       'data-testid': 'dialog-input',
     });
     const error = h('p', { class: 'field-error', role: 'alert', 'data-testid': 'dialog-error' });
-    const cancel = h('button', { type: 'button', 'data-testid': 'dialog-cancel' }, 'Cancel');
+    const cancel = h('button', { type: 'button', 'data-testid': 'dialog-cancel' }, t('dialog.cancel'));
     const ok = h(
       'button',
       { type: 'submit', class: 'primary', 'data-testid': 'dialog-confirm' },
@@ -87,7 +91,7 @@ export function promptDialog(opts: PromptOptions): Promise<string | null> {
     let result: string | null = null;
     form.addEventListener('submit', (ev) => {
       const value = input.value.trim();
-      const problem = value ? (opts.validate?.(value) ?? null) : 'Please type a name.';
+      const problem = value ? (opts.validate?.(value) ?? null) : t('dialog.typeName');
       if (problem) {
         ev.preventDefault();
         error.textContent = problem;

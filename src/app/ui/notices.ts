@@ -1,5 +1,6 @@
 /** Banners (persistent notices such as "new version", errors) and short toasts (confirmations). */
 import type { ErrorCode } from '../client';
+import { t } from '../i18n';
 import { h } from './dom';
 
 /** Kind of a banner, which sets its colour and its ARIA role. */
@@ -21,12 +22,18 @@ export interface BannerOptions {
 }
 
 /** Advice added to worker error messages, by error code. */
-const ADVICE: Partial<Record<ErrorCode, string>> = {
-  'storage-full':
-    'Storage is full: free space by deleting samples or classes, lower the replay memory budget, or export the project and reset it.',
-  'device-lost': 'The graphics device was lost; Retain switched backend and reloaded the last saved model.',
-  'import-refused': 'Your current project is unchanged.',
-};
+function advice(code: ErrorCode | string): string | undefined {
+  switch (code) {
+    case 'storage-full':
+      return t('notice.adviceStorageFull');
+    case 'device-lost':
+      return t('notice.adviceDeviceLost');
+    case 'import-refused':
+      return t('notice.adviceImportRefused');
+    default:
+      return undefined;
+  }
+}
 
 /** The banner area and the toast area of the page. */
 export class Notices {
@@ -57,7 +64,7 @@ export class Notices {
           ? h(
               'details',
               { class: 'banner-detail' },
-              h('summary', {}, 'Details'),
+              h('summary', {}, t('notice.details')),
               h('p', { class: 'small' }, opts.detail),
             )
           : null,
@@ -85,8 +92,8 @@ export class Notices {
           {
             type: 'button',
             class: 'icon',
-            'aria-label': 'Dismiss',
-            title: 'Dismiss',
+            'aria-label': t('notice.dismiss'),
+            title: t('notice.dismiss'),
             onclick: () => el.remove(),
           },
           '×',
@@ -109,8 +116,11 @@ export class Notices {
 
   /** Shows an error as a banner, with advice for known codes. */
   error(message: string, code?: ErrorCode | string): void {
-    const advice = code ? ADVICE[code as ErrorCode] : undefined;
-    const text = advice && !message.includes(advice) ? `${message} — ${advice}` : message;
+    const extra = code ? advice(code) : undefined;
+    const text =
+      extra && !message.includes(extra) ? t('notice.withAdvice', { message, advice: extra }) : message;
+    // One error banner at a time: the newest replaces the last, so errors never pile up above the app.
+    this.dismissErrors();
     this.banner({
       id: `error-${code ?? 'ui'}`,
       kind: 'error',

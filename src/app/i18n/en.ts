@@ -1,0 +1,48 @@
+/**
+ * English messages: the reference catalogue (its keys and `{{placeholders}}` type `t()`; zh-CN.ts must match it).
+ * Flat keys 'area.thing'; plurals as `key_one` / `key_other` with `{{count}}`.
+ */
+export const en = {
+  'meta.title': 'Retain',
+  'meta.description':
+    'Teach your device new visual classes from the camera; it learns them without forgetting the old ones. Everything stays on the device.',
+
+  'language.label': 'Language',
+  'language.busy': 'Switch the language once learning, capturing or the running task has finished.',
+
+  'app.tagline': 'Teach this device new things. It keeps the old ones.',
+  'app.badgeTitle': 'Where the maths runs',
+  'app.starting': 'starting…',
+  'app.loading':
+    'Loading the image model… (the first visit downloads about 10 MB; later visits work offline)',
+  'app.updateReady': 'A new version of Retain is ready.',
+  'app.updateReload': 'Reload',
+  'app.offlineReady': 'Retain is ready to work offline.',
+  'app.startFailed': 'Retain could not start: {{reason}}',
+  'app.tryAgain': 'Try again',
+  'app.statusFailed': 'The project state could not be read: {{reason}}',
+  'app.backendSwitched': 'Switched to {{backend}}: {{note}}',
+  'app.backendSlow':
+    'Running on {{backend}}: this device offers no fast WebGPU, so Retain uses the quickest option it found. Everything works; learning just takes longer.',
+
+  'notice.details': 'Details',
+  'notice.dismiss': 'Dismiss',
+  'notice.adviceStorageFull':
+    'Storage is full: free space by deleting samples or classes, lower the replay memory budget, or export the project and reset it.',
+  'notice.adviceDeviceLost':
+    'The graphics device was lost; Retain switched backend and reloaded the last saved model.',
+  'notice.adviceImportRefused': 'Your current project is unchanged.',
+  'notice.withAdvice': '{{message}} — {{advice}}',
+
+  'dialog.cancel': 'Cancel',
+  'dialog.typeName': 'Please type a name.',
+
+  // Layout, accessibility and first use (issue 18, items 2-4).
+  'metrics.tableRegion': 'Accuracy after each round (scrolls sideways)',
+  'advanced.unusedBy': 'not used by {{preset}}',
+  'classes.nameEmpty': 'Type a name for the class.',
+  'classes.nameSpacesOnly': 'Spaces alone are not a name: type at least one letter or digit.',
+  'classes.nameTooLong':
+    'This name has {{length}} characters; a class name can have at most {{max}}. Shorten it: nothing has been cut.',
+  'classes.nameDuplicate': 'There is already a class called “{{name}}” (capital letters do not count as different).',
+} as const;

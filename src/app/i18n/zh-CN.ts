@@ -1,0 +1,47 @@
+/**
+ * Simplified Chinese messages, written for a non-expert user in the vocabulary of the source lecture (增量学习,
+ * 灾难性遗忘, 经验回放, 知识蒸馏). Typed by the English catalogue: a missing or extra key is a compile error.
+ */
+import type { Translation } from './types';
+
+export const zhCN: Translation = {
+  'meta.title': 'Retain · 增量学习',
+  'meta.description':
+    '用摄像头教设备认识新的东西：它学会新类别，也不忘记旧的。所有数据都只保存在这台设备上。',
+
+  'language.label': '语言',
+  'language.busy': '请等学习、拍摄或当前任务结束后再切换语言。',
+
+  'app.tagline': '教这台设备认识新东西，旧的也不会忘。',
+  'app.badgeTitle': '计算在哪里运行',
+  'app.starting': '启动中…',
+  'app.loading': '正在加载图像模型…（首次访问约需下载 10 MB，之后可离线使用）',
+  'app.updateReady': 'Retain 有新版本可用。',
+  'app.updateReload': '重新加载',
+  'app.offlineReady': 'Retain 已可离线使用。',
+  'app.startFailed': 'Retain 无法启动：{{reason}}',
+  'app.tryAgain': '重试',
+  'app.statusFailed': '无法读取项目状态：{{reason}}',
+  'app.backendSwitched': '已切换到 {{backend}}：{{note}}',
+  'app.backendSlow':
+    '正在使用 {{backend}} 运行：这台设备没有可用的高速 WebGPU，Retain 选用了能找到的最快方式。所有功能都能用，只是学习会慢一些。',
+
+  'notice.details': '详情',
+  'notice.dismiss': '关闭',
+  'notice.adviceStorageFull':
+    '存储空间已满：请删除一些图片或类别、调低回放记忆库的容量，或者先导出项目再重置。',
+  'notice.adviceDeviceLost': '图形设备丢失了；Retain 已切换计算方式，并重新载入了最近保存的模型。',
+  'notice.adviceImportRefused': '当前项目没有任何改动。',
+  'notice.withAdvice': '{{message}}——{{advice}}',
+
+  'dialog.cancel': '取消',
+  'dialog.typeName': '请输入名称。',
+
+  // 布局、无障碍与首次使用（issue 18 第 2-4 项）
+  'metrics.tableRegion': '每轮学习后的准确率（可左右滚动）',
+  'advanced.unusedBy': '{{preset}}不使用此项',
+  'classes.nameEmpty': '请为这个类别输入名称。',
+  'classes.nameSpacesOnly': '只有空格不能作为名称：请至少输入一个文字、字母或数字。',
+  'classes.nameTooLong': '这个名称有 {{length}} 个字符，类别名称最多 {{max}} 个字符。请缩短它：没有任何内容被截掉。',
+  'classes.nameDuplicate': '已经有一个名为“{{name}}”的类别了（不区分大小写）。',
+};
