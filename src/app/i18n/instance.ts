@@ -1,9 +1,9 @@
 /** The one i18next instance and the typed `t()` over it (initialised synchronously on import). */
 import i18next from 'i18next';
-import { en } from './en';
+import { en } from './en/index';
 import { LANGUAGES, initialLanguage, isLanguage, type Language } from './language';
 import type { MessageKey, MessageParams } from './types';
-import { zhCN } from './zh-CN';
+import { zhCN } from './zh-CN/index';
 
 /** The catalogues, by language. */
 export const CATALOGUES: Record<Language, Readonly<Record<string, string>>> = { en, 'zh-CN': zhCN };

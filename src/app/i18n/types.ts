@@ -1,5 +1,5 @@
 /** The catalogue's types: message keys and their parameters, derived from the English catalogue's literal strings. */
-import type { en } from './en';
+import type { en } from './en/index';
 
 /** The English catalogue's shape: the reference every language follows. */
 export type Catalogue = typeof en;
@@ -20,5 +20,7 @@ export type MessageParams<K extends MessageKey> = [VarsOfKey<K>] extends [never]
   ? []
   : [params: Record<VarsOfKey<K>, string | number>];
 
-/** Shape of every other language's catalogue: each English key (a plural's `_one` aside), a string. */
-export type Translation = { readonly [K in RawKey as K extends `${string}_one` ? never : K]: string };
+/** Shape of another language's catalogue (or of one area of it): each English key (a plural's `_one` aside), a string. */
+export type Translation<T = Catalogue> = {
+  readonly [K in keyof T as K extends `${string}_one` ? never : K]: string;
+};

@@ -32,8 +32,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** The catalogues themselves are not sources of keys. */
-const CATALOGUE_FILES = ['src/app/i18n/en.ts', 'src/app/i18n/zh-CN.ts'].map((f) => path.join(ROOT, f));
-const files = SOURCE_DIRS.flatMap(sourceFiles).filter((f) => !CATALOGUE_FILES.includes(f));
+const CATALOGUE_DIRS = ['src/app/i18n/en', 'src/app/i18n/zh-CN'].map((d) => path.join(ROOT, d) + path.sep);
+const files = SOURCE_DIRS.flatMap(sourceFiles).filter((f) => !CATALOGUE_DIRS.some((d) => f.startsWith(d)));
 const sources = new Map(files.map((f) => [path.relative(ROOT, f), readFileSync(f, 'utf8')]));
 
 /** Every key passed to t('…') in the sources, with the first file that uses it. */

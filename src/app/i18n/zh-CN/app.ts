@@ -1,10 +1,8 @@
-/**
- * Simplified Chinese messages, written for a non-expert user in the vocabulary of the source lecture (增量学习,
- * 灾难性遗忘, 经验回放, 知识蒸馏). Typed by the English catalogue: a missing or extra key is a compile error.
- */
-import type { Translation } from './types';
+/** 页面本身的中文文案：标题、页眉、加载、更新提示、横幅、对话框 (Chinese messages of the page itself). */
+import type { enApp } from '../en/app';
+import type { Translation } from '../types';
 
-export const zhCN: Translation = {
+export const zhApp: Translation<typeof enApp> = {
   'meta.title': 'Retain · 增量学习',
   'meta.description':
     '用摄像头教设备认识新的东西：它学会新类别，也不忘记旧的。所有数据都只保存在这台设备上。',
@@ -42,6 +40,7 @@ export const zhCN: Translation = {
   'advanced.unusedBy': '{{preset}}不使用此项',
   'classes.nameEmpty': '请为这个类别输入名称。',
   'classes.nameSpacesOnly': '只有空格不能作为名称：请至少输入一个文字、字母或数字。',
-  'classes.nameTooLong': '这个名称有 {{length}} 个字符，类别名称最多 {{max}} 个字符。请缩短它：没有任何内容被截掉。',
+  'classes.nameTooLong':
+    '这个名称有 {{length}} 个字符，类别名称最多 {{max}} 个字符。请缩短它：没有任何内容被截掉。',
   'classes.nameDuplicate': '已经有一个名为“{{name}}”的类别了（不区分大小写）。',
 };

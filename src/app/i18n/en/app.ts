@@ -1,8 +1,5 @@
-/**
- * English messages: the reference catalogue (its keys and `{{placeholders}}` type `t()`; zh-CN.ts must match it).
- * Flat keys 'area.thing'; plurals as `key_one` / `key_other` with `{{count}}`.
- */
-export const en = {
+/** English messages of the page itself: title, header, loading, update prompt, banners, dialogs. */
+export const enApp = {
   'meta.title': 'Retain',
   'meta.description':
     'Teach your device new visual classes from the camera; it learns them without forgetting the old ones. Everything stays on the device.',
@@ -44,5 +41,6 @@ export const en = {
   'classes.nameSpacesOnly': 'Spaces alone are not a name: type at least one letter or digit.',
   'classes.nameTooLong':
     'This name has {{length}} characters; a class name can have at most {{max}}. Shorten it: nothing has been cut.',
-  'classes.nameDuplicate': 'There is already a class called “{{name}}” (capital letters do not count as different).',
+  'classes.nameDuplicate':
+    'There is already a class called “{{name}}” (capital letters do not count as different).',
 } as const;

@@ -1,0 +1,8 @@
+/**
+ * The English catalogue: the reference (its keys and `{{placeholders}}` type `t()`; zh-CN must match it), one file
+ * per area of the app. Flat keys 'area.thing'; plurals as `key_one` / `key_other` with `{{count}}`.
+ */
+import { enApp } from './app';
+
+/** Every English message. */
+export const en = { ...enApp } as const;
