@@ -10,6 +10,7 @@ import {
   type BackendName,
   type ClassInfo,
   type FullRetrainReport,
+  type ImageModelZip,
   type LearnSettings,
   type Method,
   type MetricsView,
@@ -30,6 +31,7 @@ export type {
   ClassInfo,
   ErrorCode,
   FullRetrainReport,
+  ImageModelZip,
   LearnSettings,
   MetricsView,
   Prediction,
@@ -168,6 +170,14 @@ export class LearnerClient {
   /** The trained classifier (backbone embedding -> class scores) as a tfjs layers model. */
   exportModel(): Promise<{ modelJson: string; weights: ArrayBuffer; classes: string[] }> {
     return this.call('exportModel', []);
+  }
+
+  /**
+   * The complete image model as one zip (model.json + weights.bin + metadata.json): a 224x224 RGB picture scaled
+   * as pixel / 127 - 1 in, the live classes' probabilities out; `tf.loadLayersModel` and `@teachablemachine/image` load it.
+   */
+  exportImageModel(): Promise<ImageModelZip> {
+    return this.call('exportImageModel', []);
   }
 
   /** Deletes every class, sample and the model. */

@@ -142,6 +142,15 @@ export interface FullRetrainReport {
   perClass: { classId: string; correct: number; total: number }[];
 }
 
+/** The exported image model: one zip with model.json, weights.bin and Teachable Machine's metadata.json. */
+export interface ImageModelZip {
+  zip: ArrayBuffer;
+  /** Class names by output column. */
+  labels: string[];
+  /** Edge of the square RGB input, in pixels. */
+  inputSize: number;
+}
+
 /** Options of `LearnerClient.start`. */
 export interface StartOptions {
   /** Forces a backend (else the worker picks one; the page's `?backend=` also forces it). */
@@ -168,6 +177,8 @@ export interface WorkerApi {
   exportProject(): ArrayBuffer;
   importProject(file: ArrayBuffer): void;
   exportModel(): { modelJson: string; weights: ArrayBuffer; classes: string[] };
+  /** The complete image model (picture in, probabilities out) with Teachable Machine's metadata, zipped. */
+  exportImageModel(): ImageModelZip;
   reset(): void;
   /** Test hook: simulates a lost GPU device (the same recovery path as a real `device.lost`). */
   simulateDeviceLoss(): void;

@@ -66,6 +66,11 @@ export class Backbone {
     return backbone;
   }
 
+  /** The layers model from a normalised batch to the embedding (shares the weights; the model export reuses it). */
+  get featureModel(): tf.LayersModel {
+    return this.extractor;
+  }
+
   /** Compiles the shaders once so the first real frame is not slow. */
   private async warmUp(): Promise<void> {
     const s = this.config.inputSize;

@@ -3,7 +3,7 @@ import { Learner, exportLayersModel } from '../../cl';
 import type { LearnerConfig, StrategyConfig } from '../../cl/config';
 import type { EngineState, ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
-import type { Engine, EngineModel, RoundTuning } from './engine-contract';
+import type { DenseHead, Engine, EngineModel, RoundTuning } from './engine-contract';
 import { presetStrategies } from './settings';
 
 /** The preset's strategies with the user's tuned values (`presetStrategies`) and this round's replay weight. */
@@ -58,5 +58,22 @@ export const clEngine: Engine = {
   async exportModel(model): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
     const out = await exportLayersModel(model as Learner);
     return { modelJson: out.modelJson, weightData: out.weightData };
+  },
+
+  async denseHead(model): Promise<DenseHead> {
+    if (model.denseHead) return model.denseHead();
+    // src/cl's model is a ReLU MLP body and a linear head, [in, out] kernels: already dense layers.
+    const layers = (model as Learner).currentModel.layers;
+    return {
+      layers: await Promise.all(
+        layers.map(async (l, i) => ({
+          kernel: (await l.kernel.data()) as Float32Array,
+          bias: (await l.bias.data()) as Float32Array,
+          inputDim: l.kernel.shape[0],
+          units: l.kernel.shape[1],
+          activation: i === layers.length - 1 ? ('linear' as const) : ('relu' as const),
+        })),
+      ),
+    };
   },
 };

@@ -153,6 +153,8 @@ async function handle(message: RequestMessage): Promise<unknown> {
       return s.importProject(a[0] as ArrayBuffer);
     case 'exportModel':
       return s.exportModel();
+    case 'exportImageModel':
+      return s.exportImageModel();
     case 'reset':
       return s.reset();
     case 'simulateDeviceLoss':
@@ -171,9 +173,10 @@ function transferables(result: unknown): Transferable[] {
   if (result instanceof ArrayBuffer) return [result];
   if (Array.isArray(result)) return result.flatMap((r) => (r && typeof r === 'object' && r.thumbnail instanceof ArrayBuffer ? [r.thumbnail] : []));
   if (result && typeof result === 'object') {
-    const r = result as { thumbnail?: unknown; weights?: unknown };
+    const r = result as { thumbnail?: unknown; weights?: unknown; zip?: unknown };
     if (r.thumbnail instanceof ArrayBuffer) return [r.thumbnail];
     if (r.weights instanceof ArrayBuffer) return [r.weights];
+    if (r.zip instanceof ArrayBuffer) return [r.zip];
   }
   return [];
 }

@@ -18,6 +18,7 @@ import {
   type AppStatus,
   type ClassInfo,
   type FullRetrainReport,
+  type ImageModelZip,
   type LearnSettings,
   type MetricsView,
   type Prediction,
@@ -32,6 +33,7 @@ import { metricsView, predictionScores } from './evaluation';
 import { canvasFrameReader, type FrameReader } from './frames';
 import { fullRetrain } from './full-retrain';
 import { LiveModel } from './live-model';
+import { exportImageModel, selectColumns } from './model-export';
 import { checkImportedProject, importRefused } from './project-import';
 import { ProjectView } from './project-view';
 import { runRound, type RoundContext } from './round';
@@ -322,6 +324,28 @@ export class LearnerService {
     const { modelJson, weightData } = await this.engine.exportModel(model);
     const classes = Array.from({ length: model.numOutputs }, (_, j) => this.view.classes.get(j)?.name ?? `(deleted class ${j})`);
     return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
+  }
+
+  /**
+   * The complete image model (model-export.ts): picture in, probabilities of the live learned classes out, with
+   * Teachable Machine's metadata, as one zip.
+   */
+  async exportImageModel(): Promise<ImageModelZip> {
+    const model = this.live.model;
+    if (!model || this.view.rounds.length === 0) throw new Error('There is no model yet: teach at least one class first');
+    const featureModel = this.backbone.featureModel;
+    const normalisation = this.backbone.config.normalisation;
+    if (!featureModel || !normalisation) throw new Error('This backbone cannot be exported (it is not a tfjs layers model)');
+    const learned = this.view.learnedLabels();
+    const live = [...this.view.classes.values()].filter((c) => learned.has(c.id) && c.id < model.numOutputs).sort((a, b) => a.id - b.id);
+    if (live.length === 0) throw new Error('Every learned class was deleted: teach a class again before exporting');
+    const head = selectColumns(await this.engine.denseHead(model), live.map((c) => c.id));
+    const inputSize = this.backbone.config.inputSize;
+    const out = await exportImageModel({ featureModel, inputSize, normalisation }, head, live.map((c) => c.name), {
+      rounds: this.view.rounds.length,
+    });
+    const zip = out.zip.buffer.slice(out.zip.byteOffset, out.zip.byteOffset + out.zip.byteLength) as ArrayBuffer;
+    return { zip, labels: out.metadata.labels, inputSize };
   }
 
   /** The whole project as one Retain project file (src/memory's format: checksummed sections). */
