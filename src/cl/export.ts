@@ -1,3 +1,4 @@
+/** Exports the learner's classifier as a standard tfjs layers model (model.json + weights). */
 import * as tf from '@tensorflow/tfjs';
 import type { Learner } from './learner';
 

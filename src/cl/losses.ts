@@ -1,3 +1,4 @@
+/** Loss helpers of the training loop: Task-IL column masks, (row-weighted) cross-entropy, masked argmax. */
 import * as tf from '@tensorflow/tfjs';
 
 /** Additive logit mask: 0 on the allowed columns, a large negative number elsewhere (Task-IL). */

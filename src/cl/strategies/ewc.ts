@@ -87,6 +87,7 @@ export class EwcPlugin implements StrategyPlugin {
     this.state = { ...this.state, fisher: pad(fisher), anchor: pad(anchor) };
   }
 
+  /** `(lambda/2) sum F (theta - anchor)^2` over the trainable parameters, plus the separate mode's constant. */
   lossTerms(ctx: BatchContext): Record<string, tf.Scalar> {
     const { tasks, fisher, anchor, offset } = this.state;
     if (tasks === 0 || this.config.lambda === 0) return {};
@@ -141,6 +142,7 @@ export class EwcPlugin implements StrategyPlugin {
     this.staged = next;
   }
 
+  /** The staged Fisher and anchors become the state; the old and padded ones are freed. */
   taskCommitted(): void {
     if (!this.staged) return;
     disposeState(this.state);
@@ -160,6 +162,7 @@ export class EwcPlugin implements StrategyPlugin {
     this.previous = null;
   }
 
+  /** Fisher, anchors and the separate mode's constants for a checkpoint. */
   async exportState(): Promise<PluginState> {
     const { tasks, sumFTheta2, offset, fisher, anchor } = this.state;
     return {
@@ -168,6 +171,7 @@ export class EwcPlugin implements StrategyPlugin {
     };
   }
 
+  /** Restores `exportState()`'s output; a state whose tensors do not pair up is refused, holding no tensor. */
   importState(state: PluginState): void {
     this.dispose();
     const tasks = Number(state.json.tasks ?? 0);
@@ -193,6 +197,7 @@ export class EwcPlugin implements StrategyPlugin {
     this.state = loaded;
   }
 
+  /** Frees every tensor the plugin holds. */
   dispose(): void {
     this.taskAborted();
     disposeState(this.state);

@@ -67,6 +67,7 @@ export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
     return !!this.teacher && this.config.alpha !== 0 && this.teacher.numOutputs > 0;
   }
 
+  /** Drops the task's teacher logits and the teacher `afterTask` took: the old teacher stays. */
   taskAborted(): void {
     this.dropTaskLogits();
     this.nextTeacher?.dispose();
@@ -85,6 +86,7 @@ export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
     this.nextTeacher = ctx.model.clone(false);
   }
 
+  /** The teacher taken at the end of the task replaces the old one. */
   taskCommitted(): void {
     if (!this.nextTeacher) return;
     this.teacher?.dispose();
@@ -92,6 +94,7 @@ export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
     this.nextTeacher = null;
   }
 
+  /** The teacher's weights for a checkpoint. */
   async exportState(): Promise<PluginState> {
     if (!this.teacher) return { json: { hasTeacher: false }, tensors: [] };
     return {
@@ -100,6 +103,7 @@ export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
     };
   }
 
+  /** Restores the teacher from `exportState()`'s output (its architecture read from the records when not given). */
   importState(state: PluginState, modelConfig?: ContinualModel['config']): void {
     this.dispose();
     if (!state.json.hasTeacher) return;
@@ -124,6 +128,7 @@ export class LwfPlugin implements StrategyPlugin<tf.Tensor2D> {
     this.teacher = ContinualModel.fromWeights(cfg, state.tensors, 'teacher/', false);
   }
 
+  /** Frees the teacher and the task's teacher logits. */
   dispose(): void {
     this.taskAborted();
     this.teacher?.dispose();

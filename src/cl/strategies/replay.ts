@@ -134,10 +134,12 @@ export class ReplayPlugin implements StrategyPlugin<ReplayBatchData> {
     return { distillStored: tf.mul(kl, batch.weight * ds.alpha) as tf.Scalar };
   }
 
+  /** Drops the task's upload of the memory (what `afterTask` offered to the memory stays: the memory is the caller's). */
   taskAborted(): void {
     this.dropCache();
   }
 
+  /** Frees the task's upload of the memory. */
   dispose(): void {
     this.dropCache();
   }
