@@ -95,7 +95,7 @@ export const LIMITS = {
   /** Hidden layers of the body. */
   maxHiddenLayers: 16,
   /** Optimizer steps of one task. */
-  maxIterations: 10_000_000,
+  maxIterations: 1_000_000,
   /** Samples in one batch (new or replayed), and samples the Fisher is averaged over. */
   maxBatch: 1_000_000,
 } as const;

@@ -86,7 +86,7 @@ describe('a refused learnTask changes nothing', () => {
   const { train, test } = threeTasks();
   const probe = test[0].x.subarray(0, 10 * 8);
   const bad: [string, () => [typeof train[0], TrainOptions], RegExp][] = [
-    ['iterations 0', () => [train[1], { iterations: 0 }], /iterations must be an integer in \[1, 10000000\], got 0/],
+    ['iterations 0', () => [train[1], { iterations: 0 }], /iterations must be an integer in \[1, 1000000\], got 0/],
     ['iterations -1', () => [train[1], { iterations: -1 }], /iterations must be an integer/],
     ['iterations NaN', () => [train[1], { iterations: NaN }], /iterations must be an integer .* got NaN/],
     ['iterations 2.5', () => [train[1], { iterations: 2.5 }], /iterations must be an integer/],

@@ -3,6 +3,7 @@
  * per area of the app. Flat keys 'area.thing'; plurals as `key_one` / `key_other` with `{{count}}`.
  */
 import { enApp } from './app';
+import { enClasses } from './classes';
 
 /** Every English message. */
-export const en = { ...enApp } as const;
+export const en = { ...enApp, ...enClasses } as const;

@@ -5,6 +5,7 @@
  */
 import type { Translation } from '../types';
 import { zhApp } from './app';
+import { zhClasses } from './classes';
 
 /** Every Chinese message. */
-export const zhCN: Translation = { ...zhApp };
+export const zhCN: Translation = { ...zhApp, ...zhClasses };

@@ -1,0 +1,45 @@
+/** 类别面板的中文文案 (Chinese messages of the classes panel). */
+import type { enClasses } from '../en/classes';
+import type { Translation } from '../types';
+
+export const zhClasses: Translation<typeof enClasses> = {
+  'classes.heading': '类别',
+  'classes.empty': '还没有类别。为每样想让 Retain 认出的东西添加一个类别，例如“杯子”“钥匙”“什么都没有”。',
+  'classes.newLabel': '新类别',
+  'classes.namePlaceholder': '例如：杯子',
+  'classes.add': '添加类别',
+  'classes.added': '已添加类别“{{name}}”。用“按住拍摄”或“添加图片…”给它一些图片。',
+  'classes.rename': '重命名',
+  'classes.delete': '删除',
+  'classes.captureInto': '拍到这个类别',
+  'classes.captureIntoAria': '拍摄图片到“{{name}}”',
+  'classes.addImages': '添加图片…',
+  'classes.heldOutNote': '标有“测试”的图片会被留出来衡量准确率，不参与训练。',
+  'classes.pictureCount_other': '{{count}} 张图片',
+  'classes.learned': '已学会',
+  'classes.notLearned': '还没学习',
+  'classes.needsPictures': '需要图片',
+  'classes.allPictures': '全部图片（{{n}}）',
+  'classes.readFailed': '无法读取“{{name}}”的图片：{{reason}}',
+  'classes.noPictures': '还没有图片：用摄像头拍摄，或从文件添加图片。',
+  'classes.deletePicture': '删除这张图片',
+  'classes.fileAlt': '“{{name}}”的图片',
+  'classes.cameraAlt': '“{{name}}”的拍摄图片',
+  'classes.testTag': '测试',
+  'classes.testTitle': '留作测试，用来衡量准确率；不参与训练',
+  'classes.showAll': '显示全部 {{n}} 张',
+  'classes.deletePictureFailed': '无法删除这张图片：{{reason}}',
+  'classes.renameTitle': '重命名“{{name}}”',
+  'classes.newName': '新名称',
+  'classes.deleteTitle': '删除“{{name}}”？',
+  'classes.deleteMessage_other':
+    '这会删除该类别及其 {{count}} 张图片，Retain 将不再识别它。此操作无法撤销（如果以后可能还要用，请先导出项目）。',
+  'classes.deleteConfirm': '删除类别',
+  'classes.deleted': '已删除类别“{{name}}”。',
+  'classes.busyAdding': '正在向“{{name}}”添加图片',
+  'classes.addingImage': '正在添加第 {{index}} 张图片，共 {{total}} 张…',
+  'classes.addImageFailed': '无法添加“{{file}}”：{{reason}}',
+  'classes.unreadable_other':
+    '有 {{count}} 个文件（{{files}}）不是这个浏览器能读取的图片（请试试 JPEG、PNG 或 WebP）。',
+  'classes.imagesAdded_other': '已向“{{name}}”添加 {{count}} 张图片。',
+};
