@@ -2,6 +2,7 @@
 import type { ClassInfo, SampleInfo } from '../client';
 import type { UiContext } from './context';
 import { confirmDialog, promptDialog } from './dialog';
+import { formatList, t } from '../i18n';
 import { errorMessage, fileButton, h, replaceChildren } from './dom';
 import { codeOf } from './notices';
 
@@ -14,15 +15,11 @@ const GRID_PAGE = 60;
 export function classesPanel(ctx: UiContext): HTMLElement {
   const { client, store, notices, bus } = ctx;
   const list = h('ul', { class: 'class-list', 'data-testid': 'class-list' });
-  const empty = h(
-    'p',
-    { class: 'empty', 'data-testid': 'classes-empty' },
-    'No classes yet. Add one for each thing Retain should recognise — for example “mug”, “keys”, “nothing”.',
-  );
+  const empty = h('p', { class: 'empty', 'data-testid': 'classes-empty' }, t('classes.empty'));
   const nameInput = h('input', {
     type: 'text',
     id: 'new-class-name',
-    placeholder: 'e.g. mug',
+    placeholder: t('classes.namePlaceholder'),
     maxlength: 60,
     autocomplete: 'off',
     required: true,
@@ -31,9 +28,9 @@ export function classesPanel(ctx: UiContext): HTMLElement {
   const addForm = h(
     'form',
     { class: 'add-class', 'data-testid': 'add-class-form' },
-    h('label', { for: 'new-class-name' }, 'New class'),
+    h('label', { for: 'new-class-name' }, t('classes.newLabel')),
     nameInput,
-    h('button', { type: 'submit', class: 'primary', 'data-testid': 'add-class' }, 'Add class'),
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'add-class' }, t('classes.add')),
   );
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -49,7 +46,7 @@ export function classesPanel(ctx: UiContext): HTMLElement {
         classes: [...store.state.classes.filter((c) => c.id !== cls.id), cls],
         selectedClassId: cls.id,
       });
-      notices.toast(`Class “${cls.name}” added. Give it pictures with “Hold to capture” or “Add images…”.`);
+      notices.toast(t('classes.added', { name: cls.name }));
     } catch (err) {
       notices.error(errorMessage(err), codeOf(err));
     }
@@ -82,7 +79,7 @@ export function classesPanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel classes-panel', 'aria-labelledby': 'classes-heading', 'data-testid': 'classes-panel' },
-    h('h2', { id: 'classes-heading' }, 'Classes'),
+    h('h2', { id: 'classes-heading' }, t('classes.heading')),
     addForm,
     empty,
     list,
@@ -99,7 +96,7 @@ class ClassCard {
   private readonly strip = h('div', { class: 'thumb-strip', 'data-testid': 'class-thumbs' });
   private readonly grid = h('ul', { class: 'thumb-grid', 'data-testid': 'sample-grid' });
   private readonly details: HTMLDetailsElement;
-  private readonly summary = h('summary', { 'data-testid': 'class-samples-toggle' }, 'Samples');
+  private readonly summary = h('summary', { 'data-testid': 'class-samples-toggle' });
   private readonly selectButton: HTMLButtonElement;
   private readonly fileStatus = h('span', {
     class: 'hint small',
@@ -119,19 +116,23 @@ class ClassCard {
     cls: ClassInfo,
   ) {
     this.cls = cls;
-    const rename = h('button', { type: 'button', class: 'small', 'data-testid': 'class-rename' }, 'Rename');
+    const rename = h(
+      'button',
+      { type: 'button', class: 'small', 'data-testid': 'class-rename' },
+      t('classes.rename'),
+    );
     const del = h(
       'button',
       { type: 'button', class: 'small danger-text', 'data-testid': 'class-delete' },
-      'Delete',
+      t('classes.delete'),
     );
     this.selectButton = h(
       'button',
       { type: 'button', class: 'small', 'data-testid': 'class-select' },
-      'Capture into this',
+      t('classes.captureInto'),
     );
     const files = fileButton({
-      label: 'Add images…',
+      label: t('classes.addImages'),
       accept: 'image/*',
       multiple: true,
       testid: 'class-files',
@@ -151,11 +152,7 @@ class ClassCard {
       'details',
       { class: 'samples' },
       this.summary,
-      h(
-        'p',
-        { class: 'hint small' },
-        'Pictures marked “test” are kept aside to measure accuracy and are not trained on.',
-      ),
+      h('p', { class: 'hint small' }, t('classes.heldOutNote')),
       this.grid,
     );
     this.details.addEventListener('toggle', () => {
@@ -195,19 +192,19 @@ class ClassCard {
     this.el.style.setProperty('--class-colour', cls.colour);
     this.swatch.style.background = cls.colour;
     this.name.textContent = cls.name;
-    this.count.textContent = cls.sampleCount === 1 ? '1 picture' : `${cls.sampleCount} pictures`;
+    this.count.textContent = t('classes.pictureCount', { count: cls.sampleCount });
     this.count.dataset.count = String(cls.sampleCount);
     this.badge.textContent = cls.learned
-      ? 'learned'
+      ? t('classes.learned')
       : cls.sampleCount > 0
-        ? 'not learned yet'
-        : 'needs pictures';
+        ? t('classes.notLearned')
+        : t('classes.needsPictures');
     this.badge.className = `badge ${cls.learned ? 'badge-ok' : 'badge-new'}`;
     this.selectButton.hidden = selected;
-    this.selectButton.setAttribute('aria-label', `Capture into ${cls.name}`);
+    this.selectButton.setAttribute('aria-label', t('classes.captureIntoAria', { name: cls.name }));
     const locked = s.capturing || s.learning || s.busy !== null;
     for (const b of this.actions) b.disabled = locked;
-    this.summary.textContent = `All pictures (${cls.sampleCount})`;
+    this.summary.textContent = t('classes.allPictures', { n: cls.sampleCount });
     this.details.hidden = cls.sampleCount === 0;
     if (!s.capturing && cls.sampleCount !== this.loadedCount) void this.loadSamples();
   }
@@ -221,7 +218,7 @@ class ClassCard {
       // A class deleted meanwhile: nothing to show.
       this.samples = [];
       if (this.el.isConnected)
-        this.ctx.notices.error(`Pictures of “${this.cls.name}” could not be read: ${errorMessage(err)}`);
+        this.ctx.notices.error(t('classes.readFailed', { name: this.cls.name, reason: errorMessage(err) }));
     }
     this.loadedCount = wanted;
     const keep = new Set(this.samples.map((s) => s.id));
@@ -249,11 +246,7 @@ class ClassCard {
     replaceChildren(
       this.strip,
       newest.length === 0
-        ? h(
-            'span',
-            { class: 'hint small' },
-            'No pictures yet: capture with the camera or add images from files.',
-          )
+        ? h('span', { class: 'hint small' }, t('classes.noPictures'))
         : newest.map((s) =>
             h('img', {
               src: this.url(s),
@@ -276,8 +269,8 @@ class ClassCard {
         {
           type: 'button',
           class: 'thumb-delete',
-          'aria-label': 'Delete this picture',
-          title: 'Delete this picture',
+          'aria-label': t('classes.deletePicture'),
+          title: t('classes.deletePicture'),
           'data-testid': 'sample-delete',
         },
         '×',
@@ -288,12 +281,15 @@ class ClassCard {
         { class: `thumb ${s.heldOut ? 'is-heldout' : ''}`, 'data-testid': 'sample', 'data-sample-id': s.id },
         h('img', {
           src: this.url(s),
-          alt: `${s.source === 'file' ? 'Image' : 'Camera picture'} of ${this.cls.name}`,
+          alt:
+            s.source === 'file'
+              ? t('classes.fileAlt', { name: this.cls.name })
+              : t('classes.cameraAlt', { name: this.cls.name }),
           width: 72,
           height: 72,
         }),
         s.heldOut
-          ? h('span', { class: 'thumb-tag', title: 'Kept aside to measure accuracy; not trained on' }, 'test')
+          ? h('span', { class: 'thumb-tag', title: t('classes.testTitle') }, t('classes.testTag'))
           : null,
         del,
       );
@@ -315,7 +311,7 @@ class ClassCard {
                   this.renderGrid();
                 },
               },
-              `Show all ${all.length}`,
+              t('classes.showAll', { n: all.length }),
             ),
           )
         : null,
@@ -329,7 +325,7 @@ class ClassCard {
       this.ctx.bus.emit('samples-changed', { classId: this.cls.id });
       await this.ctx.refreshStatus();
     } catch (err) {
-      this.ctx.notices.error(`The picture could not be deleted: ${errorMessage(err)}`, codeOf(err));
+      this.ctx.notices.error(t('classes.deletePictureFailed', { reason: errorMessage(err) }), codeOf(err));
     }
   }
 
@@ -338,10 +334,10 @@ class ClassCard {
       this.ctx.store.state.classes.filter((c) => c.id !== this.cls.id).map((c) => c.name.toLowerCase()),
     );
     const name = await promptDialog({
-      title: `Rename “${this.cls.name}”`,
-      label: 'New name',
+      title: t('classes.renameTitle', { name: this.cls.name }),
+      label: t('classes.newName'),
       initial: this.cls.name,
-      confirmLabel: 'Rename',
+      confirmLabel: t('classes.rename'),
       validate: (v) => (taken.has(v.toLowerCase()) ? `There is already a class called “${v}”.` : null),
     });
     if (!name || name === this.cls.name) return;
@@ -356,9 +352,9 @@ class ClassCard {
   private async remove(): Promise<void> {
     const n = this.cls.sampleCount;
     const ok = await confirmDialog({
-      title: `Delete “${this.cls.name}”?`,
-      message: `This deletes the class and its ${n === 1 ? 'picture' : `${n} pictures`}. Retain will stop predicting it. This cannot be undone (export the project first if you may want it back).`,
-      confirmLabel: 'Delete class',
+      title: t('classes.deleteTitle', { name: this.cls.name }),
+      message: t('classes.deleteMessage', { count: n }),
+      confirmLabel: t('classes.deleteConfirm'),
       danger: true,
     });
     if (!ok) return;
@@ -366,7 +362,7 @@ class ClassCard {
       await this.ctx.client.deleteClass(this.cls.id);
       await this.ctx.refreshStatus();
       this.ctx.bus.emit('project-changed', {});
-      this.ctx.notices.toast(`Class “${this.cls.name}” deleted.`);
+      this.ctx.notices.toast(t('classes.deleted', { name: this.cls.name }));
     } catch (err) {
       this.ctx.notices.error(errorMessage(err), codeOf(err));
     }
@@ -376,10 +372,10 @@ class ClassCard {
     const { client, store, notices } = this.ctx;
     const failed: string[] = [];
     let added = 0;
-    store.set({ busy: `adding images to “${this.cls.name}”` });
+    store.set({ busy: t('classes.busyAdding', { name: this.cls.name }) });
     try {
       for (const [i, file] of files.entries()) {
-        this.fileStatus.textContent = `Adding image ${i + 1} of ${files.length}…`;
+        this.fileStatus.textContent = t('classes.addingImage', { index: i + 1, total: files.length });
         let bitmap: ImageBitmap;
         try {
           bitmap = await createImageBitmap(file);
@@ -391,7 +387,10 @@ class ClassCard {
           await client.addSample(this.cls.id, bitmap, 'file');
           added++;
         } catch (err) {
-          notices.error(`“${file.name}” could not be added: ${errorMessage(err)}`, codeOf(err));
+          notices.error(
+            t('classes.addImageFailed', { file: file.name, reason: errorMessage(err) }),
+            codeOf(err),
+          );
           if (codeOf(err) === 'storage-full') break;
         }
       }
@@ -400,11 +399,10 @@ class ClassCard {
       this.fileStatus.textContent = '';
     }
     if (failed.length) {
-      notices.error(
-        `${failed.length === 1 ? `“${failed[0]}” is` : `${failed.length} files (${failed.slice(0, 3).join(', ')}${failed.length > 3 ? '…' : ''}) are`} not images this browser can read (try JPEG, PNG or WebP).`,
-      );
+      const shown = formatList(failed.slice(0, 3), 'unit') + (failed.length > 3 ? '…' : '');
+      notices.error(t('classes.unreadable', { count: failed.length, files: shown }));
     }
-    if (added) notices.toast(`Added ${added} image${added === 1 ? '' : 's'} to “${this.cls.name}”.`);
+    if (added) notices.toast(t('classes.imagesAdded', { count: added, name: this.cls.name }));
     await this.ctx.refreshStatus();
     this.ctx.bus.emit('samples-changed', { classId: this.cls.id });
   }
