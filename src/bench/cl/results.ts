@@ -31,6 +31,8 @@ export interface ResultRow {
   validation?: boolean;
   /** EWC strength set on the command line instead of the config's (a search): never a target verdict. */
   ewcLambda?: number;
+  /** Bytes the learner keeps between contexts, where it reports them (the analytic learner's statistics). */
+  storedBytes?: number;
   /** The paper's number for this cell, when there is one. */
   published: number | null;
 }
@@ -68,7 +70,7 @@ export function aggregateRow(
   scenario: ScenarioId,
   strategy: StrategyName,
   matrices: (number | null)[][][],
-  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: DataSource; split?: string; validation?: boolean },
+  extra: { iterations: number; seconds: number; backend: string; quick: boolean; data?: DataSource; split?: string; validation?: boolean; storedBytes?: number },
   config = BENCH_CONFIG,
 ): ResultRow {
   const perSeed = matrices.map(finalAverage);
@@ -93,6 +95,7 @@ export function aggregateRow(
     ...(extra.data ? { data: extra.data } : {}),
     ...(extra.split ? { split: extra.split } : {}),
     ...(extra.validation ? { validation: true } : {}),
+    ...(extra.storedBytes !== undefined ? { storedBytes: extra.storedBytes } : {}),
     published: config.published[scenario]?.[strategy] ?? null,
   };
 }
@@ -160,7 +163,7 @@ export function mergeRows(previous: readonly ResultRow[], fresh: readonly Result
   const key = (r: ResultRow) =>
     r.validation || r.ewcLambda !== undefined
       ? `${r.scenario}/${r.strategy}/${r.iterations}/${r.ewcLambda ?? 'config'}/${r.validation ? 'validation' : 'test'}`
-      : `${r.scenario}/${r.strategy}`;
+      : `${r.scenario}/${r.strategy}${(r.data ?? 'mnist-10k') !== (BENCH_CONFIG.experiments[BENCH_CONFIG.scenarios[r.scenario].experiment].data ?? 'mnist-10k') ? `/${r.data}` : ''}`;
   const map = new Map(previous.map((r) => [key(r), r]));
   for (const r of fresh) map.set(key(r), r);
   const order = (r: ResultRow) => SCENARIO_IDS.indexOf(r.scenario) * 100 + STRATEGY_NAMES.indexOf(r.strategy);

@@ -3,6 +3,7 @@ import { Learner } from '../../cl';
 import type { LearnerConfig } from '../../cl/config';
 import { BENCH_CONFIG, SCENARIO_IDS, type ScenarioId, type StrategyName } from './config';
 import { MNIST_PIXELS, dataSourceOf, describeSplit, splitDigits, validationSplit, type DataSplit, type MnistDigits } from './data';
+import { runAnalyticSequence } from './analytic';
 import { aggregateRow, type ResultRow } from './results';
 import { buildScenario, jointTask, runShape, stepsOf, strategiesFor, strategyIterations, type RunLength, type ScenarioData } from './scenarios';
 
@@ -64,10 +65,13 @@ export async function runSequence(
     onMatrix?: (matrix: (number | null)[][]) => void;
     /** Training of a context is done; its end-of-context work (memory, Fisher, tests) starts. */
     onContextEnd?: (context: number) => void;
+    /** Bytes the learner keeps between contexts, where it reports them. */
+    onStoredBytes?: (bytes: number) => void;
   } = {},
 ): Promise<(number | null)[][]> {
   const spec = data.spec.strategies[strategy];
   if (!spec) throw new Error(`scenario ${data.id} has no strategy "${strategy}" in config.json`);
+  if (spec.analytic) return runAnalyticSequence(data, spec.analytic, seed, hooks);
   const { experiment } = data;
   const config: LearnerConfig = {
     model: { inputDim: MNIST_PIXELS, hidden: experiment.hidden, scenario: data.spec.scenario, outputs: data.outputs, seed },
@@ -163,6 +167,7 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
       const iterations = strategyIterations(config.scenarios[s].strategies[strategy], scenarioIterations, options);
       const started = now();
       const matrices: (number | null)[][][] = [];
+      let storedBytes: number | undefined;
       const firstSeed = options.firstSeed ?? 1;
       for (let k = firstSeed; k < firstSeed + seeds; k++) {
         const base = done;
@@ -187,6 +192,7 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
           },
           onMatrix: (m) => options.onMatrix?.(s, strategy, k, m),
           onContextEnd: (context) => options.onContextEnd?.(s, strategy, k, context),
+          onStoredBytes: (bytes) => (storedBytes = bytes),
         });
         done = base + T * iterations;
         matrices.push(matrix);
@@ -201,6 +207,7 @@ export async function runBenchmark(digits: MnistDigits, options: BenchOptions, c
           ? `validation: ${split.validationPerClass} of each digit's training images held out of ${describeSplit(split.digits, config)}; test images unused`
           : describeSplit(split.digits, config),
         ...(split.validationPerClass ? { validation: true } : {}),
+        storedBytes,
       }, config);
       rows.push(row);
       options.onRow?.(row);
