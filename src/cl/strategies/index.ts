@@ -1,5 +1,6 @@
 /** The built-in strategy plugins and the registry that turns a `StrategyConfig` into plugins. */
 import type { EwcConfig, LwfConfig, ReplayConfig, StrategyConfig } from '../config';
+import { InvalidConfigError } from '../errors';
 import type { StrategyPlugin } from '../plugin';
 import { EwcPlugin } from './ewc';
 import { LwfPlugin } from './lwf';
@@ -23,12 +24,16 @@ export const strategyRegistry: StrategyRegistry = {
   ewc: (config: EwcConfig) => new EwcPlugin(config),
 };
 
-/** The plugins a strategy config asks for, in the registry's order. */
+/** The plugins a strategy config asks for, in the registry's order; a key the registry does not know is refused. */
 export function createStrategyPlugins(config: StrategyConfig, registry: StrategyRegistry = strategyRegistry): StrategyPlugin[] {
+  const unknown = Object.keys(config ?? {}).filter((k) => k !== 'freeze' && !(k in registry));
+  if (unknown.length > 0) {
+    throw new InvalidConfigError(`unknown strategy '${unknown[0]}' (known: freeze, ${Object.keys(registry).join(', ')})`);
+  }
   const plugins: StrategyPlugin[] = [];
   for (const key of Object.keys(registry) as PluginKey[]) {
     const settings = config[key];
-    if (settings !== undefined) plugins.push((registry[key] as (c: typeof settings) => StrategyPlugin)(settings));
+    if (settings) plugins.push((registry[key] as (c: typeof settings) => StrategyPlugin)(settings));
   }
   return plugins;
 }

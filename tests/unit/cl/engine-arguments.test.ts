@@ -64,6 +64,7 @@ describe('a refused learner config allocates nothing', () => {
     ['replay storePerClass -1', () => config({ replay: { memory: memory(), batchSize: 8, weighting: 0.5, storePerClass: -1 } }), /storePerClass/],
     ['freeze the last 0 layers', () => config({ freeze: { train: 'last', layers: 0 } }), /freeze.layers must be an integer/],
     ['an unknown freeze', () => config({ freeze: { train: 'body' } as never }), /freeze.train must be one of/],
+    ['an unknown strategy', () => config({ ewc, si: { c: 1 } } as never), /unknown strategy 'si' \(known: freeze, replay, lwf, ewc\)/],
   ];
   for (const [what, make, message] of cases) {
     it(what, () => {
