@@ -1,6 +1,7 @@
 /** The camera panel: live preview, camera switching, hold-to-capture into the selected class. */
 import type { UiContext } from './context';
 import type { CameraState } from './camera';
+import { t } from '../i18n';
 import { errorMessage, h, replaceChildren } from './dom';
 import { codeOf } from './notices';
 
@@ -16,13 +17,13 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   video.setAttribute('data-testid', 'camera-video');
   video.muted = true;
   video.playsInline = true;
-  video.setAttribute('aria-label', 'Camera preview');
+  video.setAttribute('aria-label', t('camera.previewLabel'));
 
   const messageText = h('p', {});
   const startButton = h(
     'button',
     { type: 'button', class: 'primary', 'data-testid': 'camera-start' },
-    'Start camera',
+    t('camera.start'),
   );
   const message = h(
     'div',
@@ -33,11 +34,11 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   const overlay = h('div', { class: 'stage-overlay', 'data-testid': 'capture-overlay', hidden: true });
   const stage = h('div', { class: 'stage' }, video, message, overlay);
 
-  const stopButton = h('button', { type: 'button', 'data-testid': 'camera-stop' }, 'Stop camera');
+  const stopButton = h('button', { type: 'button', 'data-testid': 'camera-stop' }, t('camera.stop'));
   const switchButton = h(
     'button',
     { type: 'button', 'data-testid': 'camera-switch', hidden: true },
-    'Switch camera',
+    t('camera.switch'),
   );
   const toolbar = h('div', { class: 'toolbar' }, stopButton, switchButton);
 
@@ -52,14 +53,14 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
       'aria-describedby': 'capture-hint',
     },
     h('span', { class: 'dot', 'aria-hidden': 'true' }),
-    h('span', { class: 'capture-label' }, 'Hold to capture'),
+    h('span', { class: 'capture-label' }, t('camera.holdToCapture')),
   );
   const hint = h('p', { id: 'capture-hint', class: 'hint' });
   const count = h('p', { class: 'capture-count', 'data-testid': 'capture-count', 'aria-live': 'polite' });
   const captureRow = h(
     'div',
     { class: 'capture' },
-    h('div', { class: 'capture-target' }, h('label', { for: 'capture-class' }, 'Add pictures to'), select),
+    h('div', { class: 'capture-target' }, h('label', { for: 'capture-class' }, t('camera.addTo')), select),
     captureButton,
     hint,
     count,
@@ -73,23 +74,22 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     startButton.hidden = s.kind === 'starting';
     switch (s.kind) {
       case 'off':
-        messageText.textContent =
-          'The camera is off. Start it to teach Retain with live pictures and see what it recognises.';
-        startButton.textContent = 'Start camera';
+        messageText.textContent = t('camera.off');
+        startButton.textContent = t('camera.start');
         break;
       case 'starting':
-        messageText.textContent = 'Starting the camera…';
+        messageText.textContent = t('camera.starting');
         break;
       case 'error':
         messageText.textContent = s.message;
-        startButton.textContent = 'Try again';
+        startButton.textContent = t('camera.tryAgain');
         message.dataset.reason = s.reason;
         break;
       case 'live':
         void camera.hasSeveralCameras().then((several) => {
           switchButton.hidden = !several;
         });
-        switchButton.textContent = s.facing === 'user' ? 'Use back camera' : 'Use front camera';
+        switchButton.textContent = s.facing === 'user' ? t('camera.useBack') : t('camera.useFront');
         break;
     }
     renderCaptureAvailability();
@@ -110,7 +110,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
       replaceChildren(
         select,
         s.classes.length === 0
-          ? h('option', { value: '' }, 'No class yet')
+          ? h('option', { value: '' }, t('camera.noClass'))
           : s.classes.map((c) => h('option', { value: c.id, selected: c.id === s.selectedClassId }, c.name)),
       );
       select.value = s.selectedClassId ?? '';
@@ -122,20 +122,18 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     const s = store.state;
     const cls = s.classes.find((c) => c.id === s.selectedClassId);
     const blocked = !cls
-      ? 'Add a class first (see “Classes”), then hold this button to capture pictures of it.'
+      ? t('camera.needClass')
       : camera.state.kind !== 'live'
-        ? 'Start the camera to capture, or add images from files in the class list.'
+        ? t('camera.needCamera')
         : s.learning
-          ? 'Capturing is paused while Retain learns.'
+          ? t('camera.pausedLearning')
           : s.busy
-            ? `Please wait: ${s.busy}`
+            ? t('camera.wait', { task: s.busy })
             : null;
     select.disabled = s.classes.length === 0 || s.capturing;
     captureButton.setAttribute('aria-disabled', String(blocked !== null && !s.capturing));
     captureButton.classList.toggle('is-blocked', blocked !== null && !s.capturing);
-    hint.textContent =
-      blocked ??
-      `Hold the button, or the Space bar, to add about 10 pictures a second to “${cls?.name}”. Move the object and the camera a little for variety.`;
+    hint.textContent = blocked ?? t('camera.hint', { name: cls?.name ?? '' });
   }
 
   // --- Hold to capture -----------------------------------------------------------------------------------------
@@ -163,7 +161,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     captured = 0;
     targetId = store.state.selectedClassId;
     captureButton.setAttribute('aria-pressed', 'true');
-    captureButton.querySelector('.capture-label')!.textContent = 'Capturing… release to stop';
+    captureButton.querySelector('.capture-label')!.textContent = t('camera.capturing');
     store.set({ capturing: true });
     overlay.hidden = false;
     tick();
@@ -184,7 +182,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
         })
         .catch((err: unknown) => {
           stopCapture();
-          notices.error(`A picture could not be added: ${errorMessage(err)}`, codeOf(err));
+          notices.error(t('camera.captureFailed', { reason: errorMessage(err) }), codeOf(err));
         })
         .finally(() => {
           inFlight--;
@@ -198,10 +196,11 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
 
   function renderCount(): void {
     const cls = store.state.classes.find((c) => c.id === targetId);
-    const text = cls ? `+${captured} → ${cls.name} (${cls.sampleCount} in total)` : `+${captured}`;
-    const finishing = !holding && inFlight > 0 ? ` · saving ${inFlight} more…` : '';
-    count.textContent = text + finishing;
-    overlay.textContent = holding ? `● ${text}` : `Saving… ${text}`;
+    const text = cls
+      ? t('camera.burst', { n: captured, name: cls.name, total: cls.sampleCount })
+      : t('camera.burstShort', { n: captured });
+    count.textContent = !holding && inFlight > 0 ? t('camera.saving', { text, n: inFlight }) : text;
+    overlay.textContent = holding ? `● ${text}` : t('camera.savingOverlay', { text });
   }
 
   function stopCapture(): void {
@@ -209,7 +208,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     holding = false;
     clearTimeout(timer);
     captureButton.setAttribute('aria-pressed', 'false');
-    captureButton.querySelector('.capture-label')!.textContent = 'Hold to capture';
+    captureButton.querySelector('.capture-label')!.textContent = t('camera.holdToCapture');
     if (inFlight === 0) finishCapture();
     else renderCount();
   }
@@ -269,7 +268,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel camera-panel', 'aria-labelledby': 'camera-heading', 'data-testid': 'camera-panel' },
-    h('h2', { id: 'camera-heading' }, 'Camera'),
+    h('h2', { id: 'camera-heading' }, t('camera.heading')),
     stage,
     toolbar,
     captureRow,

@@ -1,5 +1,7 @@
 /** The camera: getUserMedia into a <video>, front/back switching, frame grabbing, readable failure messages. */
 
+import { t } from '../i18n';
+
 /** Which way the camera looks (phones have both). */
 export type Facing = 'user' | 'environment';
 
@@ -13,30 +15,30 @@ export type CameraState =
 /** Turns a getUserMedia failure into a state with a message a person can act on. */
 export function describeCameraError(err: unknown): Extract<CameraState, { kind: 'error' }> {
   const name = err instanceof DOMException || err instanceof Error ? err.name : '';
-  const files = 'You can still teach Retain with images from files.';
+  const files = t('camera.filesInstead');
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':
       return {
         kind: 'error',
         reason: 'denied',
-        message: `Camera access was refused. Allow the camera in this site's settings, then press “Try again”. ${files}`,
+        message: t('camera.denied', { files }),
       };
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return { kind: 'error', reason: 'not-found', message: `No camera was found on this device. ${files}` };
+      return { kind: 'error', reason: 'not-found', message: t('camera.notFound', { files }) };
     case 'NotReadableError':
     case 'AbortError':
       return {
         kind: 'error',
         reason: 'busy',
-        message: `The camera is in use by another app or could not be started. Close the other app and try again. ${files}`,
+        message: t('camera.busy', { files }),
       };
     default:
       return {
         kind: 'error',
         reason: 'other',
-        message: `The camera could not be started (${err instanceof Error ? err.message : String(err)}). ${files}`,
+        message: t('camera.failed', { reason: err instanceof Error ? err.message : String(err), files }),
       };
   }
 }
@@ -73,8 +75,7 @@ export class Camera {
       return this.set({
         kind: 'error',
         reason: 'unsupported',
-        message:
-          'This browser offers no camera access here (it needs a secure https:// page). You can still teach Retain with images from files.',
+        message: t('camera.unsupported'),
       });
     }
     this.stopTracks();
@@ -92,7 +93,7 @@ export class Camera {
       this.set({
         kind: 'error',
         reason: 'other',
-        message: 'The camera stopped. Press “Start camera” to resume.',
+        message: t('camera.ended'),
       }),
     );
     this.video.srcObject = this.stream;
@@ -104,7 +105,7 @@ export class Camera {
     const settings = track?.getSettings();
     const actualFacing =
       settings?.facingMode === 'user' || settings?.facingMode === 'environment' ? settings.facingMode : null;
-    return this.set({ kind: 'live', label: track?.label || 'Camera', facing: actualFacing });
+    return this.set({ kind: 'live', label: track?.label || t('camera.defaultLabel'), facing: actualFacing });
   }
 
   /** Switches between the front and the back camera. */
@@ -130,7 +131,7 @@ export class Camera {
 
   /** Copies the current video frame into an ImageBitmap (the caller transfers or closes it). */
   async grab(): Promise<ImageBitmap> {
-    if (!this.ready) throw new Error('The camera is not showing a picture yet.');
+    if (!this.ready) throw new Error(t('camera.notReady'));
     return createImageBitmap(this.video);
   }
 

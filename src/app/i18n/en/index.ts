@@ -3,7 +3,8 @@
  * per area of the app. Flat keys 'area.thing'; plurals as `key_one` / `key_other` with `{{count}}`.
  */
 import { enApp } from './app';
+import { enCamera } from './camera';
 import { enClasses } from './classes';
 
 /** Every English message. */
-export const en = { ...enApp, ...enClasses } as const;
+export const en = { ...enApp, ...enCamera, ...enClasses } as const;

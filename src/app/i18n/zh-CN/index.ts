@@ -5,7 +5,8 @@
  */
 import type { Translation } from '../types';
 import { zhApp } from './app';
+import { zhCamera } from './camera';
 import { zhClasses } from './classes';
 
 /** Every Chinese message. */
-export const zhCN: Translation = { ...zhApp, ...zhClasses };
+export const zhCN: Translation = { ...zhApp, ...zhCamera, ...zhClasses };

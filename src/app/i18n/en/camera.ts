@@ -1,0 +1,40 @@
+/** English messages of the camera and its panel: preview, start/stop/switch, hold-to-capture, camera failures. */
+export const enCamera = {
+  'camera.heading': 'Camera',
+  'camera.previewLabel': 'Camera preview',
+  'camera.start': 'Start camera',
+  'camera.stop': 'Stop camera',
+  'camera.switch': 'Switch camera',
+  'camera.useBack': 'Use back camera',
+  'camera.useFront': 'Use front camera',
+  'camera.tryAgain': 'Try again',
+  'camera.off': 'The camera is off. Start it to teach Retain with live pictures and see what it recognises.',
+  'camera.starting': 'Starting the camera…',
+  'camera.holdToCapture': 'Hold to capture',
+  'camera.capturing': 'Capturing… release to stop',
+  'camera.addTo': 'Add pictures to',
+  'camera.noClass': 'No class yet',
+  'camera.needClass': 'Add a class first (see “Classes”), then hold this button to capture pictures of it.',
+  'camera.needCamera': 'Start the camera to capture, or add images from files in the class list.',
+  'camera.pausedLearning': 'Capturing is paused while Retain learns.',
+  'camera.wait': 'Please wait: {{task}}',
+  'camera.hint':
+    'Hold the button, or the Space bar, to add about 10 pictures a second to “{{name}}”. Move the object and the camera a little for variety.',
+  'camera.captureFailed': 'A picture could not be added: {{reason}}',
+  'camera.burst': '+{{n}} → {{name}} ({{total}} in total)',
+  'camera.burstShort': '+{{n}}',
+  'camera.saving': '{{text}} · saving {{n}} more…',
+  'camera.savingOverlay': 'Saving… {{text}}',
+  'camera.filesInstead': 'You can still teach Retain with images from files.',
+  'camera.denied':
+    'Camera access was refused. Allow the camera in this site’s settings, then press “Try again”. {{files}}',
+  'camera.notFound': 'No camera was found on this device. {{files}}',
+  'camera.busy':
+    'The camera is in use by another app or could not be started. Close the other app and try again. {{files}}',
+  'camera.failed': 'The camera could not be started ({{reason}}). {{files}}',
+  'camera.unsupported':
+    'This browser offers no camera access here (it needs a secure https:// page). You can still teach Retain with images from files.',
+  'camera.ended': 'The camera stopped. Press “Start camera” to resume.',
+  'camera.defaultLabel': 'Camera',
+  'camera.notReady': 'The camera is not showing a picture yet.',
+} as const;
