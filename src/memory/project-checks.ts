@@ -121,6 +121,7 @@ function checkCheckpoint(cp: ManifestCheckpointRow, dim: number | null, idLimit:
     const size = t.shape.reduce((a, v) => a * v, 1);
     if (size !== t.length) fail('shape-mismatch', `tensor ${t.name}: shape [${t.shape}] needs ${size} values, has ${t.length}`);
   }
+  checkPluginTensors(cp, byName, widths);
   const outputs = new Set<number>();
   for (const [key, column] of Object.entries(cp.classToOutput)) {
     if (Number(key) >= idLimit) fail('inconsistent', `${at}: class ${key} in classToOutput was never created (ids stop below ${idLimit})`);
@@ -152,6 +153,42 @@ function checkCheckpoint(cp: ManifestCheckpointRow, dim: number | null, idLimit:
     if (cp.metrics.rounds.length > 0 && previous !== cp.round) fail('inconsistent', `${at}: its metrics end at round ${previous}`);
   }
   return model.inputDim;
+}
+
+/**
+ * Strategy state sized for the model: LwF's teacher chained like the model up to its own (not larger) head; EWC's
+ * Fisher and anchors in pairs, each shaped like one of the model's parameters (a Fisher sized for another head
+ * breaks the next task).
+ */
+function checkPluginTensors(cp: ManifestCheckpointRow, byName: Map<string, ManifestCheckpointRow['engineState']['tensors'][number]>, widths: number[]): void {
+  const at = `checkpoint ${cp.round}`;
+  const lwf = cp.engineState.json.plugins.lwf as { hasTeacher?: unknown; outputs?: unknown } | undefined;
+  const teacherTensors = [...byName.keys()].filter((n) => n.startsWith('lwf/teacher/'));
+  if (lwf?.hasTeacher === true) {
+    const outputs = lwf.outputs;
+    const head = widths[widths.length - 1];
+    if (!Number.isInteger(outputs) || (outputs as number) < 1 || (outputs as number) > head)
+      fail('inconsistent', `${at}: the LwF teacher has ${String(outputs)} outputs, the model ${head}`);
+    const teacher = [...widths.slice(0, -1), outputs as number];
+    for (let l = 0; l + 1 < teacher.length; l++) {
+      const k = byName.get(`lwf/teacher/L${l}/kernel`);
+      const b = byName.get(`lwf/teacher/L${l}/bias`);
+      if (!k || !b || k.shape.join() !== `${teacher[l]},${teacher[l + 1]}` || b.shape.join() !== `${teacher[l + 1]}`)
+        fail('shape-mismatch', `${at}: LwF teacher layer ${l} is missing or not shaped [${teacher[l]},${teacher[l + 1]}]`);
+    }
+    if (teacherTensors.length !== 2 * (teacher.length - 1)) fail('shape-mismatch', `${at}: the LwF teacher has ${teacherTensors.length} tensors, expected ${2 * (teacher.length - 1)}`);
+  } else if (teacherTensors.length > 0) fail('inconsistent', `${at}: LwF teacher weights without a teacher`);
+
+  const paramShapes = new Set<string>();
+  for (let l = 0; l + 1 < widths.length; l++) paramShapes.add(`${widths[l]},${widths[l + 1]}`).add(`${widths[l + 1]}`);
+  const fisher = [...byName.values()].filter((t) => t.name.startsWith('ewc/fisher/'));
+  const anchors = [...byName.values()].filter((t) => t.name.startsWith('ewc/anchor/'));
+  if (fisher.length !== anchors.length) fail('inconsistent', `${at}: ${fisher.length} EWC Fisher tensors but ${anchors.length} anchors`);
+  for (const f of fisher) {
+    const anchor = byName.get(f.name.replace('ewc/fisher/', 'ewc/anchor/'));
+    if (!anchor || anchor.shape.join() !== f.shape.join()) fail('shape-mismatch', `${at}: ${f.name} has no anchor of its shape [${f.shape}]`);
+    if (!paramShapes.has(f.shape.join())) fail('shape-mismatch', `${at}: ${f.name} is shaped [${f.shape}], like none of the model's parameters`);
+  }
 }
 
 function checkBuffer(buffer: ManifestBufferState, m: Manifest, latest: ManifestCheckpointRow | null, idLimit: number, dim: number | null): void {
