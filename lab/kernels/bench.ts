@@ -205,9 +205,18 @@ async function fisherBatchRow(dims: number[], samples: number, adapter: string):
 }
 
 /** Runs every benchmark row on the active backend and returns them (timings only read back per sample). */
-export async function benchmark(o: BenchOptions, adapter: string): Promise<BenchRow[]> {
+export async function benchmark(
+  o: BenchOptions,
+  adapter: string,
+  progress: (row: BenchRow) => void = () => {},
+): Promise<BenchRow[]> {
   const copyGBps = await copyBandwidthGBps();
-  const rows: BenchRow[] = await ewcRows(o, copyGBps, adapter);
+  const rows: BenchRow[] = [];
+  const add = (r: BenchRow) => {
+    rows.push(r);
+    progress(r);
+  };
+  (await ewcRows(o, copyGBps, adapter)).forEach(add);
   for (const n of o.fisherSizes) {
     const rand = rng(n + 1);
     const shapes = mlpShapes(n);
@@ -218,7 +227,7 @@ export async function benchmark(o: BenchOptions, adapter: string): Promise<Bench
       tf.dispose(out.slice(1));
       return out[0];
     };
-    rows.push(row('fisherAccumulate', total, 12, await measurePair(step, o.samples, innerCalls(total)), copyGBps, adapter));
+    add(row('fisherAccumulate', total, 12, await measurePair(step, o.samples, innerCalls(total)), copyGBps, adapter));
     tf.dispose([...f, ...g]);
   }
   for (const [b, c] of o.klShapes) {
@@ -233,14 +242,14 @@ export async function benchmark(o: BenchOptions, adapter: string): Promise<Bench
         return value;
       });
     const figures = await measurePair(step, o.samples, innerCalls(b * c * 20));
-    rows.push(row(`distillationKL ${b}x${c}`, b * c, 12, figures, copyGBps, adapter));
+    add(row(`distillationKL ${b}x${c}`, b * c, 12, figures, copyGBps, adapter));
     tf.dispose([v, t]);
   }
-  if (o.fisherBatch) rows.push(await fisherBatchRow(o.fisherBatch.dims, o.fisherBatch.samples, adapter));
+  if (o.fisherBatch) add(await fisherBatchRow(o.fisherBatch.dims, o.fisherBatch.samples, adapter));
   if (o.trainingStep) {
     const { step, dispose, params } = makeTrainingStep();
     const figures = await measurePair(step, o.samples, 2);
-    rows.push(row('training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)', params, 0, figures, null, adapter));
+    add(row('training step 1280-256-20 (CE+LwF+EWC, 128+128 replay, Adam)', params, 0, figures, null, adapter));
     dispose();
   }
   return rows;

@@ -1,8 +1,9 @@
 /** Conformance cases of the kernels lab: each fused op against its tfjs reference on the same inputs, and float64 JS. */
 import * as tf from '@tensorflow/tfjs';
-import { ewcReduction, fusedDispatchCounts, releaseEwcArenas, setEwcElementsPerThread, setEwcReduction, type EwcReduction } from '../../src/kernels';
+import { ewcReduction, fusedDispatchCounts, releaseEwcArenas, setEwcElementsPerThread, setEwcReduction, setKlRowThreadMaxColumns, type EwcReduction } from '../../src/kernels';
 import { distillationKL, ewcPenalty, fisherAccumulate, setFusedOpsEnabled } from '../../src/ops';
 import { ContinualModel } from '../../src/cl/model';
+import { KL_ROWS_MAX_COLUMNS } from '../../src/gpu/distillation_kl_rows_webgpu';
 import { batchedDiagonalFisher } from '../../src/cl/strategies/fisher';
 import { compare, paramShapes, readAll, rng, scalarsAgree, uniform, variableOf, type Comparison } from './common';
 
@@ -21,6 +22,8 @@ export interface ConformanceCase {
   parts?: number;
   /** ewc: parameters per thread of the fused kernel (default: the kernel's default, 16). */
   perThread?: number;
+  /** kl: widest row one thread handles alone (default 512; 64 is the hardware setting: wider rows get a workgroup). */
+  rowThreadMax?: number;
   /** ewc: the reduction layout (default: the one chosen for this adapter). */
   reduction?: EwcReduction;
   seed?: number;
@@ -183,6 +186,7 @@ async function klCase(c: ConformanceCase): Promise<ConformanceResult> {
   const mag = c.variant === 'largeLogits' ? 3e3 : 4;
   const s = uniform(rand, rows * cols, -mag, mag);
   const t = uniform(rand, rows * teacherCols, -mag, mag);
+  setKlRowThreadMaxColumns(c.rowThreadMax ?? KL_ROWS_MAX_COLUMNS);
   if (c.variant === 'nanInf') {
     s[0] = NaN;
     if (rows > 1) t[teacherCols] = NaN;
@@ -225,6 +229,7 @@ async function klCase(c: ConformanceCase): Promise<ConformanceResult> {
     };
   } finally {
     tf.dispose([student, teacher]);
+    setKlRowThreadMaxColumns(KL_ROWS_MAX_COLUMNS);
   }
 }
 

@@ -1,3 +1,4 @@
+/** WebGPU program of the fused distillation KL with one workgroup per row (wide rows; online softmax). */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import source from '../../shaders/distillation_kl.wgsl?raw';
 import { workgroupConstant } from './workgroup';

@@ -5,6 +5,15 @@ import { DistillationKLRowsProgram, KL_ROWS_MAX_COLUMNS } from '../gpu/distillat
 import { SumReduceProgram } from '../gpu/sum_reduce_webgpu';
 import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } from './backend';
 
+/** Widest row the row-per-thread layout takes (set per adapter by `registerWebGpuKernels`). */
+let rowThreadMaxColumns = KL_ROWS_MAX_COLUMNS;
+
+/** Sets the widest row (student columns) one thread handles alone; wider rows get a workgroup each. */
+export function setKlRowThreadMaxColumns(columns: number): void {
+  if (!Number.isInteger(columns) || columns < 0) throw new Error(`KL row-thread limit must be an integer >= 0, got ${columns}`);
+  rowThreadMaxColumns = columns;
+}
+
 /**
  * Fused `RetainDistillationKL` on WebGPU. Inputs `[student, teacher]` (2-D logits), attrs `{temperature, columns}`;
  * returns `[loss, arena]`. One thread per row (narrow rows) or one workgroup per row (wide rows) writes the row's
@@ -30,7 +39,7 @@ function distillationKLWebGpuScoped(inputs: tf.Tensor[], attrs: Record<string, n
   const backend = activeWebGpuBackend('RetainDistillationKL');
   // Narrow rows (a class head): one thread per row, no barriers; wide rows: a workgroup shares each row.
   const program =
-    studentCols <= KL_ROWS_MAX_COLUMNS ? new DistillationKLRowsProgram(rows, studentCols) : new DistillationKLProgram(rows, studentCols);
+    studentCols <= rowThreadMaxColumns ? new DistillationKLRowsProgram(rows, studentCols) : new DistillationKLProgram(rows, studentCols);
   const arena = backend.runWebGPUProgram(
     program,
     [flat(student), flat(teacher)],

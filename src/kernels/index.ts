@@ -13,7 +13,8 @@ import {
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { installDispatchAccounting, programLaunchCounts } from './accounting';
 import { dispatchCounts } from './backend';
-import { distillationKLWebGpu } from './distillation_kl';
+import { KL_ROWS_MAX_COLUMNS, KL_ROWS_MAX_COLUMNS_HARDWARE } from '../gpu/distillation_kl_rows_webgpu';
+import { distillationKLWebGpu, setKlRowThreadMaxColumns } from './distillation_kl';
 import { ewcPenaltyWebGpu, setEwcReduction, type EwcReduction } from './ewc_penalty';
 import { fisherAccumulateWebGpu } from './fisher_accumulate';
 import { fisherDenseWebGpu } from './fisher_dense';
@@ -28,6 +29,7 @@ export {
   ewcReduction,
   type EwcReduction,
 } from './ewc_penalty';
+export { setKlRowThreadMaxColumns } from './distillation_kl';
 export {
   installDispatchAccounting,
   dispatchTotals,
@@ -93,8 +95,10 @@ export async function registerWebGpuKernels(): Promise<KernelSetup> {
   let reductionLayout: EwcReduction | '' = '';
   if (fused) {
     installDispatchAccounting(tf.backend() as WebGPUBackend);
-    reductionLayout = ewcReductionFor(adapterName());
+    const adapter = adapterName();
+    reductionLayout = ewcReductionFor(adapter);
     setEwcReduction(reductionLayout);
+    setKlRowThreadMaxColumns(isSoftwareAdapter(adapter) ? KL_ROWS_MAX_COLUMNS : KL_ROWS_MAX_COLUMNS_HARDWARE);
     // Diagnostics: the app's worker has no other channel for these; tests read them with worker.evaluate.
     (globalThis as { retainProgramLaunchCounts?: () => Record<string, number> }).retainProgramLaunchCounts =
       programLaunchCounts;

@@ -48,19 +48,24 @@ function expectConformant(c: ConformanceCase, r: ConformanceResult): void {
 
 test('EWC penalty + gradient match the reference at every size, split over 7 tensors (one empty)', async () => {
   for (const size of SIZES) {
-    const c: ConformanceCase = { kernel: 'ewc', size, seed: size };
-    expectConformant(c, await run(c));
+    for (const reduction of ['tree', 'threads'] as const) {
+      const c: ConformanceCase = { kernel: 'ewc', size, seed: size, reduction };
+      expectConformant(c, await run(c));
+    }
   }
-  // Other work splits per thread, including one that does not divide the sizes.
+  // The tree layout's fixed grid walks more than 512 x 256 positions with its grid-stride loop.
+  const strided: ConformanceCase = { kernel: 'ewc', size: FOLDED, parts: 3, reduction: 'tree' };
+  expectConformant(strided, await run(strided));
+  // Other work splits per thread (the barrier-free layout), including one that does not divide the sizes.
   for (const c of [
-    { kernel: 'ewc', size: 65, perThread: 1 },
-    { kernel: 'ewc', size: 4095, perThread: 3 },
-    { kernel: 'ewc', size: 65, perThread: 64 },
+    { kernel: 'ewc', size: 65, perThread: 1, reduction: 'threads' },
+    { kernel: 'ewc', size: 4095, perThread: 3, reduction: 'threads' },
+    { kernel: 'ewc', size: 65, perThread: 64, reduction: 'threads' },
   ] as ConformanceCase[]) {
     expectConformant(c, await run(c));
   }
   // One thread per parameter: 65,537 workgroups, folded into a 2-D dispatch.
-  const folded: ConformanceCase = { kernel: 'ewc', size: FOLDED, parts: 1, perThread: 1 };
+  const folded: ConformanceCase = { kernel: 'ewc', size: FOLDED, parts: 1, perThread: 1, reduction: 'threads' };
   expectConformant(folded, await run(folded));
 });
 
@@ -92,6 +97,11 @@ test('Fisher accumulation matches the reference at every size and with NaN/Inf',
   }
 });
 
+test('the batched dense Fisher kernel matches its tfjs reference (3-layer MLP, more rows than one chunk)', async () => {
+  const c: ConformanceCase = { kernel: 'fisherBatch', size: 300 };
+  expectConformant(c, await run(c));
+});
+
 test('distillation KL loss + gradient match the reference (grown heads, T = 1 and 5, large logits, narrow and wide rows)', async () => {
   const cases: ConformanceCase[] = [
     { kernel: 'kl', size: 1, cols: 1 },
@@ -106,6 +116,11 @@ test('distillation KL loss + gradient match the reference (grown heads, T = 1 an
     { kernel: 'kl', size: 9, cols: 1000, columns: 900, teacherCols: 950, temperature: 5 },
     { kernel: 'kl', size: 3, cols: 600, variant: 'largeLogits' },
     { kernel: 'kl', size: 4, cols: 513, variant: 'nanInf' },
+    // The hardware setting: a workgroup per row above 64 columns (online softmax, each row read twice).
+    { kernel: 'kl', size: 65, cols: 130, temperature: 1, rowThreadMax: 64 },
+    { kernel: 'kl', size: 64, cols: 100, columns: 60, teacherCols: 80, rowThreadMax: 64 },
+    { kernel: 'kl', size: 128, cols: 100, temperature: 5, variant: 'largeLogits', rowThreadMax: 64 },
+    { kernel: 'kl', size: 16, cols: 70, variant: 'nanInf', rowThreadMax: 64 },
   ];
   if (process.env.RETAIN_KERNELS_LONG) cases.push({ kernel: 'kl', size: 65_537, cols: 3 });
   for (const c of cases) {

@@ -49,6 +49,11 @@ export const NODE_CONFORMANCE_CASES: ConformanceCase[] = [
   { kernel: 'kl', size: 9, cols: 1000, columns: 900, teacherCols: 950, temperature: 5 },
   { kernel: 'kl', size: 16, cols: 20, variant: 'nanInf' },
   { kernel: 'kl', size: 128, cols: 100, temperature: 5, variant: 'largeLogits' },
+  // The hardware layout: a workgroup per row above 64 columns (online softmax).
+  { kernel: 'kl', size: 65, cols: 130, temperature: 1, rowThreadMax: 64 },
+  { kernel: 'kl', size: 64, cols: 100, columns: 60, teacherCols: 80, rowThreadMax: 64 },
+  { kernel: 'kl', size: 128, cols: 100, temperature: 5, variant: 'largeLogits', rowThreadMax: 64 },
+  { kernel: 'kl', size: 16, cols: 70, variant: 'nanInf', rowThreadMax: 64 },
 ];
 
 /** Whether a conformance result is within its tolerances and ran the fused path. */
@@ -93,7 +98,9 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
   console.log(`adapter "${setup.adapterDescription}"${software ? ' (software)' : ''}, EWC reduction ${ewcReduction()}`);
   const options = quick ? QUICK : FULL;
   const copyGBps = await copyBandwidthGBps();
-  const rows = await benchmark(options, setup.adapterDescription);
+  const progress = (r: BenchRow) =>
+    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${r.kernel} n=${r.elements}: fused ${r.fusedMs.toFixed(2)} ms, composite ${r.compositeMs.toFixed(2)} ms`);
+  const rows = await benchmark(options, setup.adapterDescription, progress);
   const conformanceRun = [];
   for (const c of NODE_CONFORMANCE_CASES) conformanceRun.push(conformancePassed(await conformance(c)));
   const float64 = await checkAgainstJs();
@@ -102,6 +109,7 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
   const [wasmFisher] = await benchmark(
     { ewcSizes: [], fisherSizes: [], klShapes: [], fisherBatch: options.fisherBatch, samples: 3, trainingStep: false },
     'wasm (Node)',
+    progress,
   );
   rows.push(wasmFisher);
   console.table(
