@@ -9,6 +9,7 @@ import {
   type SettingGroup,
 } from '../shared/settings';
 import { h } from './dom';
+import { t } from '../i18n';
 import { ADVANCED_TEXT, GROUP_TEXT, PRESET_TEXT, SETTING_TEXT } from './settings-text';
 import type { Store } from './store';
 
@@ -98,6 +99,8 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
       'div',
       { class: 'field' },
       h('label', { for: id }, words.label),
+      // A settings row the chosen preset ignores says so in words (not only by looks): filled in by render().
+      h('span', { class: 'unused-tag', 'data-testid': `${id}-unused` }),
       input,
       h('span', { class: 'hint small' }, words.hint),
     );
@@ -167,7 +170,10 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
     count.hidden = n === 0;
     const users = new Set(SETTING_KEYS.filter((k) => presetsUsing(SETTINGS[k].group).includes(preset)));
     for (const key of SETTING_KEYS) {
-      rows.get(key)?.classList.toggle('is-unused', !users.has(key));
+      const row = rows.get(key);
+      row?.classList.toggle('is-unused', !users.has(key));
+      const tag = row?.querySelector('.unused-tag');
+      if (tag) tag.textContent = users.has(key) ? '' : t('advanced.unusedBy', { preset: PRESET_TEXT[preset].name });
       // Empty fields show the preset's own value, so a person sees what "default" means.
       const input = inputs.get(key);
       const value = PRESET_DEFAULTS[preset][key];

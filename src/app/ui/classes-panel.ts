@@ -4,6 +4,7 @@ import type { UiContext } from './context';
 import { confirmDialog, promptDialog } from './dialog';
 import { formatList, t } from '../i18n';
 import { errorMessage, fileButton, h, replaceChildren } from './dom';
+import { classNameProblem, nameTooLong, ruleMessage } from './class-name';
 import { codeOf } from './notices';
 
 /** Thumbnails shown on a closed card (the newest ones). */
@@ -20,35 +21,58 @@ export function classesPanel(ctx: UiContext): HTMLElement {
     type: 'text',
     id: 'new-class-name',
     placeholder: t('classes.namePlaceholder'),
-    maxlength: 60,
+    // No maxlength: the browser would cut a pasted name silently; an over-long one is explained instead.
     autocomplete: 'off',
     required: true,
+    'aria-describedby': 'new-class-error',
     'data-testid': 'new-class-name',
   });
+  // Errors about the name appear here, under the field that caused them, not in a banner at the top.
+  const nameError = h('p', {
+    id: 'new-class-error',
+    class: 'field-error',
+    'aria-live': 'polite',
+    'data-testid': 'new-class-error',
+  });
+  const showNameError = (message: string | null) => {
+    nameError.textContent = message ?? '';
+    if (message) nameInput.setAttribute('aria-invalid', 'true');
+    else nameInput.removeAttribute('aria-invalid');
+  };
+  nameInput.addEventListener('input', () => showNameError(nameTooLong(nameInput.value)));
   const addForm = h(
     'form',
-    { class: 'add-class', 'data-testid': 'add-class-form' },
+    // novalidate: the explanation comes from the class rule, under the field, in the app's language.
+    { class: 'add-class', 'data-testid': 'add-class-form', novalidate: true },
     h('label', { for: 'new-class-name' }, t('classes.newLabel')),
     nameInput,
     h('button', { type: 'submit', class: 'primary', 'data-testid': 'add-class' }, t('classes.add')),
+    nameError,
   );
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const name = nameInput.value.trim();
-    if (!name) {
+    const problem = classNameProblem(nameInput.value, store.state.classes);
+    if (problem) {
+      showNameError(problem);
       nameInput.focus();
       return;
     }
+    const name = nameInput.value.trim();
     try {
       const cls = await client.addClass(name);
       nameInput.value = '';
+      showNameError(null);
       store.set({
         classes: [...store.state.classes.filter((c) => c.id !== cls.id), cls],
         selectedClassId: cls.id,
       });
       notices.toast(t('classes.added', { name: cls.name }));
     } catch (err) {
-      notices.error(errorMessage(err), codeOf(err));
+      const problem = ruleMessage(codeOf(err), name, store.state.classes);
+      if (problem) {
+        showNameError(problem);
+        nameInput.focus();
+      } else notices.error(errorMessage(err), codeOf(err));
     }
   });
 
@@ -194,12 +218,17 @@ class ClassCard {
     this.name.textContent = cls.name;
     this.count.textContent = t('classes.pictureCount', { count: cls.sampleCount });
     this.count.dataset.count = String(cls.sampleCount);
-    this.badge.textContent = cls.learned
-      ? t('classes.learned')
-      : cls.sampleCount > 0
-        ? t('classes.notLearned')
-        : t('classes.needsPictures');
-    this.badge.className = `badge ${cls.learned ? 'badge-ok' : 'badge-new'}`;
+    // Pictures not learned yet say so even on a learned class: Learn would train on them.
+    this.badge.textContent =
+      cls.pending > 0
+        ? t('learnState.pending', { count: cls.pending })
+        : cls.learned
+          ? t('classes.learned')
+          : cls.sampleCount > 0
+            ? t('classes.notLearned')
+            : t('classes.needsPictures');
+    this.badge.className = `badge ${cls.learned && cls.pending === 0 ? 'badge-ok' : 'badge-new'}`;
+    this.badge.dataset.pending = String(cls.pending);
     this.selectButton.hidden = selected;
     this.selectButton.setAttribute('aria-label', t('classes.captureIntoAria', { name: cls.name }));
     const locked = s.capturing || s.learning || s.busy !== null;
@@ -330,15 +359,12 @@ class ClassCard {
   }
 
   private async rename(): Promise<void> {
-    const taken = new Set(
-      this.ctx.store.state.classes.filter((c) => c.id !== this.cls.id).map((c) => c.name.toLowerCase()),
-    );
     const name = await promptDialog({
       title: t('classes.renameTitle', { name: this.cls.name }),
       label: t('classes.newName'),
       initial: this.cls.name,
       confirmLabel: t('classes.rename'),
-      validate: (v) => (taken.has(v.toLowerCase()) ? `There is already a class called “${v}”.` : null),
+      validate: (v) => classNameProblem(v, this.ctx.store.state.classes, this.cls.id),
     });
     if (!name || name === this.cls.name) return;
     try {

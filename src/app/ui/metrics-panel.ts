@@ -3,12 +3,20 @@ import type { MetricsView } from '../client';
 import { accuracyColour } from './charts';
 import type { UiContext } from './context';
 import { errorMessage, formatPercent, h, replaceChildren } from './dom';
+import { t } from '../i18n';
 
 /** Builds the metrics panel. */
 export function metricsPanel(ctx: UiContext): HTMLElement {
   const { client, bus, store } = ctx;
   const summary = h('div', { class: 'stats', 'data-testid': 'metrics-summary' });
-  const matrix = h('div', { class: 'matrix-wrap', 'data-testid': 'accuracy-matrix' });
+  // A scroll region a keyboard can reach (axe: scrollable-region-focusable): focus it, then arrow keys scroll.
+  const matrix = h('div', {
+    class: 'matrix-wrap',
+    'data-testid': 'accuracy-matrix',
+    tabindex: 0,
+    role: 'region',
+    'aria-label': t('metrics.tableRegion'),
+  });
   const perClass = h('ul', { class: 'per-class', 'data-testid': 'per-class' });
   const empty = h('p', { class: 'empty', 'data-testid': 'metrics-empty' });
   const body = h(

@@ -85,6 +85,14 @@ export async function sampleCount(page: Page, name: string): Promise<number> {
   return Number(await classCard(page, name).getByTestId('class-count').getAttribute('data-count'));
 }
 
+/** Adds image files to the class called `name` through its "Add images…" input; waits for the card's count. */
+export async function addImages(page: Page, name: string, files: string[]): Promise<number> {
+  const expected = (await sampleCount(page, name)) + files.length;
+  await classCard(page, name).getByTestId('class-files').setInputFiles(files);
+  await expect.poll(() => sampleCount(page, name), { timeout: 120_000 }).toBe(expected);
+  return expected;
+}
+
 /** Starts the camera if it is not live yet and waits for frames. */
 export async function ensureCamera(page: Page): Promise<void> {
   const stage = page.locator('.stage');

@@ -33,14 +33,4 @@ export const enApp = {
 
   'dialog.cancel': 'Cancel',
   'dialog.typeName': 'Please type a name.',
-
-  // Layout, accessibility and first use (issue 18, items 2-4).
-  'metrics.tableRegion': 'Accuracy after each round (scrolls sideways)',
-  'advanced.unusedBy': 'not used by {{preset}}',
-  'classes.nameEmpty': 'Type a name for the class.',
-  'classes.nameSpacesOnly': 'Spaces alone are not a name: type at least one letter or digit.',
-  'classes.nameTooLong':
-    'This name has {{length}} characters; a class name can have at most {{max}}. Shorten it: nothing has been cut.',
-  'classes.nameDuplicate':
-    'There is already a class called “{{name}}” (capital letters do not count as different).',
 } as const;

@@ -34,13 +34,4 @@ export const zhApp: Translation<typeof enApp> = {
 
   'dialog.cancel': '取消',
   'dialog.typeName': '请输入名称。',
-
-  // 布局、无障碍与首次使用（issue 18 第 2-4 项）
-  'metrics.tableRegion': '每轮学习后的准确率（可左右滚动）',
-  'advanced.unusedBy': '{{preset}}不使用此项',
-  'classes.nameEmpty': '请为这个类别输入名称。',
-  'classes.nameSpacesOnly': '只有空格不能作为名称：请至少输入一个文字、字母或数字。',
-  'classes.nameTooLong':
-    '这个名称有 {{length}} 个字符，类别名称最多 {{max}} 个字符。请缩短它：没有任何内容被截掉。',
-  'classes.nameDuplicate': '已经有一个名为“{{name}}”的类别了（不区分大小写）。',
 };

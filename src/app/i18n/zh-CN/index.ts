@@ -7,6 +7,9 @@ import type { Translation } from '../types';
 import { zhApp } from './app';
 import { zhCamera } from './camera';
 import { zhClasses } from './classes';
+import { zhLearn } from './learn';
+import { zhModel } from './model';
+import { zhUx } from './ux';
 
 /** Every Chinese message. */
-export const zhCN: Translation = { ...zhApp, ...zhCamera, ...zhClasses };
+export const zhCN: Translation = { ...zhApp, ...zhCamera, ...zhClasses, ...zhLearn, ...zhModel, ...zhUx };
