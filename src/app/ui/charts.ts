@@ -1,4 +1,5 @@
 /** Canvas charts: the live loss curve and the colour scale of the accuracy heatmap. */
+import { t } from '../i18n';
 import { prepareCanvas } from './dom';
 
 /** Colours of the loss terms, so each keeps its colour across rounds. */
@@ -12,14 +13,26 @@ const SERIES_COLOURS: Record<string, string> = {
 };
 const FALLBACK_COLOURS = ['#0369a1', '#a16207', '#9333ea', '#15803d'];
 
-/** Plain-words names of the loss terms, for the legend. */
+/** Plain-words names of the loss terms, for the legend (read in the current language). */
 export const LOSS_LABELS: Record<string, string> = {
-  total: 'total',
-  ce: 'new samples',
-  replay: 'replayed samples',
-  lwf: 'keep old answers (LwF)',
-  ewc: 'protect weights (EWC)',
-  distillStored: 'stored answers',
+  get total() {
+    return t('loss.total');
+  },
+  get ce() {
+    return t('loss.ce');
+  },
+  get replay() {
+    return t('loss.replay');
+  },
+  get lwf() {
+    return t('loss.lwf');
+  },
+  get ewc() {
+    return t('loss.ewc');
+  },
+  get distillStored() {
+    return t('loss.distillStored');
+  },
 };
 
 /** Colour of one loss series. */
@@ -78,7 +91,7 @@ export class LossChart {
     ctx.fillStyle = '#6b7280';
     if (all.length === 0) {
       ctx.textAlign = 'center';
-      ctx.fillText('The loss curve appears here while learning.', width / 2, height / 2);
+      ctx.fillText(t('loss.empty'), width / 2, height / 2);
       return;
     }
     const max = Math.max(...all, 1e-6) * 1.05;
@@ -98,9 +111,9 @@ export class LossChart {
     }
     ctx.textAlign = 'left';
     ctx.textBaseline = 'alphabetic';
-    ctx.fillText('start', pad.left, height - 4);
+    ctx.fillText(t('loss.start'), pad.left, height - 4);
     ctx.textAlign = 'right';
-    ctx.fillText('now', pad.left + w, height - 4);
+    ctx.fillText(t('loss.now'), pad.left + w, height - 4);
     let index = 0;
     for (const [name, values] of this.series) {
       ctx.strokeStyle = seriesColour(name, index++);

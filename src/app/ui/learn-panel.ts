@@ -5,8 +5,15 @@ import { advancedSettingsForm } from './advanced-settings';
 import { LOSS_LABELS, LossChart, seriesColour } from './charts';
 import type { UiContext } from './context';
 import { errorMessage, h, replaceChildren } from './dom';
+import { formatNumber, formatSeconds, formatList, t } from '../i18n';
 import { codeOf } from './notices';
 import { PRESET_TEXT } from './settings-text';
+
+/** "Ready: learns “a” and “b”", saying so when what is already learned is kept. */
+function readyText(names: string[], keeping: boolean): string {
+  const list = formatList(names.map((name) => t('learn.quoted', { name })));
+  return keeping ? t('learn.readyKeeping', { names: list }) : t('learn.ready', { names: list });
+}
 
 /** Builds the learn panel. */
 export function learnPanel(ctx: UiContext): HTMLElement {
@@ -17,7 +24,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
   const presetFieldset = h(
     'fieldset',
     { class: 'presets', 'data-testid': 'presets' },
-    h('legend', {}, 'How to learn'),
+    h('legend', {}, t('learn.howToLearn')),
     PRESET_IDS.map((id) => {
       const input = h('input', {
         type: 'radio',
@@ -50,15 +57,19 @@ export function learnPanel(ctx: UiContext): HTMLElement {
   const learnButton = h(
     'button',
     { type: 'button', class: 'primary big', 'data-testid': 'learn-button' },
-    'Learn',
+    t('learn.button'),
   );
-  const cancelButton = h('button', { type: 'button', 'data-testid': 'learn-cancel', hidden: true }, 'Cancel');
+  const cancelButton = h(
+    'button',
+    { type: 'button', 'data-testid': 'learn-cancel', hidden: true },
+    t('learn.cancel'),
+  );
   const learnHint = h('p', { class: 'hint', 'data-testid': 'learn-hint' });
   const progress = h('progress', {
     max: 1,
     value: 0,
     'data-testid': 'learn-progress',
-    'aria-label': 'Learning progress',
+    'aria-label': t('learn.progressLabel'),
     hidden: true,
   });
   const progressText = h('span', {
@@ -70,10 +81,10 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     class: 'loss-chart',
     'data-testid': 'loss-chart',
     role: 'img',
-    'aria-label': 'Training loss over steps',
+    'aria-label': t('learn.chartLabel'),
   });
   const legend = h('ul', { class: 'legend', 'data-testid': 'loss-legend' });
-  const chartTitle = h('h3', {}, 'Loss');
+  const chartTitle = h('h3', {}, t('learn.loss'));
   const report = h('p', { class: 'report', 'data-testid': 'learn-report', 'aria-live': 'polite' });
   const chart = new LossChart(canvas);
 
@@ -98,7 +109,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     if (e.type !== 'progress' || !store.state.learning) return;
     progress.max = Math.max(1, e.totalSteps);
     progress.value = e.step;
-    progressText.textContent = `Step ${e.step} of ${e.totalSteps}`;
+    progressText.textContent = t('learn.step', { step: e.step, total: e.totalSteps });
     chart.push(e.losses);
     renderLegend();
   });
@@ -106,12 +117,12 @@ export function learnPanel(ctx: UiContext): HTMLElement {
   learnButton.addEventListener('click', async () => {
     const preset = store.state.preset;
     store.set({ learning: true });
-    chartTitle.textContent = 'Loss (this round)';
+    chartTitle.textContent = t('learn.lossRound');
     chart.clear();
     renderLegend();
     progress.hidden = false;
     progress.value = 0;
-    progressText.textContent = 'Preparing…';
+    progressText.textContent = t('learn.preparing');
     report.textContent = '';
     cancelButton.hidden = false;
     cancelButton.disabled = false;
@@ -119,8 +130,8 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     try {
       result = await client.learn({ preset, advanced: advanced.overrides() });
     } catch (err) {
-      notices.error(`Learning failed: ${errorMessage(err)}`, codeOf(err));
-      report.textContent = 'Learning failed; the model is unchanged.';
+      notices.error(t('learn.failed', { reason: errorMessage(err) }), codeOf(err));
+      report.textContent = t('learn.failedReport');
     } finally {
       store.set({ learning: false });
       cancelButton.hidden = true;
@@ -130,16 +141,21 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     if (result) {
       report.dataset.round = String(result.round);
       report.textContent = result.cancelled
-        ? 'Learning cancelled: the model is as it was before.'
-        : `Round ${result.round} learned in ${result.seconds.toFixed(1)} s (${result.steps} steps, final loss ${result.finalLoss.toFixed(3)}).`;
-      if (!result.cancelled) notices.toast(`Learned round ${result.round}.`);
+        ? t('learn.cancelled')
+        : t('learn.report', {
+            round: result.round,
+            seconds: formatSeconds(result.seconds),
+            steps: formatNumber(result.steps),
+            loss: formatNumber(result.finalLoss, 3),
+          });
+      if (!result.cancelled) notices.toast(t('learn.learnedToast', { round: result.round }));
     }
     await ctx.refreshStatus();
     bus.emit('project-changed', {});
   });
   cancelButton.addEventListener('click', () => {
     cancelButton.disabled = true;
-    progressText.textContent = 'Cancelling…';
+    progressText.textContent = t('learn.cancelling');
     client.cancelLearn();
   });
 
@@ -148,7 +164,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     if (store.state.learning) return;
     try {
       const m = await client.metrics();
-      chartTitle.textContent = 'Loss (all rounds)';
+      chartTitle.textContent = t('learn.lossAll');
       chart.setSeries('total', m.lossHistory);
       renderLegend();
     } catch {
@@ -165,24 +181,26 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     const withPictures = s.classes.filter((c) => c.sampleCount > 0);
     const fresh = s.classes.filter((c) => !c.learned && c.sampleCount > 0);
     let blocked: string | null = null;
-    if (s.learning) blocked = 'Learning… you can cancel; the model only changes when a round completes.';
-    else if (s.capturing) blocked = 'Release the capture button first.';
-    else if (s.busy) blocked = `Please wait: ${s.busy}.`;
-    else if (s.rounds === 0 && withPictures.length < 2)
-      blocked = 'Give pictures to at least two classes, then press Learn.';
+    if (s.learning) blocked = t('learn.busyLearning');
+    else if (s.capturing) blocked = t('learn.busyCapturing');
+    else if (s.busy) blocked = t('learn.wait', { task: s.busy });
+    else if (s.rounds === 0 && withPictures.length < 2) blocked = t('learn.needTwo');
     learnButton.disabled = blocked !== null;
-    learnButton.textContent = s.learning ? 'Learning…' : 'Learn';
+    learnButton.textContent = s.learning ? t('learn.learning') : t('learn.button');
     learnHint.textContent =
       blocked ??
       (fresh.length
-        ? `Ready: learns ${fresh.map((c) => `“${c.name}”`).join(', ')}${s.rounds > 0 ? ' while keeping what it already knows' : ''}.`
-        : 'Learns the pictures added since the last round.');
+        ? readyText(
+            fresh.map((c) => c.name),
+            s.rounds > 0,
+          )
+        : t('learn.sinceLast'));
   });
 
   return h(
     'section',
     { class: 'panel learn-panel', 'aria-labelledby': 'learn-heading', 'data-testid': 'learn-panel' },
-    h('h2', { id: 'learn-heading' }, 'Learn'),
+    h('h2', { id: 'learn-heading' }, t('learn.heading')),
     presetFieldset,
     advanced.element,
     h('div', { class: 'learn-row' }, learnButton, cancelButton, progress, progressText),
