@@ -6,9 +6,8 @@ import { enApp } from './app';
 import { enCamera } from './camera';
 import { enClasses } from './classes';
 import { enLearn } from './learn';
-import { enLearn } from './learn';
 import { enModel } from './model';
 import { enUx } from './ux';
 
 /** Every English message. */
-export const en = { ...enApp, ...enCamera, ...enClasses, ...enLearn, ...enLearn, ...enModel, ...enUx } as const;
+export const en = { ...enApp, ...enCamera, ...enClasses, ...enLearn, ...enModel, ...enUx } as const;

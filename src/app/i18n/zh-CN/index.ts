@@ -8,9 +8,8 @@ import { zhApp } from './app';
 import { zhCamera } from './camera';
 import { zhClasses } from './classes';
 import { zhLearn } from './learn';
-import { zhLearn } from './learn';
 import { zhModel } from './model';
 import { zhUx } from './ux';
 
 /** Every Chinese message. */
-export const zhCN: Translation = { ...zhApp, ...zhCamera, ...zhClasses, ...zhLearn, ...zhLearn, ...zhModel, ...zhUx };
+export const zhCN: Translation = { ...zhApp, ...zhCamera, ...zhClasses, ...zhLearn, ...zhModel, ...zhUx };
