@@ -1,4 +1,5 @@
 /** Small DOM helpers shared by the screens: element creation, formatting and downloads. */
+import { t } from '../i18n';
 
 /** Attributes `h` understands: plain attributes, `class`, `dataset`-style `data-*`, event handlers (`on*`). */
 export type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
@@ -46,24 +47,8 @@ export function replaceChildren(parent: Element, ...children: (Child | Child[])[
   append(parent, children);
 }
 
-/** "1.2 MB"-style sizes (decimal units, as browsers and OSes show storage). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '–';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v >= 100 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
-}
-
-/** "97%" from a fraction in [0,1]; "–" for null. */
-export function formatPercent(fraction: number | null | undefined, digits = 0): string {
-  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '–';
-  return `${(fraction * 100).toFixed(digits)}%`;
-}
+// Sizes and percentages in the current language (Intl), kept importable from here for the panels.
+export { formatBytes, formatPercent } from '../i18n';
 
 /** Makes the browser download `data` as `filename` through a temporary `<a download>` blob URL. */
 export function downloadBlob(data: BlobPart, filename: string, type: string): void {
@@ -100,7 +85,7 @@ export function prepareCanvas(canvas: HTMLCanvasElement): {
   canvas.width = Math.round(width * ratio);
   canvas.height = Math.round(height * ratio);
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('This browser cannot draw on a canvas.');
+  if (!ctx) throw new Error(t('canvas.unsupported'));
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   return { ctx, width, height };

@@ -3,7 +3,7 @@ import type { MetricsView } from '../client';
 import { accuracyColour } from './charts';
 import type { UiContext } from './context';
 import { errorMessage, formatPercent, h, replaceChildren } from './dom';
-import { t } from '../i18n';
+import { formatNumber, t } from '../i18n';
 
 /** Builds the metrics panel. */
 export function metricsPanel(ctx: UiContext): HTMLElement {
@@ -23,14 +23,10 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
     'div',
     {},
     summary,
-    h('h3', {}, 'Accuracy after each round'),
-    h(
-      'p',
-      { class: 'hint small' },
-      'Each row is the model after a round; each column is the classes that round taught. A row that gets redder to the left means forgetting.',
-    ),
+    h('h3', {}, t('metrics.matrixTitle')),
+    h('p', { class: 'hint small' }, t('metrics.matrixHint')),
     matrix,
-    h('h3', {}, 'Per class (on held-out “test” pictures)'),
+    h('h3', {}, t('metrics.perClassTitle')),
     perClass,
   );
 
@@ -47,41 +43,36 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
     const has = m.rounds > 0;
     empty.hidden = has;
     body.hidden = !has;
-    empty.textContent =
-      'Learn a first round to see how well Retain recognises each class. Every 5th captured picture of a class is kept aside as a test and never trained on.';
+    empty.textContent = t('metrics.empty');
     if (!has) return;
     replaceChildren(
       summary,
-      stat('rounds', String(m.rounds), 'metrics-rounds', 'Learning rounds completed'),
+      stat(t('metrics.rounds'), formatNumber(m.rounds), 'metrics-rounds', t('metrics.roundsTitle')),
       stat(
-        'average accuracy',
+        t('metrics.average'),
         formatPercent(m.averageAccuracy),
         'metrics-average',
-        'Accuracy on all classes after the last round',
+        t('metrics.averageTitle'),
       ),
       stat(
-        'forgetting',
+        t('metrics.forgetting'),
         formatPercent(m.forgetting),
         'metrics-forgetting',
-        'How much accuracy on earlier rounds’ classes dropped from its best, on average (lower is better)',
+        t('metrics.forgettingTitle'),
       ),
     );
     const n = m.accuracyMatrix.length;
     const table = h(
       'table',
       { class: 'matrix' },
-      h(
-        'caption',
-        { class: 'visually-hidden' },
-        'Accuracy on each round’s classes (columns) after each round (rows)',
-      ),
+      h('caption', { class: 'visually-hidden' }, t('metrics.caption')),
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          h('th', { scope: 'col' }, 'after ↓ / on →'),
+          h('th', { scope: 'col' }, t('metrics.corner')),
           m.taskNames.map((t, j) => h('th', { scope: 'col', title: t }, `${j + 1}: ${t}`)),
         ),
       ),
@@ -92,12 +83,12 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
           h(
             'tr',
             {},
-            h('th', { scope: 'row' }, `round ${i + 1}`),
+            h('th', { scope: 'row' }, t('metrics.round', { n: i + 1 })),
             Array.from({ length: Math.max(n, m.taskNames.length) }, (_, j) => {
               const v = row[j];
-              if (j > i) return h('td', { class: 'future', title: 'Not taught yet' }, '');
+              if (j > i) return h('td', { class: 'future', title: t('metrics.notYet') }, '');
               if (v === null || v === undefined)
-                return h('td', { class: 'na', title: 'No held-out pictures' }, '–');
+                return h('td', { class: 'na', title: t('metrics.noHeldOut') }, '–');
               return h(
                 'td',
                 { style: `background:${accuracyColour(v)}`, 'data-value': v.toFixed(4) },
@@ -128,7 +119,9 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
           h(
             'span',
             { class: 'bar-value' },
-            c.accuracy === null ? 'no test pictures' : `${formatPercent(c.accuracy)} of ${c.heldOut}`,
+            c.accuracy === null
+              ? t('metrics.noTestPictures')
+              : t('metrics.ofHeldOut', { percent: formatPercent(c.accuracy), n: formatNumber(c.heldOut) }),
           ),
         ),
       ),
@@ -141,7 +134,7 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
       render(await client.metrics());
       error.textContent = '';
     } catch (err) {
-      error.textContent = `Metrics could not be read: ${errorMessage(err)}`;
+      error.textContent = t('metrics.failed', { reason: errorMessage(err) });
     }
   }
   bus.on('project-changed', () => void refresh());
@@ -150,7 +143,7 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel metrics-panel', 'aria-labelledby': 'metrics-heading', 'data-testid': 'metrics-panel' },
-    h('h2', { id: 'metrics-heading' }, 'How well it remembers'),
+    h('h2', { id: 'metrics-heading' }, t('metrics.heading')),
     empty,
     body,
     error,

@@ -1,6 +1,7 @@
 /** Live predictions: class scores for camera frames (one request in flight at most) or for a picked picture. */
 import type { Prediction } from '../client';
 import type { UiContext } from './context';
+import { formatMilliseconds, t } from '../i18n';
 import { errorMessage, fileButton, formatPercent, h, replaceChildren } from './dom';
 
 /** Below this confidence the top class is shown as a guess ("not sure, maybe …"). */
@@ -9,13 +10,12 @@ const UNSURE_BELOW = 0.6;
 /** Why live predictions are not running, or null when they are. */
 function pauseReason(ctx: UiContext): string | null {
   const s = ctx.store.state;
-  if (s.rounds === 0) return 'Teach at least two classes and press “Learn”: live predictions appear here.';
-  if (ctx.camera.state.kind !== 'live')
-    return 'Start the camera to see live predictions, or check a picture from a file.';
-  if (s.learning) return 'Paused while Retain learns.';
-  if (s.capturing) return 'Paused while capturing.';
-  if (s.busy) return `Paused: ${s.busy}`;
-  if (document.hidden) return 'Paused while the page is hidden.';
+  if (s.rounds === 0) return t('predict.needLearn');
+  if (ctx.camera.state.kind !== 'live') return t('predict.needCamera');
+  if (s.learning) return t('predict.pausedLearning');
+  if (s.capturing) return t('predict.pausedCapturing');
+  if (s.busy) return t('predict.paused', { task: s.busy });
+  if (document.hidden) return t('predict.pausedHidden');
   return null;
 }
 
@@ -32,7 +32,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
   const status = h('p', { class: 'hint', 'data-testid': 'prediction-status' });
   const timing = h('p', { class: 'hint small', 'data-testid': 'prediction-timing' });
   const picker = fileButton({
-    label: 'Check a picture…',
+    label: t('predict.checkFile'),
     accept: 'image/*',
     testid: 'predict-file',
     onFiles: (f) => void checkFile(f[0]),
@@ -40,7 +40,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
   const resume = h(
     'button',
     { type: 'button', class: 'small', 'data-testid': 'predict-resume', hidden: true },
-    'Back to live camera',
+    t('predict.backToLive'),
   );
   let seq = 0;
   /** Name of the picked picture whose result stays on screen until the person resumes live predictions. */
@@ -68,14 +68,16 @@ export function predictPanel(ctx: UiContext): HTMLElement {
               { class: 'label' },
               source === 'camera'
                 ? best.p < UNSURE_BELOW
-                  ? 'Not sure, maybe '
-                  : 'Looks like '
-                : `${source}: ${best.p < UNSURE_BELOW ? 'not sure, maybe ' : 'looks like '}`,
+                  ? t('predict.maybe')
+                  : t('predict.looksLike')
+                : best.p < UNSURE_BELOW
+                  ? t('predict.fileMaybe', { file: source })
+                  : t('predict.fileLooksLike', { file: source }),
             ),
             h('strong', {}, best.name),
             ` · ${formatPercent(best.p)}`,
           ]
-        : 'Nothing learned yet',
+        : t('predict.nothingLearned'),
     );
     top.style.setProperty('--class-colour', classes.find((c) => c.id === p.top)?.colour ?? 'var(--accent)');
     // Keep the class order stable (the list's order) so bars don't jump around between frames.
@@ -101,7 +103,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
             {
               class: 'bar',
               role: 'meter',
-              'aria-label': `${sc.name} confidence`,
+              'aria-label': t('predict.confidence', { name: sc.name }),
               'aria-valuemin': 0,
               'aria-valuemax': 100,
               'aria-valuenow': Math.round(sc.p * 100),
@@ -112,7 +114,10 @@ export function predictPanel(ctx: UiContext): HTMLElement {
         );
       }),
     );
-    timing.textContent = `${Math.round(p.ms)} ms per picture on ${store.state.backend.toUpperCase()}`;
+    timing.textContent = t('predict.timing', {
+      ms: formatMilliseconds(p.ms),
+      backend: store.state.backend.toUpperCase(),
+    });
   }
 
   // The loop: grab, predict, render, repeat — strictly one request in flight, so a slow device never queues up.
@@ -120,7 +125,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     for (;;) {
       if (pinned !== null) {
         status.hidden = false;
-        status.textContent = `Showing the result for “${pinned}”.`;
+        status.textContent = t('predict.showingFile', { file: pinned });
         bars.classList.remove('is-stale');
         await new Promise((r) => setTimeout(r, 250));
         continue;
@@ -140,7 +145,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
         if (pauseReason(ctx) === null && pinned === null) render(p, 'camera');
       } catch (err) {
         status.hidden = false;
-        status.textContent = `Prediction failed: ${errorMessage(err)}`;
+        status.textContent = t('predict.failed', { reason: errorMessage(err) });
         await new Promise((r) => setTimeout(r, 1000));
       }
       await new Promise((r) => requestAnimationFrame(() => r(undefined)));
@@ -150,7 +155,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
 
   async function checkFile(file: File): Promise<void> {
     if (store.state.rounds === 0) {
-      ctx.notices.toast('Learn a first round before checking pictures.');
+      ctx.notices.toast(t('predict.learnFirst'));
       return;
     }
     try {
@@ -161,7 +166,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     } catch (err) {
       pinned = null;
       resume.hidden = true;
-      ctx.notices.error(`“${file.name}” could not be checked: ${errorMessage(err)}`);
+      ctx.notices.error(t('predict.fileFailed', { file: file.name, reason: errorMessage(err) }));
     }
   }
 
@@ -171,7 +176,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
       bars.replaceChildren();
       pinned = null;
       resume.hidden = true;
-      top.textContent = s.rounds === 0 ? 'Nothing learned yet' : '';
+      top.textContent = s.rounds === 0 ? t('predict.nothingLearned') : '';
       delete top.dataset.topId;
       delete top.dataset.topName;
     }
@@ -180,7 +185,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel predict-panel', 'aria-labelledby': 'predict-heading', 'data-testid': 'predict-panel' },
-    h('h2', { id: 'predict-heading' }, 'What Retain sees'),
+    h('h2', { id: 'predict-heading' }, t('predict.heading')),
     top,
     status,
     bars,

@@ -2,6 +2,7 @@
 import type { UiContext } from './context';
 import { confirmDialog } from './dialog';
 import { dateStamp, downloadBlob, errorMessage, fileButton, h } from './dom';
+import { t } from '../i18n';
 import { codeOf } from './notices';
 
 /** Name of the weights file a tfjs model.json refers to (so the downloaded pair loads with tf.loadLayersModel). */
@@ -19,15 +20,15 @@ function weightsFileName(modelJson: string): string {
 /** Builds the project panel. */
 export function projectPanel(ctx: UiContext): HTMLElement {
   const { client, store, notices, bus } = ctx;
-  const exportButton = h('button', { type: 'button', 'data-testid': 'project-export' }, 'Export project');
+  const exportButton = h('button', { type: 'button', 'data-testid': 'project-export' }, t('project.export'));
   const modelButton = h('button', { type: 'button', 'data-testid': 'model-export' }, 'Export model');
   const resetButton = h(
     'button',
     { type: 'button', class: 'danger', 'data-testid': 'project-reset' },
-    'Reset…',
+    t('project.reset'),
   );
   const importer = fileButton({
-    label: 'Import project…',
+    label: t('project.import'),
     accept: '.retain,application/octet-stream,application/zip,application/json',
     testid: 'project-import',
     onFiles: (f) => void importFile(f[0]),
@@ -36,7 +37,7 @@ export function projectPanel(ctx: UiContext): HTMLElement {
 
   async function withBusy<T>(label: string, work: () => Promise<T>): Promise<T | undefined> {
     store.set({ busy: label });
-    status.textContent = `${label[0].toUpperCase()}${label.slice(1)}…`;
+    status.textContent = t('project.working', { task: label });
     try {
       return await work();
     } finally {
@@ -47,13 +48,13 @@ export function projectPanel(ctx: UiContext): HTMLElement {
 
   exportButton.addEventListener('click', async () => {
     try {
-      const data = await withBusy('exporting the project', () => client.exportProject());
+      const data = await withBusy(t('project.busyExporting'), () => client.exportProject());
       if (data) {
         downloadBlob(data, `retain-project-${dateStamp()}.retain`, 'application/octet-stream');
-        notices.toast('Project exported: keep the .retain file to restore it here or on another device.');
+        notices.toast(t('project.exported'));
       }
     } catch (err) {
-      notices.error(`The project could not be exported: ${errorMessage(err)}`, codeOf(err));
+      notices.error(t('project.exportFailed', { reason: errorMessage(err) }), codeOf(err));
     }
   });
 
@@ -77,19 +78,24 @@ export function projectPanel(ctx: UiContext): HTMLElement {
     const hasProject = store.state.classes.length > 0;
     if (hasProject) {
       const ok = await confirmDialog({
-        title: 'Replace this project?',
-        message: `Importing “${file.name}” replaces every class, picture and the model here. Export the current project first if you want to keep it.`,
-        confirmLabel: 'Import and replace',
+        title: t('project.replaceTitle'),
+        message: t('project.replaceMessage', { file: file.name }),
+        confirmLabel: t('project.replaceConfirm'),
         danger: true,
       });
       if (!ok) return;
     }
     try {
-      await withBusy(`importing “${file.name}”`, async () => client.importProject(await file.arrayBuffer()));
+      await withBusy(t('project.busyImporting', { file: file.name }), async () =>
+        client.importProject(await file.arrayBuffer()),
+      );
       notices.dismissErrors();
-      notices.toast(`Imported “${file.name}”.`);
+      notices.toast(t('project.imported', { file: file.name }));
     } catch (err) {
-      notices.error(`“${file.name}” was not imported: ${errorMessage(err)}`, codeOf(err) ?? 'import-refused');
+      notices.error(
+        t('project.importFailed', { file: file.name, reason: errorMessage(err) }),
+        codeOf(err) ?? 'import-refused',
+      );
     }
     await ctx.refreshStatus();
     bus.emit('project-changed', {});
@@ -97,19 +103,18 @@ export function projectPanel(ctx: UiContext): HTMLElement {
 
   resetButton.addEventListener('click', async () => {
     const ok = await confirmDialog({
-      title: 'Reset Retain?',
-      message:
-        'This deletes every class, picture, the model and its metrics from this device. It cannot be undone: export the project first if you may want it back.',
-      confirmLabel: 'Delete everything',
+      title: t('project.resetTitle'),
+      message: t('project.resetMessage'),
+      confirmLabel: t('project.resetConfirm'),
       danger: true,
     });
     if (!ok) return;
     try {
-      await withBusy('resetting', () => client.reset());
+      await withBusy(t('project.busyResetting'), () => client.reset());
       notices.dismissErrors();
-      notices.toast('Everything was deleted. Add a class to start again.');
+      notices.toast(t('project.resetDone'));
     } catch (err) {
-      notices.error(`Reset failed: ${errorMessage(err)}`, codeOf(err));
+      notices.error(t('project.resetFailed', { reason: errorMessage(err) }), codeOf(err));
     }
     await ctx.refreshStatus();
     bus.emit('project-changed', {});
@@ -127,12 +132,8 @@ export function projectPanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel project-panel', 'aria-labelledby': 'project-heading', 'data-testid': 'project-panel' },
-    h('h2', { id: 'project-heading' }, 'Project'),
-    h(
-      'p',
-      { class: 'hint' },
-      'Everything stays on this device. Export a project to back it up or move it to another device.',
-    ),
+    h('h2', { id: 'project-heading' }, t('project.heading')),
+    h('p', { class: 'hint' }, t('project.intro')),
     h('div', { class: 'toolbar wrap' }, exportButton, importer.wrap, modelButton, resetButton),
     status,
   );

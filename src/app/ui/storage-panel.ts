@@ -1,6 +1,7 @@
 /** Storage: space used and available, whether the browser keeps the data, the replay memory budget. */
 import type { StorageInfo } from '../client';
 import type { UiContext } from './context';
+import { formatNumber, t } from '../i18n';
 import { errorMessage, formatBytes, h, replaceChildren } from './dom';
 
 /** Builds the storage panel. */
@@ -14,14 +15,14 @@ export function storagePanel(ctx: UiContext): HTMLElement {
     high: 0.9,
     optimum: 0,
     'data-testid': 'storage-meter',
-    'aria-label': 'Storage used',
+    'aria-label': t('storage.meterLabel'),
   });
   const usage = h('p', { 'data-testid': 'storage-usage' });
   const list = h('dl', { class: 'facts' });
   const persistButton = h(
     'button',
     { type: 'button', class: 'small', 'data-testid': 'storage-persist', hidden: true },
-    'Ask the browser to keep it',
+    t('storage.persist'),
   );
   const error = h('p', { class: 'field-error', 'data-testid': 'storage-error' });
 
@@ -30,26 +31,27 @@ export function storagePanel(ctx: UiContext): HTMLElement {
     meter.value = fraction;
     usage.textContent =
       s.quota > 0
-        ? `${formatBytes(s.usage)} used of ${formatBytes(s.quota)} available to this site`
-        : `${formatBytes(s.usage)} used`;
+        ? t('storage.usedOf', { used: formatBytes(s.usage), quota: formatBytes(s.quota) })
+        : t('storage.used', { used: formatBytes(s.usage) });
     const fact = (term: string, value: string, testid: string) => [
       h('dt', {}, term),
       h('dd', { 'data-testid': testid }, value),
     ];
     replaceChildren(
       list,
-      fact('Pictures stored', String(s.samples), 'storage-samples'),
+      fact(t('storage.pictures'), formatNumber(s.samples), 'storage-samples'),
       fact(
-        'Replay memory',
-        `up to ${s.memoryBudget} pictures (about ${formatBytes(s.memoryBudget * s.bytesPerSample)})`,
+        t('storage.replay'),
+        t('storage.replayValue', {
+          n: formatNumber(s.memoryBudget),
+          size: formatBytes(s.memoryBudget * s.bytesPerSample),
+        }),
         'storage-budget',
       ),
-      fact('Per picture', formatBytes(s.bytesPerSample), 'storage-per-sample'),
+      fact(t('storage.perPicture'), formatBytes(s.bytesPerSample), 'storage-per-sample'),
       fact(
-        'Kept safe',
-        s.persisted
-          ? 'Yes — the browser will not clear it to free space'
-          : 'Not guaranteed — the browser may clear it when space runs low',
+        t('storage.keptSafe'),
+        s.persisted ? t('storage.persisted') : t('storage.notPersisted'),
         'storage-persisted',
       ),
     );
@@ -61,16 +63,12 @@ export function storagePanel(ctx: UiContext): HTMLElement {
       render(await client.storage());
       error.textContent = '';
     } catch (err) {
-      error.textContent = `Storage use could not be read: ${errorMessage(err)}`;
+      error.textContent = t('storage.failed', { reason: errorMessage(err) });
     }
   }
   persistButton.addEventListener('click', async () => {
     const granted = await navigator.storage.persist().catch(() => false);
-    ctx.notices.toast(
-      granted
-        ? 'The browser will keep Retain’s data.'
-        : 'The browser declined for now (it often agrees once the app is installed or used more).',
-    );
+    ctx.notices.toast(granted ? t('storage.granted') : t('storage.declined'));
     await refresh();
   });
   bus.on('project-changed', () => void refresh());
@@ -80,7 +78,7 @@ export function storagePanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel storage-panel', 'aria-labelledby': 'storage-heading', 'data-testid': 'storage-panel' },
-    h('h2', { id: 'storage-heading' }, 'Storage'),
+    h('h2', { id: 'storage-heading' }, t('storage.heading')),
     usage,
     meter,
     list,

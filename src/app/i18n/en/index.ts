@@ -5,9 +5,18 @@
 import { enApp } from './app';
 import { enCamera } from './camera';
 import { enClasses } from './classes';
+import { enInfo } from './info';
 import { enLearn } from './learn';
 import { enModel } from './model';
 import { enUx } from './ux';
 
 /** Every English message. */
-export const en = { ...enApp, ...enCamera, ...enClasses, ...enLearn, ...enModel, ...enUx } as const;
+export const en = {
+  ...enApp,
+  ...enCamera,
+  ...enClasses,
+  ...enInfo,
+  ...enLearn,
+  ...enModel,
+  ...enUx,
+} as const;

@@ -7,9 +7,18 @@ import type { Translation } from '../types';
 import { zhApp } from './app';
 import { zhCamera } from './camera';
 import { zhClasses } from './classes';
+import { zhInfo } from './info';
 import { zhLearn } from './learn';
 import { zhModel } from './model';
 import { zhUx } from './ux';
 
 /** Every Chinese message. */
-export const zhCN: Translation = { ...zhApp, ...zhCamera, ...zhClasses, ...zhLearn, ...zhModel, ...zhUx };
+export const zhCN: Translation = {
+  ...zhApp,
+  ...zhCamera,
+  ...zhClasses,
+  ...zhInfo,
+  ...zhLearn,
+  ...zhModel,
+  ...zhUx,
+};
