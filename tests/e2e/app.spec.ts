@@ -218,13 +218,9 @@ test('6: export, reset, import gives the same predictions', async () => {
   await download.saveAs(exported);
   expect(readFileSync(exported).byteLength).toBeGreaterThan(1000);
 
-  // The model export downloads a loadable pair plus the labels.
-  const modelFiles: string[] = [];
-  page.on('download', (d) => modelFiles.push(d.suggestedFilename()));
-  await clickForDownload(page, 'model-export');
-  await expect.poll(() => modelFiles.length).toBe(3);
-  expect(modelFiles).toContain('model.json');
-  expect(modelFiles).toContain('labels.json');
+  // The model export downloads one zip (model.json, weights.bin, metadata.json: tests/e2e/export.spec.ts loads it).
+  const modelZip = await clickForDownload(page, 'model-export');
+  expect(modelZip.suggestedFilename()).toMatch(/^retain-model-.*\.zip$/);
 
   // A refused import leaves the project as it was and says why.
   await page.getByTestId('project-import').setInputFiles({
@@ -322,6 +318,20 @@ test('no camera: a clear message, then teaching from files works; learning can b
   await close();
 });
 
+/** Launches of the fused WGSL programs in the app's learner worker, from its dispatch counter (src/kernels/accounting.ts). */
+async function launchedPrograms(page: Page): Promise<{ ewc: number; kl: number; fisher: number }> {
+  const counts: Record<string, number> = {};
+  for (const worker of page.workers()) {
+    const c = await worker
+      .evaluate(() => (globalThis as { retainProgramLaunchCounts?: () => Record<string, number> }).retainProgramLaunchCounts?.())
+      .catch(() => undefined);
+    Object.assign(counts, c ?? {});
+  }
+  const sum = (prefix: string) =>
+    Object.entries(counts).reduce((acc, [key, n]) => acc + (key.startsWith(prefix) ? n : 0), 0);
+  return { ewc: sum('retainEwcPenalty'), kl: sum('retainDistillationKL'), fisher: sum('retainFisherDense') };
+}
+
 test('WebGPU forced: the WGSL path captures, learns two rounds and predicts in the real app', async () => {
   // MobileNetV2 on SwiftShader's emulated WebGPU takes seconds per frame (tens under load): few frames, own budget.
   test.setTimeout(15 * 60_000);
@@ -351,9 +361,10 @@ test('WebGPU forced: the WGSL path captures, learns two rounds and predicts in t
   await page.getByTestId('adv-laterEpochs').fill('5');
   await page.getByTestId('adv-laterEpochs').press('Tab');
   await expect(page.getByTestId('advanced-count')).toHaveText('2 changed');
-  expect(await learn(page, 'fast')).toBe(1);
+  // Both rounds with Max retention: round 1 ends with the batched Fisher kernel, round 2 trains with replay, LwF
+  // and EWC, whose losses run as the fused WGSL kernels (checked below from the worker's dispatch counter).
+  expect(await learn(page, 'max-retention')).toBe(1);
   mark('learned round 1');
-  // Round 2 with Max retention: replay, LwF and EWC, whose losses run as the fused WGSL kernels.
   await addClass(page, CLASS.C.name);
   await classCard(page, CLASS.C.name)
     .getByTestId('class-files')
@@ -361,6 +372,11 @@ test('WebGPU forced: the WGSL path captures, learns two rounds and predicts in t
   await expect.poll(() => sampleCount(page, CLASS.C.name), { timeout: 120_000 }).toBe(1);
   expect(await learn(page, 'max-retention')).toBe(2);
   mark('learned round 2');
+  const launches = await launchedPrograms(page);
+  mark(`fused programs launched: ${JSON.stringify(launches)}`);
+  expect(launches.ewc, 'EWC kernel').toBeGreaterThan(0);
+  expect(launches.kl, 'distillation KL kernel').toBeGreaterThan(0);
+  expect(launches.fisher, 'batched Fisher kernel').toBeGreaterThan(0);
   const names = await samplePredictions(page, 2);
   mark(`predictions on video A: ${names.join(', ')}`);
   expect(share(names, CLASS.A.name)).toBe(1);

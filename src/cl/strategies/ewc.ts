@@ -1,10 +1,11 @@
 /** Elastic Weight Consolidation (separate and online) as a strategy plugin. */
 import * as tf from '@tensorflow/tfjs';
-import { ewcPenalty, fisherAccumulate } from '../../ops';
+import { ewcPenalty } from '../../ops';
 import { LIMITS, type EwcConfig } from '../config';
 import { columnMask } from '../losses';
 import type { BatchContext, PluginState, StrategyPlugin, TaskContext } from '../plugin';
 import { checkInteger, checkNumber, checkOneOf } from '../validate';
+import { batchedDiagonalFisher } from './fisher';
 import { fromRecords, padTo, toRecords } from './tensors';
 
 /** EWC's state: Fisher and anchor per parameter tensor, and the separate mode's constant. */
@@ -31,8 +32,8 @@ function disposeState(state: EwcState, keep: readonly tf.Tensor[] = []): void {
 
 /**
  * Elastic Weight Consolidation (Kirkpatrick et al. 2017) as a plugin: at the end of each task it estimates the
- * diagonal Fisher information (mean squared gradient of the log-likelihood, one sample at a time) and then adds
- * `(lambda/2) sum F (theta - theta*)^2` to every later step.
+ * diagonal Fisher information (mean squared gradient of the log-likelihood, from one batched backward pass) and
+ * then adds `(lambda/2) sum F (theta - theta*)^2` to every later step.
  *
  * Separate mode keeps one (F_k, theta*_k) pair per past task; because the penalties are quadratics in theta, their
  * sum is folded exactly into one pair (sum F_k, sum F_k theta*_k / sum F_k) plus a constant, so a step costs one
@@ -103,7 +104,7 @@ export class EwcPlugin implements StrategyPlugin {
     const current = this.state;
     const { mode, gamma, lambda } = this.config;
     const online = mode === 'online' && current.tasks > 0;
-    const taskFisher = await diagonalFisher(ctx, vars, {
+    const taskFisher = await diagonalFisher(ctx, {
       samples: this.config.fisherSamples,
       labels: this.config.fisher,
       previous: online ? current.fisher : null,
@@ -207,62 +208,52 @@ export class EwcPlugin implements StrategyPlugin {
 
 /**
  * The diagonal Fisher information of the task just learned: the mean over `samples` of its rows (drawn with
- * `ctx.rng`) of the squared gradient of the log-likelihood, one sample at a time, added to `previous` decayed by
- * `gamma` (online mode: F <- gamma F + F_t) or to zeros. Returns new tensors shaped like `vars`.
+ * `ctx.rng`) of the squared gradient of the log-likelihood, added to `previous` decayed by `gamma` (online mode:
+ * F <- gamma F + F_t) or to zeros. One batched forward and backward pass (`batchedDiagonalFisher`: per-layer
+ * (X o X)^T (D o D)) instead of one batch-1 backward pass per sample; equal to that loop within float32 rounding.
+ * Returns new tensors shaped like `model.allVariables()`.
  */
 async function diagonalFisher(
   ctx: TaskContext,
-  vars: tf.Variable[],
   options: { samples: number; labels: EwcConfig['fisher']; previous: readonly tf.Tensor[] | null; gamma: number },
 ): Promise<tf.Tensor[]> {
   const { task, model } = ctx;
   const d = model.config.inputDim;
   const n = task.y.length;
   const m = Math.min(options.samples, n);
-  const mask =
-    ctx.scenario === 'task-il'
-      ? tf.tensor2d(columnMask(task.classes, model.numOutputs), [1, model.numOutputs])
-      : undefined;
-  const previous = options.previous;
-  // Online mode decays the old Fisher in the first accumulation step: F <- gamma F + g_1^2 / m.
-  let fisher: tf.Tensor[] = previous ? previous.map((f) => f.clone()) : vars.map((v) => tf.zerosLike(v));
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(ctx.rng() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
+  const picked = order.slice(0, m);
+  const rows = new Float32Array(m * d);
+  picked.forEach((i, s) => rows.set(task.x.subarray(i * d, (i + 1) * d), s * d));
+  const seed = Math.floor(ctx.rng() * 2 ** 31);
+  const x = tf.tensor2d(rows, [m, d]);
+  const mask =
+    ctx.scenario === 'task-il'
+      ? tf.tensor2d(columnMask(task.classes, model.numOutputs), [1, model.numOutputs])
+      : undefined;
   try {
-    for (let s = 0; s < m; s++) {
-      const i = order[s];
-      const seed = Math.floor(ctx.rng() * 2 ** 31);
-      const grads = tf.tidy(() => {
-        const x = tf.tensor2d(task.x.subarray(i * d, (i + 1) * d), [1, d]);
-        const masked = (z: tf.Tensor2D) => (mask ? (tf.add(z, mask) as tf.Tensor2D) : z);
-        // True Fisher: the label is drawn from the model's own predictive distribution (outside the tape:
-        // sampling has no gradient); empirical Fisher uses the data's label.
-        const label =
-          options.labels === 'true'
-            ? (tf.reshape(tf.multinomial(masked(model.logits(x)), 1, seed), [1]) as tf.Tensor1D)
-            : tf.tensor1d([task.y[i]], 'int32');
-        const target = tf.oneHot(label, model.numOutputs);
-        const { value, grads: g } = tf.variableGrads(
-          () => tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(masked(model.logits(x)))))) as tf.Scalar,
-          vars,
-        );
-        value.dispose();
-        return vars.map((v) => g[v.name]);
-      });
-      const next = fisherAccumulate(fisher, grads, s === 0 && previous ? options.gamma : 1, 1 / m);
-      tf.dispose([...fisher, ...grads]);
-      fisher = next;
+    const target = tf.tidy(() => {
+      // True Fisher: each row's label is drawn from the model's own predictive distribution (no gradient flows
+      // through sampling); empirical Fisher uses the data's labels.
+      const labels =
+        options.labels === 'true'
+          ? tf.reshape(tf.multinomial(mask ? (tf.add(model.logits(x), mask) as tf.Tensor2D) : model.logits(x), 1, seed), [m])
+          : tf.tensor1d(picked.map((i) => task.y[i]), 'int32');
+      return tf.oneHot(labels as tf.Tensor1D, model.numOutputs) as tf.Tensor2D;
+    });
+    try {
+      return batchedDiagonalFisher(model, x, target, { mask, previous: options.previous, gamma: options.gamma });
+    } finally {
+      target.dispose();
     }
-  } catch (err) {
-    tf.dispose(fisher);
-    throw err;
   } finally {
+    x.dispose();
     mask?.dispose();
   }
-  return fisher;
 }
 
 /** Sums scalar tensors on the host and disposes them. */
