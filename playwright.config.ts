@@ -14,6 +14,8 @@ export default defineConfig({
   use: {
     baseURL: BASE_URL,
     headless: true,
+    // The app picks its language from the browser's: the suites read English texts unless they ask otherwise.
+    locale: 'en-US',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: { executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...WEBGPU_ARGS] },

@@ -37,6 +37,8 @@ export interface LaunchOptions {
   baseURL?: string;
   /** With `video`: the camera exists but the person refuses access. */
   cameraDenied?: boolean;
+  /** Browser language (navigator.languages, Accept-Language); English unless a test asks for another. */
+  locale?: string;
 }
 
 /** Launches Chromium (WebGPU through SwiftShader, fake camera) on the app and waits until its screens are mounted. */
@@ -51,6 +53,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppSession> {
     ],
     baseURL: opts.baseURL ?? BASE_URL,
     viewport: opts.viewport ?? { width: 1360, height: 900 },
+    locale: opts.locale ?? 'en-US',
     isMobile: opts.isMobile,
     hasTouch: opts.hasTouch,
     // Denied: a camera exists but the permission prompt is answered "block" (headless denies what is not granted).
