@@ -77,9 +77,15 @@ export class ImportError extends MemoryError {
   }
 }
 
+/**
+ * Why the project store refused. `project-changed`: another tab committed a round since this one read the project,
+ * or reset/upgraded it (this tab must re-read it); `blocked`: another tab keeps an older version open.
+ */
+export type ProjectStoreErrorCode = 'not-open' | 'unknown-class' | 'unknown-sample' | 'bad-input' | 'newer-schema' | 'blocked' | 'project-changed';
+
 /** A stored project is inconsistent or an operation refers to something that does not exist. */
 export class ProjectStoreError extends MemoryError {
-  constructor(code: 'not-open' | 'unknown-class' | 'unknown-sample' | 'bad-input' | 'newer-schema' | 'blocked', message: string) {
+  constructor(code: ProjectStoreErrorCode, message: string) {
     super(code, message);
   }
 }

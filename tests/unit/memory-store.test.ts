@@ -16,7 +16,7 @@ import {
   type StoreTestHooks,
 } from '../../src/memory';
 import { corruptVariants } from '../../lab/fixtures/memory/corruptions';
-import { fakeEngineState, runRound, type FixtureOptions } from '../../lab/fixtures/memory/project';
+import { fakeEngineState, prepareRound, runRound, stageRound, type FixtureOptions } from '../../lab/fixtures/memory/project';
 import { createV1Database } from '../../lab/fixtures/memory/v1-database';
 
 let dbCounter = 0;
@@ -388,42 +388,60 @@ describe('quota', () => {
     return e;
   }
 
-  it('on QuotaExceededError evicts by the policy and retries once', async () => {
+  it('a round on QuotaExceededError evicts by the policy inside its own retried transaction', async () => {
     let failures = 0;
-    const { store, memory } = await projectWithRounds(2, {
+    const { store, memory, rng } = await projectWithRounds(2, {
       beforeWrite(op, step) {
-        if (op === 'addSamples' && step === 0 && failures > 0) {
+        if (op === 'commitRound' && step === 0 && failures > 0) {
           failures--;
           throw quotaError();
         }
       },
     });
-    const sizeBefore = memory.size();
+    await prepareRound(store, FIX, rng);
+    const commit = await stageRound(store, memory, FIX, rng);
     failures = 1;
-    const c = (await store.listClasses())[0];
-    await store.addSamples([{ classId: c.id, embedding: new Float32Array(16), source: 'camera' }]);
-    expect(memory.size()).toBe(sizeBefore - Math.ceil(sizeBefore / 10));
+    expect(await commit()).toBe(2);
+    expect(failures).toBe(0);
+    // What the retry evicted is gone from RAM and from the rows, in the round's own transaction.
     expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(memory.size());
+    expect((await store.loadLatest()).buffer).toEqual(memory.exportState());
   });
 
-  it('throws StorageFullError when the retry fails too, with the sample not written', async () => {
-    let failures = 0;
-    const { store } = await projectWithRounds(1, {
+  it('a round that cannot commit even after evicting changes nothing, and commits once space is back', async () => {
+    let failing = false;
+    const { store, memory, rng } = await projectWithRounds(1, {
       beforeWrite(op) {
-        if (op === 'addSamples' && failures > 0) {
-          failures--;
-          throw quotaError();
-        }
+        if (op === 'commitRound' && failing) throw quotaError();
+      },
+    });
+    await prepareRound(store, FIX, rng);
+    const before = await dump(store);
+    const members = memory.all().map((s) => s.id).sort();
+    failing = true;
+    const err = await (await stageRound(store, memory, FIX, rng))().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect(sameBytes(await dump(store), before)).toBe(true);
+    expect(memory.all().map((s) => s.id).sort()).toEqual(members);
+    failing = false;
+    expect(await (await stageRound(store, memory, FIX, rng))()).toBe(1);
+  });
+
+  it('a capture on a full disk stores nothing and evicts nothing', async () => {
+    let failing = false;
+    const { store, memory } = await projectWithRounds(1, {
+      beforeWrite(op) {
+        if (op === 'addSamples' && failing) throw quotaError();
       },
     });
     const c = (await store.listClasses())[0];
-    const count = await store.countSamples();
-    failures = 2;
+    const before = await dump(store);
+    const size = memory.size();
+    failing = true;
     const err = await store.addSamples([{ id: 'nope', classId: c.id, embedding: new Float32Array(16), source: 'camera' }]).catch((e) => e);
     expect(err).toBeInstanceOf(StorageFullError);
-    expect(await store.getSample('nope')).toBeUndefined();
-    // Only the policy's eviction happened.
-    expect(await store.countSamples()).toBeLessThan(count);
+    expect(sameBytes(await dump(store), before)).toBe(true);
+    expect(memory.size()).toBe(size);
   });
 
   it('reports usage and quota where the platform has them', async () => {

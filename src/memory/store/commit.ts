@@ -30,6 +30,8 @@ export interface CommitRoundInput {
   rngState?: number;
   /** Checkpoint time (ms); default now. */
   created?: number;
+  /** The committed round this round was trained from; the commit is refused if the project moved on. Default: the round the store last read. */
+  baseRound?: number;
 }
 
 /** A round's input after its checks: JSON parts cloned, class edits in stored form. */
@@ -38,6 +40,8 @@ export interface CheckedRound {
   metrics: unknown;
   strategy: Record<string, unknown> | null;
   classEdits: { id: number; name?: string; colour?: string }[];
+  /** The stored round the commit must find (null: no check). */
+  baseRound: number | null;
 }
 
 /** What a buffer commit reads before it writes: the rows it upserts and deletes, and the logits table if needed. */
@@ -64,9 +68,10 @@ export function validateEngineState(state: EngineState): void {
   }
 }
 
-/** Checks a round's input before any transaction opens (every refusal leaves the store unchanged). */
-export function checkRoundInput(input: CommitRoundInput): CheckedRound {
+/** Checks a round's input before any transaction opens (every refusal leaves the store unchanged); `baseRound`: the stored round the commit must find. */
+export function checkRoundInput(input: CommitRoundInput, baseRound: number | null = null): CheckedRound {
   if (!input || typeof input !== 'object') throw new ProjectStoreError('bad-input', 'commitRound needs an input object');
+  if (baseRound !== null && !Number.isInteger(baseRound)) throw new ProjectStoreError('bad-input', `baseRound must be an integer, not ${String(baseRound)}`);
   validateEngineState(input.engineState);
   if (!input.classToOutput || typeof input.classToOutput !== 'object') throw new ProjectStoreError('bad-input', 'classToOutput is required');
   for (const [k, v] of Object.entries(input.classToOutput))
@@ -83,7 +88,7 @@ export function checkRoundInput(input: CommitRoundInput): CheckedRound {
     const metrics = structuredClone(input.metrics ?? null);
     const strategy = structuredClone(input.strategy ?? null);
     structuredClone(input.engineState.json);
-    return { input, metrics, strategy, classEdits };
+    return { input, metrics, strategy, classEdits, baseRound };
   } catch (e) {
     throw new ProjectStoreError('bad-input', `commitRound: metrics, strategy and engineState.json must be cloneable (${(e as Error).message})`);
   }
@@ -115,7 +120,10 @@ export async function writeRound(
     checkpoints.getAllKeys(),
     classes.getAll(),
   ]);
-  const round = ((roundRow?.value as number | undefined) ?? -1) + 1;
+  const stored = (roundRow?.value as number | undefined) ?? -1;
+  if (checked.baseRound !== null && stored !== checked.baseRound)
+    throw new ProjectStoreError('project-changed', `another tab changed this project (it is at round ${stored + 1}, this round was trained from round ${checked.baseRound + 1})`);
+  const round = stored + 1;
   let step = 0;
   const checkpoint: CheckpointRecord = {
     round,

@@ -1,5 +1,6 @@
 /** The project's replay memory: members in RAM for fast sampling, persisted through a `ReplayPersistence`. */
 import type { BufferChange } from '../buffer';
+import { isQuotaError } from '../errors';
 import { InMemoryReplayMemory, type ReplayMemoryOptions } from '../replay-memory';
 import { seededRandom } from '../random';
 import { logitsTableOf, packSamples } from '../pack';
@@ -60,13 +61,25 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
       this.restore(samples, state);
       // The limits may have been lowered since: evict by the policy and persist.
       const change = this.shrinkToFit(this.evictRng);
-      if (change.evicted.length > 0) await this.persist(change, true, false);
+      if (change.evicted.length > 0) await this.persistIfPossible(change);
     } else {
       // No state (first open, or the policy changed): rebuild by offering the stored members in arrival order.
       await super.clear();
       samples.sort((a, b) => a.task - b.task || (a.id! < b.id! ? -1 : 1));
       const change = this.offer(samples, this.evictRng);
-      if (samples.length > 0 || state) await this.persist(change, true, false);
+      if (samples.length > 0 || state) await this.persistIfPossible(change);
+    }
+  }
+
+  /**
+   * Writes what loading changed (a rebuilt or shrunk memory). Opening must work on a full disk, so a quota
+   * failure only leaves the changes pending: the next round commits them (deferred) or the next write (through).
+   */
+  private async persistIfPossible(change: BufferChange): Promise<void> {
+    try {
+      await this.persist(change, true, false);
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
     }
   }
 
@@ -165,15 +178,20 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
     await this.persistence.saveBufferState(this.exportState());
   }
 
-  /** Evicts about a tenth of the members by the policy and deletes their rows now (storage is full). Returns the count freed. */
-  async evictForSpace(): Promise<number> {
-    const count = Math.max(1, Math.ceil(this.size() / 10));
+  /**
+   * Storage is full: evicts about a tenth of the members by the policy, in RAM only. The evictions join the
+   * pending changes, so they are written by the retried write that needs the space (in its transaction) or
+   * dropped by `reload()` if that fails too: a failed write never leaves an eviction behind. Returns the count.
+   */
+  evictForSpace(): number {
     if (this.size() === 0) return 0;
+    const count = Math.max(1, Math.ceil(this.size() / 10));
     const change = this.evictByPolicy(count, this.evictRng);
-    for (const s of change.evicted) this.pendingPut.delete(s.id!);
-    const deletes = change.evicted.map((s) => s.id!);
-    await this.persistence.writeBufferChanges({ put: [], delete: deletes, state: this.exportState() });
-    return deletes.length;
+    for (const s of change.evicted) {
+      this.pendingPut.delete(s.id!);
+      this.pendingDelete.add(s.id!);
+    }
+    return change.evicted.length;
   }
 
   private async persist(change: BufferChange, force = false, reloadOnError = true, withPack = false): Promise<void> {

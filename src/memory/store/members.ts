@@ -1,10 +1,12 @@
 /** The replay memory's share of the store: members (samples with replay = 1) read from the packed snapshot or the rows. */
-import type { IDBPDatabase } from 'idb';
+import type { IDBPDatabase, IDBPObjectStore } from 'idb';
 import { logitsTableMap, packSamples, unpackSamples, type LogitsTable, type ReplayPack } from '../pack';
 import type { ReplayMemoryState } from '../replay-memory';
 import type { MemorySample } from '../types';
 import type { ReplayPersistence } from './replay-persistence';
 import type { RetainDB } from './schema';
+import { quiet } from './transaction';
+import { withWriterLock } from './writer-lock';
 
 /** The store-side writes a `ReplayPersistence` routes through the store (its transactions and quota retry). */
 export type StoreWrites = Pick<ReplayPersistence, 'saveBufferState' | 'writeBufferChanges' | 'withQuotaRetry'>;
@@ -32,9 +34,24 @@ async function readPackedMembers(db: IDBPDatabase<RetainDB>): Promise<MemorySamp
   return unpackSamples(pack);
 }
 
-/** Slow path: every member row (current logits from the table); writes a fresh pack in the same transaction so the next load is fast. */
+/**
+ * Slow path: every member row (current logits from the table), with a fresh pack written in the same transaction
+ * (under the writer lock) so the next load is fast. That write is best effort: when it fails (a full disk) the
+ * rows are read again without it, so opening a project never needs a write to succeed.
+ */
 async function readMemberRows(db: IDBPDatabase<RetainDB>): Promise<MemorySample[]> {
-  const tx = db.transaction(['samples', 'meta'], 'readwrite');
+  try {
+    return await withWriterLock(db.name, () => readMemberRowsIn(db, 'readwrite'));
+  } catch {
+    return readMemberRowsIn(db, 'readonly');
+  }
+}
+
+/** Reads every member row in one transaction; a readwrite one also stores their pack. */
+async function readMemberRowsIn(db: IDBPDatabase<RetainDB>, mode: 'readonly' | 'readwrite'): Promise<MemorySample[]> {
+  const tx = db.transaction(['samples', 'meta'], mode);
+  // A failed pack write aborts the transaction; whoever falls back to read-only has seen why.
+  const done = quiet(tx.done);
   const [rows, tableRow] = await Promise.all([tx.objectStore('samples').index('by-replay').getAll(1), tx.objectStore('meta').get('logits')]);
   const table = logitsTableMap(tableRow?.value as LogitsTable | undefined);
   const samples: MemorySample[] = rows.map((r) => {
@@ -44,14 +61,22 @@ async function readMemberRows(db: IDBPDatabase<RetainDB>): Promise<MemorySample[
     return s;
   });
   const widths = new Set(samples.map((s) => s.x.length));
-  if (widths.size <= 1) await tx.objectStore('meta').put({ key: 'pack', value: packSamples(samples) });
-  await tx.done;
+  if (mode === 'readwrite' && widths.size <= 1) {
+    const meta = tx.objectStore('meta') as IDBPObjectStore<RetainDB, ['samples', 'meta'], 'meta', 'readwrite'>;
+    await meta.put({ key: 'pack', value: packSamples(samples) });
+  }
+  await done;
   return samples;
 }
 
-/** Stores the packed snapshot in a meta-only, relaxed transaction, opened before this returns (so it is ordered first). */
+/**
+ * Stores the packed snapshot in a meta-only, relaxed transaction under the writer lock, requested before this
+ * returns (locks are granted in request order, so it is ordered before any write requested after the call).
+ */
 function writePack(db: IDBPDatabase<RetainDB>, pack: ReplayPack): Promise<void> {
-  const tx = db.transaction('meta', 'readwrite', { durability: 'relaxed' });
-  tx.store.put({ key: 'pack', value: pack }).catch(() => undefined);
-  return tx.done;
+  return withWriterLock(db.name, () => {
+    const tx = db.transaction('meta', 'readwrite', { durability: 'relaxed' });
+    tx.store.put({ key: 'pack', value: pack }).catch(() => undefined);
+    return tx.done;
+  });
 }

@@ -1,17 +1,21 @@
 /** The persistent project in IndexedDB: one entry object over classes, samples, rounds, snapshot and the replay memory. */
-import { deleteDB, openDB, type IDBPDatabase } from 'idb';
+import type { IDBPDatabase } from 'idb';
 import { checkClassColour, checkClassName } from '../class-rules';
 import { isQuotaError, ProjectStoreError, StorageFullError } from '../errors';
+import { ChangeFeed, type ProjectChange, type ProjectChangeKind } from './change-feed';
+import { deleteProjectDatabase, openProjectDatabase, type VersionChangeReason } from './connection';
 import { deleteClassRows, insertClass, recolourClassRow, renameClassRow, type NewClass } from './classes';
 import { checkRoundInput, writeBufferCommit, writeRound, type CommitRoundInput } from './commit';
 import { IdbReplayMemory, type IdbReplayMemoryOptions } from './idb-replay-memory';
 import { replayPersistence } from './members';
 import type { BufferCommit } from './replay-persistence';
 import { getSample, listSamples, prepareSamples, writeNewSamples, type NewSample, type SampleWithThumbnail } from './samples';
-import { ALL_STORES, SCHEMA_VERSION, upgradeSchema, type ClassRecord, type MetaKey, type MetaValues, type RetainDB, type SampleRecord } from './schema';
+import { ALL_STORES, type ClassRecord, type MetaKey, type MetaValues, type RetainDB, type SampleRecord } from './schema';
 import { loadLatest, readAllRows, writeAllRows, type ProjectRows, type ProjectSnapshot } from './snapshot';
 import { deleteSampleRows, type AnyTx, type WriteOperation } from './transaction';
+import { withWriterLock } from './writer-lock';
 
+export type { ProjectChange, ProjectChangeKind } from './change-feed';
 export type { NewClass } from './classes';
 export type { CommitRoundInput } from './commit';
 export type { BufferCommit } from './replay-persistence';
@@ -35,7 +39,12 @@ export interface ProjectStoreOptions {
   /** Checkpoints kept besides the latest (older ones are deleted at commit). Default 1. */
   keepOldCheckpoints?: number;
   hooks?: StoreTestHooks;
+  /** How long opening may wait for other tabs before failing with `ProjectStoreError('blocked')` (ms; default 8,000). */
+  waitMs?: number;
 }
+
+/** What another tab did to this project: changed it (re-read it), or closed this connection (reset or upgrade). */
+export type OtherTabEvent = { type: 'changed'; change: ProjectChange } | { type: 'closed'; reason: VersionChangeReason };
 
 /** Storage usage as reported by the browser. */
 export interface StorageReport {
@@ -47,11 +56,19 @@ export interface StorageReport {
 /**
  * The persistent project in IndexedDB: classes, samples (+ thumbnails), checkpoints, meta. Rounds commit
  * atomically; the replay memory (`openReplayMemory`) keeps its members in `samples` (replay = 1) and reaches
- * them only through the `ReplayPersistence` this store hands it.
+ * them only through the `ReplayPersistence` this store hands it. Every write runs under the project's writer
+ * lock (writer-lock.ts) and is announced to the other tabs (change-feed.ts); a round commits only onto the
+ * round this store last read.
  */
 export class ProjectStore {
   private memory: IdbReplayMemory | null = null;
   private closed = false;
+  /** Set when another tab's reset or upgrade closed this connection. */
+  private closedBy: VersionChangeReason | null = null;
+  /** The committed round this store last read or wrote: a round commits only onto it (null: not read yet). */
+  private knownRound: number | null = null;
+  private readonly feed: ChangeFeed;
+  private readonly otherTabListeners = new Set<(event: OtherTabEvent) => void>();
   private readonly hook = (operation: WriteOperation, step: number): void => this.options.hooks?.beforeWrite?.(operation, step);
 
   private constructor(
@@ -60,65 +77,93 @@ export class ProjectStore {
     /** Database name. */
     readonly name: string,
     private readonly options: ProjectStoreOptions,
-  ) {}
-
-  /** Opens (creating or migrating to SCHEMA_VERSION) the project database. Throws `ProjectStoreError('newer-schema')` for a database from a newer app. */
-  static async open(options: ProjectStoreOptions = {}): Promise<ProjectStore> {
-    const name = options.name ?? DEFAULT_DB_NAME;
-    const appVersion = options.appVersion ?? '0.1.0';
-    let store: ProjectStore | null = null;
-    try {
-      const db = await openDB<RetainDB>(name, SCHEMA_VERSION, {
-        async upgrade(database, oldVersion, _newVersion, tx) {
-          await upgradeSchema(database, oldVersion, tx, appVersion);
-        },
-        blocking() {
-          // Another tab wants a newer schema: let it upgrade.
-          store?.close();
-        },
-      });
-      store = new ProjectStore(db, name, options);
-      return store;
-    } catch (e) {
-      if ((e as { name?: string })?.name === 'VersionError')
-        throw new ProjectStoreError('newer-schema', `database ${name} was written by a newer version of Retain`);
-      throw e;
-    }
+  ) {
+    this.feed = new ChangeFeed(name);
+    this.feed.on((change) => this.tellOtherTabListeners({ type: 'changed', change }));
   }
 
-  /** Deletes a whole project database (tests, "reset project"). */
-  static async deleteDatabase(name: string = DEFAULT_DB_NAME): Promise<void> {
-    await deleteDB(name);
+  /**
+   * Opens (creating or migrating to SCHEMA_VERSION) the project database. Throws `ProjectStoreError('newer-schema')`
+   * for a database from a newer app, and `ProjectStoreError('blocked')` instead of waiting forever when another tab
+   * keeps an older connection open (the open completes later on its own and is closed then).
+   */
+  static async open(options: ProjectStoreOptions = {}): Promise<ProjectStore> {
+    const name = options.name ?? DEFAULT_DB_NAME;
+    let store: ProjectStore | null = null;
+    // Another tab resets (deletes) or upgrades the project: let it, and tell whoever uses this store.
+    const db = await openProjectDatabase(name, options.appVersion ?? '0.1.0', (reason) => store?.closeForOtherTab(reason), options.waitMs);
+    store = new ProjectStore(db, name, options);
+    return store;
+  }
+
+  /**
+   * Deletes a whole project database (tests, "reset project") under the writer lock; the other tabs' stores close
+   * (and are told). Throws `ProjectStoreError('blocked')` when a tab of an older version keeps it open.
+   */
+  static async deleteDatabase(name: string = DEFAULT_DB_NAME, waitMs?: number): Promise<void> {
+    await deleteProjectDatabase(name, waitMs);
   }
 
   /** Closes the connection. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.feed.close();
     this.db.close();
   }
 
-  private ensureOpen(): void {
-    if (this.closed) throw new ProjectStoreError('not-open', 'the project store is closed');
+  /** Calls `listener` when another tab changed this project or closed this connection; returns the unsubscribe function. */
+  onOtherTab(listener: (event: OtherTabEvent) => void): () => void {
+    this.otherTabListeners.add(listener);
+    return () => this.otherTabListeners.delete(listener);
   }
 
-  /** Runs `body` in one readwrite transaction over every store; aborts it on any error so nothing is written. */
-  async writeTx<T>(body: (tx: AnyTx) => Promise<T>, durability: IDBTransactionDurability = 'strict'): Promise<T> {
+  private tellOtherTabListeners(event: OtherTabEvent): void {
+    for (const listener of this.otherTabListeners) listener(event);
+  }
+
+  /** Another tab needs the database (`versionchange`): close at once, then say so. */
+  private closeForOtherTab(reason: VersionChangeReason): void {
+    if (this.closed) return;
+    this.closedBy = reason;
+    this.close();
+    this.tellOtherTabListeners({ type: 'closed', reason });
+  }
+
+  private ensureOpen(): void {
+    if (!this.closed) return;
+    if (this.closedBy)
+      throw new ProjectStoreError('project-changed', `another Retain tab ${this.closedBy === 'deleted' ? 'reset' : 'upgraded'} this project, so it was closed here`);
+    throw new ProjectStoreError('not-open', 'the project store is closed');
+  }
+
+  /**
+   * Runs `body` in one readwrite transaction over every store, under the project's writer lock; aborts it on any
+   * error so nothing is written. A transaction the browser aborted for lack of space throws its
+   * `QuotaExceededError` (not the `AbortError` of a request it took down). On success the other tabs hear `kind`.
+   */
+  async writeTx<T>(body: (tx: AnyTx) => Promise<T>, durability: IDBTransactionDurability = 'strict', kind: ProjectChangeKind = 'samples'): Promise<T> {
     this.ensureOpen();
-    const tx = this.db.transaction([...ALL_STORES], 'readwrite', { durability }) as AnyTx;
-    try {
-      const result = await body(tx);
-      await tx.done;
-      return result;
-    } catch (e) {
+    const result = await withWriterLock(this.name, async () => {
+      this.ensureOpen();
+      const tx = this.db.transaction([...ALL_STORES], 'readwrite', { durability }) as AnyTx;
       try {
-        tx.abort();
-      } catch {
-        // Already aborted or finished.
+        const value = await body(tx);
+        await tx.done;
+        return value;
+      } catch (e) {
+        try {
+          tx.abort();
+        } catch {
+          // Already aborted or finished.
+        }
+        await tx.done.catch(() => undefined);
+        if (!isQuotaError(e) && isQuotaError(tx.error)) throw tx.error;
+        throw e;
       }
-      await tx.done.catch(() => undefined);
-      throw e;
-    }
+    });
+    this.feed.post(kind, this.knownRound ?? undefined);
+    return result;
   }
 
   // ---- meta ----
@@ -130,10 +175,14 @@ export class ProjectStore {
     return row?.value as MetaValues[K] | undefined;
   }
 
-  /** Writes a meta value (e.g. the RNG state between rounds). */
+  /** Writes a meta value (e.g. the RNG state between rounds), under the writer lock. */
   async setMeta<K extends MetaKey>(key: K, value: MetaValues[K]): Promise<void> {
     this.ensureOpen();
-    await this.db.put('meta', { key, value });
+    await withWriterLock(this.name, async () => {
+      this.ensureOpen();
+      await this.db.put('meta', { key, value });
+    });
+    this.feed.post('memory', this.knownRound ?? undefined);
   }
 
   /** The last committed round (-1 before the first). */
@@ -147,19 +196,19 @@ export class ProjectStore {
   async addClass(input: NewClass): Promise<ClassRecord> {
     const name = checkClassName(input?.name);
     const colour = input.colour === undefined ? undefined : checkClassColour(input.colour);
-    return this.writeTx((tx) => insertClass(tx, name, colour, input.created), 'default');
+    return this.writeTx((tx) => insertClass(tx, name, colour, input.created), 'default', 'classes');
   }
 
   /** Renames a class (unique among the others). */
   async renameClass(id: number, name: string): Promise<ClassRecord> {
     const clean = checkClassName(name);
-    return this.writeTx((tx) => renameClassRow(tx, id, clean), 'default');
+    return this.writeTx((tx) => renameClassRow(tx, id, clean), 'default', 'classes');
   }
 
   /** Changes a class's colour (`#rrggbb`). */
   async setClassColour(id: number, colour: string): Promise<ClassRecord> {
     const clean = checkClassColour(colour);
-    return this.writeTx((tx) => recolourClassRow(tx, id, clean), 'default');
+    return this.writeTx((tx) => recolourClassRow(tx, id, clean), 'default', 'classes');
   }
 
   /** Every class, by id. */
@@ -176,17 +225,25 @@ export class ProjectStore {
 
   /** Deletes a class with all its samples and thumbnails (and drops them from the replay memory). */
   async deleteClass(id: number): Promise<void> {
-    const ids = await this.writeTx((tx) => deleteClassRows(tx, id), 'default');
+    const ids = await this.writeTx((tx) => deleteClassRows(tx, id), 'default', 'classes');
     // The memory's policy state is saved after (a crash in between is reconciled when the memory loads).
     await this.memory?.forgetDeleted(ids);
   }
 
   // ---- samples ----
 
-  /** Stores captured samples (one transaction; all or nothing). Returns the stored rows. */
+  /**
+   * Stores captured samples (one transaction; all or nothing). Returns the stored rows. On a full disk nothing is
+   * written and `StorageFullError` says so: a capture never evicts what the replay memory keeps.
+   */
   async addSamples(inputs: readonly NewSample[]): Promise<SampleRecord[]> {
     const prepared = prepareSamples(inputs, (await this.currentRound()) + 1);
-    await this.withQuotaRetry(() => this.writeTx((tx) => writeNewSamples(tx, prepared, this.hook), 'default'));
+    try {
+      await this.writeTx((tx) => writeNewSamples(tx, prepared, this.hook), 'default', 'samples');
+    } catch (e) {
+      if (isQuotaError(e)) throw new StorageFullError('storage is full: the picture was not stored');
+      throw e;
+    }
     return prepared.rows;
   }
 
@@ -234,7 +291,7 @@ export class ProjectStore {
       const row = await tx.objectStore('samples').get(id);
       if (!row) throw new ProjectStoreError('unknown-sample', `no sample ${id}`);
       await deleteSampleRows(tx, [row]);
-    }, 'default');
+    }, 'default', 'samples');
     await this.memory?.forgetDeleted([id]);
   }
 
@@ -246,30 +303,32 @@ export class ProjectStore {
     const persistence = replayPersistence(this.db, {
       saveBufferState: (state) => this.setMeta('buffer', state),
       writeBufferChanges: (change) => this.writeBufferChanges(change),
-      withQuotaRetry: (write) => this.withQuotaRetry(write),
+      withQuotaRetry: (write) => this.withQuotaRetry(write, mem),
     });
-    const mem = await IdbReplayMemory.load(persistence, options);
+    let mem: IdbReplayMemory | null = null;
+    mem = await IdbReplayMemory.load(persistence, options);
     this.memory = mem;
     return mem;
   }
 
   /** Writes replay-memory changes in one transaction (write-through; the memory's `ReplayPersistence` routes here). */
   async writeBufferChanges(change: BufferCommit): Promise<void> {
-    await this.writeTx((tx) => writeBufferCommit(tx, change, this.hook), 'default');
+    await this.writeTx((tx) => writeBufferCommit(tx, change, this.hook), 'default', 'memory');
   }
 
   /**
-   * On a full disk: asks the attached replay memory to evict by its policy (about a tenth) and retries once;
-   * a second failure throws `StorageFullError` (the failed transaction was aborted: nothing written).
+   * Runs `write`; on a full disk asks `memory` to evict about a tenth of its members by its policy, in RAM only,
+   * and runs `write` once more: `write` reads the memory's pending changes afresh, so the evictions are written
+   * in the same transaction as what they make room for, or not at all. A second failure throws `StorageFullError`
+   * (both transactions aborted: nothing written; the caller reloads the memory, which drops the evictions).
    */
-  async withQuotaRetry<T>(write: () => Promise<T>, onEvicted?: () => void): Promise<T> {
+  async withQuotaRetry<T>(write: () => Promise<T>, memory: IdbReplayMemory | null): Promise<T> {
     try {
       return await write();
     } catch (e) {
       if (!isQuotaError(e)) throw e;
-      const freed = this.memory ? await this.memory.evictForSpace() : 0;
+      const freed = memory ? memory.evictForSpace() : 0;
       if (freed === 0) throw new StorageFullError('storage is full and the replay memory has nothing to evict; nothing was written');
-      onEvicted?.();
       try {
         return await write();
       } catch (e2) {
@@ -285,24 +344,27 @@ export class ProjectStore {
    * Commits one learning round atomically: checkpoint, buffer changes, class edits, trained-sample clean-up,
    * meta (round, buffer state, RNG) in ONE readwrite transaction (relaxed durability: see below). Everything is
    * validated and prepared before it opens; on failure nothing is written. Returns the new round number.
+   * Refuses (`ProjectStoreError('project-changed')`, nothing written) when the stored round is no longer
+   * `input.baseRound`, by default the round this store last read or wrote: another tab committed in between.
    */
   async commitRound(input: CommitRoundInput): Promise<number> {
     this.ensureOpen();
-    const checked = checkRoundInput(input);
+    const checked = checkRoundInput(input, input?.baseRound ?? this.knownRound);
     const keep = this.options.keepOldCheckpoints ?? 1;
     // A round holds derived data only (model, strategy state, which samples the memory keeps), so it needs
     // atomicity, not a flush: 'relaxed' durability skips the fsync. A crash or power cut after the commit event
     // can at worst undo the whole round, never half of it; captured samples are written by addSamples with
     // 'strict' durability, and they are what the round came from.
     const run = (bufferChanges: BufferCommit | null | undefined) =>
-      this.writeTx((tx) => writeRound(tx, checked, bufferChanges, keep, this.hook), 'relaxed');
+      this.writeTx((tx) => writeRound(tx, checked, bufferChanges, keep, this.hook), 'relaxed', 'round');
     const changes = input.bufferChanges;
     const mem = changes instanceof IdbReplayMemory ? changes : null;
     try {
       // Each attempt takes the memory's pending changes afresh: a quota retry adds the policy's evictions.
       // The packed snapshot (the whole memory, megabytes) is a load cache: it is dropped by the round and
       // rewritten just after it, so the user's wait does not grow with the memory.
-      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)));
+      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)), mem);
+      this.knownRound = round;
       mem?.markCommitted();
       mem?.writePackSoon();
       return round;
@@ -316,7 +378,10 @@ export class ProjectStore {
   /** The last committed round with its checkpoint, classes, buffer state and RNG state. */
   async loadLatest(): Promise<ProjectSnapshot> {
     this.ensureOpen();
-    return loadLatest(this.db);
+    const latest = await loadLatest(this.db);
+    // What the caller now shows is this round: the next commit must build on it.
+    this.knownRound = latest.round;
+    return latest;
   }
 
   // ---- storage ----
@@ -351,7 +416,9 @@ export class ProjectStore {
 
   /** Replaces the whole project with `rows` in one strict transaction (import); the memory is reloaded after. */
   async replaceAll(rows: ProjectRows): Promise<void> {
-    await this.writeTx((tx) => writeAllRows(tx, rows));
+    await this.writeTx((tx) => writeAllRows(tx, rows), 'strict', 'import');
+    const round = rows.meta.find((m) => m.key === 'round')?.value;
+    this.knownRound = typeof round === 'number' ? round : -1;
     if (this.memory) await this.memory.reload();
   }
 }
