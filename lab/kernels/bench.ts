@@ -197,7 +197,8 @@ async function fisherBatchRow(dims: number[], samples: number, adapter: string):
     return out[0];
   };
   const batchedMs = await timeIt(run(batchedDiagonalFisher), 3, 1, 1);
-  const loopMs = await timeIt(run(perSampleDiagonalFisher), 1, 1, 1);
+  // One loop, no warm-up: its few shader compilations are a small part of 200 passes (and it is slow to repeat).
+  const loopMs = await timeIt(run(perSampleDiagonalFisher), 1, 1, 0);
   const params = model.allVariables().reduce((a, v) => a + v.size, 0);
   tf.dispose([x, target, ...model.allVariables()]);
   const figures: PairFigures = { fusedMs: batchedMs, compositeMs: loopMs, fused: null, composite: null };

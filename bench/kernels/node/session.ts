@@ -142,6 +142,8 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
       conformance: { cases: conformanceRun.length, passed: conformanceRun.filter(Boolean).length, float64Worst: float64.worst },
     },
     wallSeconds: Math.round((Date.now() - started) / 1000),
+    // This machine is shared: CPU seconds say how much work the run was, whatever the load.
+    cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e6),
     rows,
   };
 }
