@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchKillable, openLab, type KillableBrowser } from '../../tests/e2e/memory-browser';
 import { measureImportHeap, type ImportHeapResult } from './import-heap';
+import { measureRoundSafety, ROUND_SAFETY_TARGETS } from './round-safety';
 import { runSemanticFuzz, type SemanticFuzzResult } from './semantic-fuzz';
 
 const TYPES: Record<string, string> = {
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     writeFileSync(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
     return;
   }
+  const safety = await measureRoundSafety();
   const server = await resolveServer();
   console.log(`serving the lab page from ${server.how}: ${server.url}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'retain-memory-bench-'));
@@ -193,7 +195,8 @@ async function main(): Promise<void> {
       corruptImportsRefused: corrupt.refused,
       corruptImportsLeftProjectUnchanged: corrupt.unchanged,
       ...importKeys(imports),
-      targets: { samplesWrittenPerSecond: '>= 30', loadMsFor5000Samples: '< 1000', crashConsistent: '== crashTrials', corruptImportsRefused: '== corruptImportsTried', ...IMPORT_TARGETS },
+      ...safety.keys,
+      targets: { samplesWrittenPerSecond: '>= 30', loadMsFor5000Samples: '< 1000', crashConsistent: '== crashTrials', corruptImportsRefused: '== corruptImportsTried', ...IMPORT_TARGETS, ...ROUND_SAFETY_TARGETS },
       details: {
         writeSetup: '300 captures, one readwrite transaction each: 1280-d Float32Array embedding + 3,000-byte thumbnail',
         loadSetup:
@@ -203,6 +206,7 @@ async function main(): Promise<void> {
         crashOutcomes: outcomes,
         corruptWrong: corrupt.wrong,
         ...importDetails(imports),
+        ...safety.details,
       },
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
       loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(1))),
