@@ -19,6 +19,8 @@ import {
   type ScenarioId,
   type StrategyName,
 } from '../../bench/cl';
+import { applyToDocument, currentLanguage, formatPercent, t } from '../i18n';
+import { languageSwitcher } from '../ui/language-switcher';
 import { loadMnistDigitsInBrowser } from './mnist-browser';
 import { registerFastWasmKernels } from '../../kernels/wasm';
 import './bench.css';
@@ -76,9 +78,48 @@ function option(value: string, text: string): HTMLOptionElement {
   return o;
 }
 
+/** Puts the page's fixed words (bench.html) in the current language, with the language switcher in the header. */
+function applyStaticTexts(): void {
+  applyToDocument();
+  document.title = t('bench.docTitle');
+  document.querySelector('meta[name="description"]')?.setAttribute('content', t('bench.description'));
+  const set = (id: string, text: string) => {
+    byId<HTMLElement>(id).textContent = text;
+  };
+  set('title', t('bench.title'));
+  set('intro', t('bench.intro'));
+  set('scenario-label', t('bench.scenario'));
+  set('strategy-label', t('bench.strategy'));
+  set('seeds-label', t('bench.seeds'));
+  set('iterations-label', t('bench.iterations'));
+  set('quick-label', t('bench.quick'));
+  set('matrix-hint', t('bench.matrixHint'));
+  set('results-title', t('bench.results'));
+  ui.start.textContent = t('bench.start');
+  ui.backend.textContent = t('bench.backendStarting');
+  ui.status.textContent = t('bench.loading');
+  ui.matrixTitle.textContent = t('bench.matrix');
+  ui.heatmap.setAttribute('aria-label', t('bench.heatmapLabel'));
+  ui.download.textContent = t('bench.download');
+  const headers = [
+    t('bench.colScenario'),
+    t('bench.colStrategy'),
+    t('bench.colSeeds'),
+    t('bench.colIterations'),
+    t('bench.colAccuracy'),
+    t('bench.colPaper'),
+    t('bench.colTarget'),
+    t('bench.colBwt'),
+    t('bench.colForgetting'),
+    t('bench.colSeconds'),
+  ];
+  ui.results.tHead?.querySelectorAll('th').forEach((th, i) => (th.textContent = headers[i] ?? th.textContent));
+  byId<HTMLElement>('title').after(languageSwitcher({ busy: () => state.running }).element);
+}
+
 function fillForm(): void {
-  ui.scenario.append(option(ALL, 'every scenario'), ...SCENARIO_IDS.map((s) => option(s, s)));
-  ui.strategy.append(option(ALL, 'every strategy'), ...STRATEGY_NAMES.map((s) => option(s, s)));
+  ui.scenario.append(option(ALL, t('bench.everyScenario')), ...SCENARIO_IDS.map((s) => option(s, s)));
+  ui.strategy.append(option(ALL, t('bench.everyStrategy')), ...STRATEGY_NAMES.map((s) => option(s, s)));
   const params = new URLSearchParams(location.search);
   const scenario = params.get('scenario');
   const strategy = params.get('strategy');
@@ -96,28 +137,31 @@ function fillForm(): void {
 function updatePlaceholders(): void {
   const first = (ui.scenario.value === ALL ? SCENARIO_IDS[0] : ui.scenario.value) as ScenarioId;
   const shape = runShape(first, { quick: ui.quick.checked });
-  ui.seeds.placeholder = `${shape.seeds} (default)`;
-  ui.iterations.placeholder = `${shape.iterations} (default)`;
+  ui.seeds.placeholder = t('bench.default', { n: shape.seeds });
+  ui.iterations.placeholder = t('bench.default', { n: shape.iterations });
 }
 
 function readNumber(input: HTMLInputElement, name: string): number | undefined {
   if (input.value.trim() === '') return undefined;
   const n = Number(input.value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, got "${input.value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(t('bench.wholeNumber', { name, value: input.value }));
   return n;
 }
 
 function setRunning(running: boolean): void {
   state.running = running;
-  ui.start.textContent = running ? 'Cancel' : 'Start';
+  ui.start.textContent = running ? t('bench.cancel') : t('bench.start');
   ui.start.classList.toggle('cancel', running);
   for (const el of [ui.scenario, ui.strategy, ui.seeds, ui.iterations, ui.quick]) el.disabled = running;
 }
 
+/** "3 min 20 sec" / "3分钟 20秒": a duration in whole minutes and seconds, through Intl. */
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
+  const unit = (value: number, u: 'minute' | 'second') =>
+    new Intl.NumberFormat(currentLanguage(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(value);
   const m = Math.floor(s / 60);
-  return m > 0 ? `${m} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`;
+  return m > 0 ? `${unit(m, 'minute')} ${unit(Math.round(s % 60), 'second')}` : unit(Math.round(s), 'second');
 }
 
 /** Draws R (0-100, null = not measured yet) as a heatmap with the numbers in the cells. */
@@ -141,13 +185,13 @@ function drawMatrix(matrix: (number | null)[][], contexts: number, joint: boolea
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'center';
   ctx.fillStyle = '#334155';
-  ctx.fillText('tested on context →', left + (contexts * cell) / 2, 10);
+  ctx.fillText(t('bench.testedOn'), left + (contexts * cell) / 2, 10);
   for (let j = 0; j < contexts; j++) ctx.fillText(String(j + 1), left + j * cell + cell / 2, top - 10);
   ctx.textAlign = 'right';
   for (let i = 0; i < rowsShown; i++) {
     ctx.fillStyle = '#334155';
     ctx.textAlign = 'right';
-    ctx.fillText(joint ? 'joint, all data' : `after ${i + 1}`, left - 8, top + i * cell + cell / 2);
+    ctx.fillText(joint ? t('bench.joint') : t('bench.after', { n: i + 1 }), left - 8, top + i * cell + cell / 2);
     for (let j = 0; j < contexts; j++) {
       const v = matrix[i]?.[j] ?? null;
       const x = left + j * cell;
@@ -168,9 +212,9 @@ function drawMatrix(matrix: (number | null)[][], contexts: number, joint: boolea
   }
   ctx.fillStyle = '#334155';
   ctx.textAlign = 'right';
-  ctx.fillText('0 %', left - 6, ly + 5);
+  ctx.fillText(formatPercent(0), left - 6, ly + 5);
   ctx.textAlign = 'left';
-  ctx.fillText('100 %', left + lw + 6, ly + 5);
+  ctx.fillText(formatPercent(1), left + lw + 6, ly + 5);
 }
 
 /** Accuracy colour: pale at 0 %, deep blue at 100 %. */
@@ -195,7 +239,7 @@ function renderRows(): void {
         String(r.iterations),
         `${r.avgAccuracy.toFixed(2)} ± ${r.sem.toFixed(2)}`,
         r.published === null ? '–' : r.published.toFixed(2),
-        target ? (target.applies ? `${target.text} ${target.ok ? '✓' : '✗'}` : `${target.text} (full run)`) : '–',
+        target ? (target.applies ? `${target.text} ${target.ok ? '✓' : '✗'}` : t('bench.fullRun', { text: target.text })) : '–',
         r.bwt === null ? '–' : r.bwt.toFixed(1),
         r.forgetting === null ? '–' : r.forgetting.toFixed(1),
         r.seconds.toFixed(0),
@@ -226,8 +270,8 @@ async function start(): Promise<void> {
   let seeds: number | undefined;
   let iterations: number | undefined;
   try {
-    seeds = readNumber(ui.seeds, 'Seeds');
-    iterations = readNumber(ui.iterations, 'Iterations per context');
+    seeds = readNumber(ui.seeds, t('bench.seeds'));
+    iterations = readNumber(ui.iterations, t('bench.iterations'));
   } catch (err) {
     ui.status.textContent = (err as Error).message;
     return;
@@ -236,14 +280,16 @@ async function start(): Promise<void> {
   state.error = null;
   setRunning(true);
   const began = performance.now();
+  /** Seeds of the run going on, for the status line of its context ends. */
+  let runSeeds = seeds ?? 1;
   const tick = setInterval(() => (ui.elapsed.textContent = formatSeconds((performance.now() - began) / 1000)), 1000);
   try {
     if (!digits) {
-      ui.status.textContent = 'Loading the MNIST digits (1.6 MB, once)…';
+      ui.status.textContent = t('bench.loadingDigits');
       digits = await loadMnistDigitsInBrowser();
     }
     ui.progress.value = 0;
-    ui.status.textContent = 'Splitting the data and building the contexts…';
+    ui.status.textContent = t('bench.splitting');
     await new Promise((r) => setTimeout(r, 0));
     await runBenchmark(digits, {
       scenarios,
@@ -259,25 +305,32 @@ async function start(): Promise<void> {
         ui.progress.value = p.fraction;
         const spent = (performance.now() - began) / 1000;
         const eta = p.fraction > 0.01 ? (spent * (1 - p.fraction)) / p.fraction : NaN;
-        ui.status.textContent =
-          `${p.scenario} · ${p.strategy} · seed ${p.seed}/${p.seeds} · ` +
-          (p.totalSteps > p.step || p.contexts > 1 ? `context ${p.context + 1}/${p.contexts} · ` : '') +
-          `step ${p.step}/${p.totalSteps} · ${(100 * p.fraction).toFixed(1)} % · about ${formatSeconds(eta)} left`;
+        const run = t('bench.run', { scenario: p.scenario, strategy: p.strategy, seed: p.seed, seeds: p.seeds });
+        const context =
+          p.totalSteps > p.step || p.contexts > 1 ? t('bench.context', { n: p.context + 1, total: p.contexts }) : null;
+        const step = t('bench.step', {
+          step: p.step,
+          total: p.totalSteps,
+          percent: formatPercent(p.fraction, 1),
+          time: formatSeconds(eta),
+        });
+        ui.status.textContent = [run, context, step].filter(Boolean).join(' · ');
       },
       onRunStart: (p) => {
-        ui.status.textContent =
-          `${p.scenario} · ${p.strategy} · seed ${p.seed}/${p.seeds}: training context 1` +
-          (p.first ? ' (the first steps compile the GPU kernels and can take a while)…' : '…');
+        runSeeds = p.seeds;
+        const run = t('bench.run', { scenario: p.scenario, strategy: p.strategy, seed: p.seed, seeds: p.seeds });
+        ui.status.textContent = p.first ? t('bench.runStartFirst', { run }) : t('bench.runStart', { run });
         drawMatrix([], p.contexts, BENCH_CONFIG.scenarios[p.scenario].strategies[p.strategy]?.joint === true);
-        ui.matrixTitle.textContent = `Accuracy matrix — ${p.scenario}, ${p.strategy}, seed ${p.seed}`;
+        ui.matrixTitle.textContent = t('bench.matrixOf', { scenario: p.scenario, strategy: p.strategy, seed: p.seed });
       },
       onContextEnd: (scenario, strategy, seed, context) => {
-        ui.status.textContent = `${scenario} · ${strategy} · seed ${seed}: context ${context + 1} trained; updating the strategy's state and testing…`;
+        const run = t('bench.run', { scenario, strategy, seed, seeds: runSeeds });
+        ui.status.textContent = t('bench.contextEnd', { run, n: context + 1 });
       },
       onMatrix: (scenario, strategy, seed, matrix) => {
         const contexts = matrix[0].length;
         const joint = BENCH_CONFIG.scenarios[scenario].strategies[strategy]?.joint === true;
-        ui.matrixTitle.textContent = `Accuracy matrix — ${scenario}, ${strategy}, seed ${seed}`;
+        ui.matrixTitle.textContent = t('bench.matrixOf', { scenario, strategy, seed });
         drawMatrix(matrix, contexts, joint);
       },
       onRow: (row) => {
@@ -286,11 +339,11 @@ async function start(): Promise<void> {
       },
     });
     ui.progress.value = 1;
-    ui.status.textContent = `Done in ${formatSeconds((performance.now() - began) / 1000)}.`;
+    ui.status.textContent = t('bench.done', { time: formatSeconds((performance.now() - began) / 1000) });
   } catch (err) {
     const cancelled = controller.signal.aborted;
     state.error = cancelled ? null : String((err as Error)?.message ?? err);
-    ui.status.textContent = cancelled ? 'Cancelled. Finished rows are kept.' : `Failed: ${state.error}`;
+    ui.status.textContent = cancelled ? t('bench.cancelled') : t('bench.failed', { reason: state.error ?? '' });
     if (!cancelled) console.error(err);
   } finally {
     clearInterval(tick);
@@ -300,13 +353,14 @@ async function start(): Promise<void> {
 }
 
 async function init(): Promise<void> {
+  applyStaticTexts();
   fillForm();
   drawMatrix([], 5, false);
   const setup = await registerWebGpuKernels();
   if (setup.backend === 'wasm') registerFastWasmKernels();
   state.backend = setup.fused ? `webgpu (${setup.adapter || 'adapter'}, fused kernels)` : tf.getBackend();
-  ui.backend.textContent = `Backend: ${state.backend}`;
-  ui.status.textContent = 'Ready. Quick runs Split MNIST Class-IL with one seed; the full run takes hours on most devices.';
+  ui.backend.textContent = t('bench.backend', { backend: state.backend });
+  ui.status.textContent = t('bench.ready');
   ui.main.setAttribute('aria-busy', 'false');
   ui.form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -318,5 +372,5 @@ async function init(): Promise<void> {
 
 void init().catch((err) => {
   state.error = String(err);
-  ui.status.textContent = `Could not start: ${String(err)}`;
+  ui.status.textContent = t('bench.couldNotStart', { reason: String(err) });
 });

@@ -3,6 +3,7 @@
  * per area of the app. Flat keys 'area.thing'; plurals as `key_one` / `key_other` with `{{count}}`.
  */
 import { enApp } from './app';
+import { enBench } from './bench';
 import { enCamera } from './camera';
 import { enClasses } from './classes';
 import { enInfo } from './info';
@@ -13,6 +14,7 @@ import { enUx } from './ux';
 /** Every English message. */
 export const en = {
   ...enApp,
+  ...enBench,
   ...enCamera,
   ...enClasses,
   ...enInfo,

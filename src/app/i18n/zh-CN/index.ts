@@ -5,6 +5,7 @@
  */
 import type { Translation } from '../types';
 import { zhApp } from './app';
+import { zhBench } from './bench';
 import { zhCamera } from './camera';
 import { zhClasses } from './classes';
 import { zhInfo } from './info';
@@ -15,6 +16,7 @@ import { zhUx } from './ux';
 /** Every Chinese message. */
 export const zhCN: Translation = {
   ...zhApp,
+  ...zhBench,
   ...zhCamera,
   ...zhClasses,
   ...zhInfo,
