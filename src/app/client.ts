@@ -3,6 +3,7 @@
  * promise of its answer; events (progress, backend changes, class lists, errors) arrive through `on()`.
  * The UI never touches tfjs: all tensors live in the worker, so the page stays responsive while learning.
  */
+import { currentLanguage } from './i18n';
 import {
   AppError,
   type AppEvent,
@@ -83,7 +84,9 @@ export class LearnerClient {
     });
     const client = new LearnerClient(worker);
     try {
-      await client.call('init', [{ ...opts, backend: opts.backend ?? backendFromUrl() }]);
+      await client.call('init', [
+        { language: currentLanguage(), ...opts, backend: opts.backend ?? backendFromUrl() },
+      ]);
     } catch (error) {
       client.terminate();
       throw error;

@@ -157,6 +157,8 @@ export interface StartOptions {
   backend?: BackendName;
   /** Name of the project database (tests and benchmarks use their own). Default 'retain'. */
   project?: string;
+  /** Language of the worker's messages to the person (the page's; a language switch reloads the page). */
+  language?: 'en' | 'zh-CN';
 }
 
 /** The calls the worker answers: method name -> (arguments) => result. */

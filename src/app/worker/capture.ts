@@ -2,6 +2,7 @@
  * Capturing a picture for a class: its embedding and thumbnail, whether it is held out (every 5th of a class),
  * the stored row, mirrored in the project view only once stored.
  */
+import { t } from '../i18n';
 import type { ProjectStore, SampleWithThumbnail } from '../../memory/store/project-store';
 import type { ClassRecord, SampleRecord } from '../../memory/store/schema';
 import type { SampleInfo } from '../protocol';
@@ -27,13 +28,13 @@ export function embedFrame(ctx: Pick<CaptureContext, 'backbone' | 'frames'>, fra
 export async function captureFrame(ctx: CaptureContext, c: ClassRecord, frame: ImageBitmap, source: 'camera' | 'file'): Promise<SampleInfo> {
   const { view, store } = ctx;
   const [embedding, thumb] = await Promise.all([embedFrame(ctx, frame), ctx.frames.thumbnail(frame)]);
-  if (!view.classes.has(c.id)) throw new Error('The class was deleted while the frame was being processed');
+  if (!view.classes.has(c.id)) throw new Error(t('worker.classDeleted'));
   const heldOut = view.nextIsHeldOut(c.id);
   let row: SampleRecord;
   try {
     [row] = await store.addSamples([{ classId: c.id, embedding, thumbnail: thumb.bytes, thumbnailType: thumb.type, source, heldOut }]);
   } catch (error) {
-    throw storageError(error, 'store the sample');
+    throw storageError(error, 'storeSample');
   }
   view.samples.set(row.id, row);
   const updated = await store.getClass(c.id);

@@ -3,6 +3,7 @@
  * and a small thumbnail for the UI. Uses OffscreenCanvas (workers have no DOM); the browser's resampling is
  * both faster and smoother than a bilinear resize on the GPU for a single frame.
  */
+import { t } from '../i18n';
 
 /** Pixels of one frame for the backbone: RGBA bytes, size x size. */
 export interface FramePixels {
@@ -24,7 +25,7 @@ export function checkFrame(frame: unknown): asserts frame is ImageBitmap {
   if (typeof ImageBitmap === 'undefined' || !(frame instanceof ImageBitmap))
     throw new Error('The frame must be an ImageBitmap (createImageBitmap(video or image))');
   if (frame.width === 0 || frame.height === 0)
-    throw new Error('The frame is empty (0 pixels): the camera or picture has not produced an image yet');
+    throw new Error(t('worker.emptyFrame'));
 }
 
 /** The centre square of the frame resized to size x size (RGBA). */

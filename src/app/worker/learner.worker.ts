@@ -22,6 +22,7 @@ import { clEngine } from './engine';
 import { DEFAULT_DB_NAME, ProjectStore } from '../../memory/store/project-store';
 import { isQuotaError } from '../../memory/errors';
 import { LearnerService } from './service';
+import { setLanguage } from '../i18n';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -80,6 +81,8 @@ function watchDevice(exclude: BackendName[]): void {
 
 async function init(opts: StartOptions): Promise<void> {
   forcedBackend = opts.backend;
+  // The worker speaks the page's language (its errors are shown as they are).
+  if (opts.language) setLanguage(opts.language);
   const { backend, backbone } = await startBackend(forcedBackend, []);
   const name = opts.project ? `${DEFAULT_DB_NAME}-${opts.project}` : DEFAULT_DB_NAME;
   const s = new LearnerService({

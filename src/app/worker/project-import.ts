@@ -5,6 +5,7 @@
 import { ImportError } from '../../memory/errors';
 import { InMemoryReplayMemory } from '../../memory/replay-memory';
 import type { ProjectRows } from '../../memory/store/project-store';
+import { t } from '../i18n';
 import { AppError } from '../protocol';
 import { checkpointStrategy } from './checkpoint-format';
 import type { Engine } from './engine-contract';
@@ -13,18 +14,18 @@ import type { Engine } from './engine-contract';
 export function checkImportedProject(rows: ProjectRows, featureDim: number, engine: Engine): void {
   for (const s of rows.samples) {
     if (s.embedding.length !== featureDim)
-      throw new AppError('import-refused', `This project was made with another image model (features of width ${s.embedding.length}, this app uses ${featureDim})`);
+      throw new AppError('import-refused', t('worker.otherBackbone', { theirs: s.embedding.length, ours: featureDim }));
   }
   const latest = [...rows.checkpoints].sort((a, b) => b.round - a.round)[0];
   if (!latest) return;
   const strategy = checkpointStrategy(latest);
-  if (!strategy) throw new AppError('import-refused', 'This project file has a model without its learning settings: it was not made by this app');
+  if (!strategy) throw new AppError('import-refused', t('worker.noStrategy'));
   // Prove the model restores before touching storage.
   const scratch = new InMemoryReplayMemory({ policy: strategy.settings.bufferPolicy, capacity: strategy.settings.memoryBudget });
   try {
     engine.restore(latest.engineState, strategy.settings, strategy.preset, scratch).dispose();
   } catch (error) {
-    throw new AppError('import-refused', `The model in this file cannot be restored: ${(error as Error).message}`);
+    throw new AppError('import-refused', t('worker.modelNotRestored', { reason: (error as Error).message }));
   }
 }
 
@@ -32,5 +33,5 @@ export function checkImportedProject(rows: ProjectRows, featureDim: number, engi
 export function importRefused(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const detail = error instanceof ImportError || error instanceof Error ? error.message : String(error);
-  return new AppError('import-refused', `This file cannot be imported: ${detail}`);
+  return new AppError('import-refused', t('worker.cannotImport', { reason: detail }));
 }

@@ -3,6 +3,7 @@
  * samples, then commit model + memory + metrics in one transaction. A cancelled or failed round rolls the model
  * and the memory back to the last commit; nothing of it is stored.
  */
+import { t } from '../i18n';
 import { SeededRandom } from '../../cl/rng';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
@@ -117,7 +118,7 @@ export async function runRound(
     if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
     await rollback(ctx, memory, preset, settings);
     if (controller.signal.aborted) return { round: view.rounds.length, seconds: (performance.now() - started) / 1000, steps, cancelled: true, finalLoss };
-    throw error instanceof AppError ? error : new AppError('internal', `Learning failed: ${(error as Error).message}`);
+    throw error instanceof AppError ? error : new AppError('internal', t('worker.learningFailed', { reason: (error as Error).message }));
   }
 
   const tTrained = performance.now();
@@ -150,7 +151,7 @@ export async function runRound(
     });
   } catch (error) {
     await rollback(ctx, memory, preset, settings);
-    throw storageError(error, 'save the learning round');
+    throw storageError(error, 'saveRound');
   }
   const tStored = performance.now();
   view.commitRound({ engineState, settings, preset, rounds }, pending, memory);

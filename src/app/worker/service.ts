@@ -5,6 +5,7 @@
  * the write succeeded. Rounds (round.ts), evaluation (evaluation.ts), the checkpoint's JSON (checkpoint-format.ts)
  * and the project view with its class and hold-out rules (project-view.ts) live beside it.
  */
+import { t } from '../i18n';
 import * as tf from '@tensorflow/tfjs';
 import { checkClassCount } from '../../memory/class-rules';
 import { exportProject, importProject } from '../../memory/project-file';
@@ -145,7 +146,7 @@ export class LearnerService {
     try {
       c = await this.store.addClass({ name: clean });
     } catch (error) {
-      throw storageError(error, 'add the class');
+      throw storageError(error, 'addClass');
     }
     this.view.classes.set(c.id, c);
     this.emitClasses();
@@ -159,7 +160,7 @@ export class LearnerService {
     try {
       this.view.classes.set(c.id, await this.store.renameClass(c.id, clean));
     } catch (error) {
-      throw storageError(error, 'rename the class');
+      throw storageError(error, 'renameClass');
     }
     this.emitClasses();
   }
@@ -167,11 +168,11 @@ export class LearnerService {
   /** Deletes a class, its samples and its replay-memory members; its column is no longer predicted. */
   async deleteClass(id: string): Promise<void> {
     const c = this.view.getClass(id);
-    if (this.learning) throw new Error('Wait for the learning round to finish (or cancel it) before deleting a class');
+    if (this.learning) throw new Error(t('worker.waitDeleteClass'));
     try {
       await this.store.deleteClass(c.id);
     } catch (error) {
-      throw storageError(error, 'delete the class');
+      throw storageError(error, 'deleteClass');
     }
     this.view.removeClass(c.id);
     this.emitClasses();
@@ -213,12 +214,12 @@ export class LearnerService {
 
   /** Deletes one sample (the model keeps what it learned from it). */
   async deleteSample(id: string): Promise<void> {
-    if (!this.view.samples.has(id)) throw new Error(`No sample with id ${id} (it may have been deleted)`);
-    if (this.learning) throw new Error('Wait for the learning round to finish (or cancel it) before deleting samples');
+    if (!this.view.samples.has(id)) throw new Error(t('worker.noSample', { id }));
+    if (this.learning) throw new Error(t('worker.waitDeleteSample'));
     try {
       await this.store.deleteSample(id);
     } catch (error) {
-      throw storageError(error, 'delete the sample');
+      throw storageError(error, 'deleteSample');
     }
     this.view.samples.delete(id);
     this.emitClasses();
@@ -246,13 +247,13 @@ export class LearnerService {
 
   /** One learning round on the samples added since the last round. */
   async learn(settings: LearnSettings): Promise<RoundReport> {
-    if (this.learning) throw new Error('A learning round is already running');
+    if (this.learning) throw new Error(t('worker.roundRunning'));
     await this.recovering;
     const requested = resolveSettings(settings);
     const pending = this.view.pendingSamples();
-    if (pending.length === 0) throw new Error('Nothing new to learn: add samples to a class first');
+    if (pending.length === 0) throw new Error(t('worker.nothingNew'));
     if (this.view.rounds.length === 0 && new Set(pending.map((s) => s.classId)).size < 2)
-      throw new Error('Teach at least two classes before the first round: the model learns to tell classes apart');
+      throw new Error(t('worker.needTwo'));
     const controller = new AbortController();
     this.learning = controller;
     const started = performance.now();
@@ -268,7 +269,7 @@ export class LearnerService {
 
   /** The non-continual baseline (full-retrain.ts): nothing is stored; the live model is untouched. */
   async fullRetrain(settings: LearnSettings): Promise<FullRetrainReport> {
-    if (this.learning) throw new Error('A learning round is running');
+    if (this.learning) throw new Error(t('worker.roundRunningNow'));
     return fullRetrain(this.engine, this.view, this.backbone.featureDim, settings);
   }
 
@@ -320,7 +321,7 @@ export class LearnerService {
   /** The classifier as a tfjs layers model; class names by output column. */
   async exportModel(): Promise<{ modelJson: string; weights: ArrayBuffer; classes: string[] }> {
     const model = this.live.model;
-    if (!model || this.view.rounds.length === 0) throw new Error('There is no model yet: teach at least one class first');
+    if (!model || this.view.rounds.length === 0) throw new Error(t('worker.noModel'));
     const { modelJson, weightData } = await this.engine.exportModel(model);
     const classes = Array.from({ length: model.numOutputs }, (_, j) => this.view.classes.get(j)?.name ?? `(deleted class ${j})`);
     return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
@@ -332,7 +333,7 @@ export class LearnerService {
    */
   async exportImageModel(): Promise<ImageModelZip> {
     const model = this.live.model;
-    if (!model || this.view.rounds.length === 0) throw new Error('There is no model yet: teach at least one class first');
+    if (!model || this.view.rounds.length === 0) throw new Error(t('worker.noModel'));
     const featureModel = this.backbone.featureModel;
     const normalisation = this.backbone.config.normalisation;
     if (!featureModel || !normalisation) throw new Error('This backbone cannot be exported (it is not a tfjs layers model)');
@@ -350,7 +351,7 @@ export class LearnerService {
 
   /** The whole project as one Retain project file (src/memory's format: checksummed sections). */
   async exportProject(): Promise<ArrayBuffer> {
-    if (this.learning) throw new Error('Wait for the learning round to finish before exporting');
+    if (this.learning) throw new Error(t('worker.waitExport'));
     const bytes = await exportProject(this.store);
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
@@ -360,7 +361,7 @@ export class LearnerService {
    * model restores on this backbone) before anything is written; on any refusal the current project is unchanged.
    */
   async importProject(file: ArrayBuffer): Promise<void> {
-    if (this.learning) throw new Error('Wait for the learning round to finish before importing');
+    if (this.learning) throw new Error(t('worker.waitImport'));
     if (!(file instanceof ArrayBuffer)) throw new AppError('import-refused', 'The project file must be given as bytes (ArrayBuffer)');
     let writing = false;
     try {
@@ -375,7 +376,7 @@ export class LearnerService {
       if (!writing) throw importRefused(error);
       // The transaction was aborted: the old project is intact; restore the live model from it.
       await this.reloadFromStore();
-      throw storageError(error, 'import the project');
+      throw storageError(error, 'import');
     }
     await this.reloadFromStore();
   }
@@ -397,7 +398,7 @@ export class LearnerService {
     try {
       await this.deleteStore();
     } catch (error) {
-      throw storageError(error, 'reset the project');
+      throw storageError(error, 'reset');
     } finally {
       await this.open();
     }
@@ -417,7 +418,7 @@ export class LearnerService {
   async switchBackend(replace: () => Promise<{ backend: BackendChoice; backbone: FeatureExtractor }>): Promise<void> {
     if (this.recovering) return this.recovering;
     this.learning?.abort(
-      new AppError('device-lost', 'The GPU stopped working during learning. The app switched backend; the round was not saved: start it again.'),
+      new AppError('device-lost', t('worker.deviceLost')),
     );
     this.recovering = (async () => {
       this.live.dispose();

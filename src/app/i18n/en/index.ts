@@ -10,6 +10,7 @@ import { enInfo } from './info';
 import { enLearn } from './learn';
 import { enModel } from './model';
 import { enUx } from './ux';
+import { enWorker } from './worker';
 
 /** Every English message. */
 export const en = {
@@ -21,4 +22,5 @@ export const en = {
   ...enLearn,
   ...enModel,
   ...enUx,
+  ...enWorker,
 } as const;

@@ -12,6 +12,7 @@ import { zhInfo } from './info';
 import { zhLearn } from './learn';
 import { zhModel } from './model';
 import { zhUx } from './ux';
+import { zhWorker } from './worker';
 
 /** Every Chinese message. */
 export const zhCN: Translation = {
@@ -23,4 +24,5 @@ export const zhCN: Translation = {
   ...zhLearn,
   ...zhModel,
   ...zhUx,
+  ...zhWorker,
 };

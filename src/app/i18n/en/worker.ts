@@ -1,0 +1,41 @@
+/**
+ * English messages the learner worker raises for the person (it works in the page's language: LearnerClient.start
+ * passes it). Deeper layers' technical details are placed into these as `{{detail}}` / `{{reason}}`.
+ */
+export const enWorker = {
+  'worker.roundRunning': 'A learning round is already running',
+  'worker.roundRunningNow': 'A learning round is running',
+  'worker.nothingNew': 'Nothing new to learn: add samples to a class first',
+  'worker.needTwo':
+    'Teach at least two classes before the first round: the model learns to tell classes apart',
+  'worker.waitDeleteClass': 'Wait for the learning round to finish (or cancel it) before deleting a class',
+  'worker.waitDeleteSample': 'Wait for the learning round to finish (or cancel it) before deleting samples',
+  'worker.waitExport': 'Wait for the learning round to finish before exporting',
+  'worker.waitImport': 'Wait for the learning round to finish before importing',
+  'worker.noModel': 'There is no model yet: teach at least one class first',
+  'worker.noSample': 'No sample with id {{id}} (it may have been deleted)',
+  'worker.deviceLost':
+    'The GPU stopped working during learning. The app switched backend; the round was not saved: start it again.',
+  'worker.learningFailed': 'Learning failed: {{reason}}',
+  'worker.storageFull': 'Storage is full: could not {{action}}.',
+  'worker.projectChanged':
+    'Another Retain tab changed this project, so this tab could not {{action}}: it was reloaded and now shows the other tab’s work.',
+  'worker.otherTabReloadFailed': 'Another Retain tab changed this project and it could not be read again here ({{reason}}). Reload this tab.',
+  'worker.storageFailed': 'Could not {{action}}: {{reason}}',
+  'worker.actionAddClass': 'add the class',
+  'worker.actionRenameClass': 'rename the class',
+  'worker.actionDeleteClass': 'delete the class',
+  'worker.actionStoreSample': 'store the sample',
+  'worker.actionDeleteSample': 'delete the sample',
+  'worker.actionSaveRound': 'save the learning round',
+  'worker.actionImport': 'import the project',
+  'worker.actionReset': 'reset the project',
+  'worker.otherBackbone':
+    'This project was made with another image model (features of width {{theirs}}, this app uses {{ours}})',
+  'worker.noStrategy':
+    'This project file has a model without its learning settings: it was not made by this app',
+  'worker.modelNotRestored': 'The model in this file cannot be restored: {{reason}}',
+  'worker.cannotImport': 'This file cannot be imported: {{reason}}',
+  'worker.emptyFrame': 'The frame is empty (0 pixels): the camera or picture has not produced an image yet',
+  'worker.classDeleted': 'The class was deleted while the frame was being processed',
+} as const;

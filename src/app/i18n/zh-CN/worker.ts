@@ -1,0 +1,36 @@
+/** 学习线程（worker）报给用户的中文消息 (Chinese messages the learner worker raises). */
+import type { enWorker } from '../en/worker';
+import type { Translation } from '../types';
+
+export const zhWorker: Translation<typeof enWorker> = {
+  'worker.roundRunning': '已经有一轮学习在进行了',
+  'worker.roundRunningNow': '正在进行一轮学习',
+  'worker.nothingNew': '没有新内容可学：请先给某个类别添加图片',
+  'worker.needTwo': '第一轮学习前请至少教两个类别：模型要学的是分辨不同的类别',
+  'worker.waitDeleteClass': '请等这一轮学习结束（或取消它）后再删除类别',
+  'worker.waitDeleteSample': '请等这一轮学习结束（或取消它）后再删除图片',
+  'worker.waitExport': '请等这一轮学习结束后再导出',
+  'worker.waitImport': '请等这一轮学习结束后再导入',
+  'worker.noModel': '还没有模型：请先教至少一个类别',
+  'worker.noSample': '没有 id 为 {{id}} 的图片（可能已被删除）',
+  'worker.deviceLost': '学习过程中 GPU 停止了工作。应用已切换计算方式；这一轮没有保存，请重新开始。',
+  'worker.learningFailed': '学习失败：{{reason}}',
+  'worker.storageFull': '存储空间已满：无法{{action}}。',
+  'worker.projectChanged': '另一个 Retain 标签页修改了这个项目，因此此标签页无法{{action}}：此标签页已重新载入，现在显示的是另一个标签页的成果。',
+  'worker.otherTabReloadFailed': '另一个 Retain 标签页修改了这个项目，但此处无法重新读取（{{reason}}）。请重新载入此标签页。',
+  'worker.storageFailed': '无法{{action}}：{{reason}}',
+  'worker.actionAddClass': '添加类别',
+  'worker.actionRenameClass': '重命名类别',
+  'worker.actionDeleteClass': '删除类别',
+  'worker.actionStoreSample': '保存图片',
+  'worker.actionDeleteSample': '删除图片',
+  'worker.actionSaveRound': '保存这一轮学习',
+  'worker.actionImport': '导入项目',
+  'worker.actionReset': '重置项目',
+  'worker.otherBackbone': '这个项目是用另一个图像模型做的（特征宽度 {{theirs}}，本应用使用 {{ours}}）',
+  'worker.noStrategy': '这个项目文件里的模型缺少学习设置：它不是由本应用生成的',
+  'worker.modelNotRestored': '无法恢复这个文件里的模型：{{reason}}',
+  'worker.cannotImport': '无法导入这个文件：{{reason}}',
+  'worker.emptyFrame': '画面是空的（0 像素）：摄像头或图片还没有产生图像',
+  'worker.classDeleted': '处理画面时，这个类别已被删除',
+};
