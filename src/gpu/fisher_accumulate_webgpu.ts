@@ -1,3 +1,4 @@
+/** WebGPU program of the running Fisher update F * gamma + g^2 * scale, one dispatch per tensor. */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import source from '../../shaders/fisher_accumulate.wgsl?raw';
 

@@ -1,3 +1,4 @@
+/** `RetainFisherAccumulate` on WebGPU: the running Fisher update, one dispatch per parameter tensor. */
 import * as tf from '@tensorflow/tfjs';
 import { FisherAccumulateProgram } from '../gpu/fisher_accumulate_webgpu';
 import { activeWebGpuBackend, assertFloat32, dispatchCounts, flat, toTensor } from './backend';

@@ -1,3 +1,4 @@
+/** The fused-op registry: which backend has a fused implementation of which of our ops (looked up per call). */
 import * as tf from '@tensorflow/tfjs';
 
 /** Name of the fused kernel a backend may register for `ewcPenalty` (src/ops). */

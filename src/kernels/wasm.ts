@@ -1,3 +1,4 @@
+/** Start-up of the faster tfjs-backend-wasm kernels (transposed matMul, row gather) and the WASM distillation KL. */
 import { registerFastWasmMatMul } from './wasm_batch_matmul';
 import { registerWasmDistillationKL } from './wasm_distillation_kl';
 import { registerFastWasmGather } from './wasm_gather';

@@ -1,3 +1,4 @@
+/** WASM BatchMatMul that transposes explicitly first, so transposed products take XNNPACK's fast path. */
 import * as tf from '@tensorflow/tfjs';
 
 /**

@@ -1,3 +1,4 @@
+/** The fused distillation KL loss + gradient on WASM, in JS over the WASM heap. */
 import * as tf from '@tensorflow/tfjs';
 import { DISTILLATION_KL_KERNEL, registerFusedOp } from './registry';
 import type { WasmHeapBackend } from './wasm_heap';

@@ -1,3 +1,4 @@
+/** WASM GatherV2 that copies whole rows inside the heap for the common axis-0 case. */
 import * as tf from '@tensorflow/tfjs';
 import type { WasmHeapBackend } from './wasm_heap';
 

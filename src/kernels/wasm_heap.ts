@@ -1,3 +1,4 @@
+/** The two tfjs-backend-wasm backend methods our JS kernels use. */
 import type * as tf from '@tensorflow/tfjs';
 
 /**

@@ -1,3 +1,4 @@
+/** The running Fisher update op: a tfjs reference, or the fused kernel of the active backend. */
 import * as tf from '@tensorflow/tfjs';
 import { FISHER_ACCUMULATE_KERNEL, kernelFor } from '../kernels/registry';
 import { assertSameShapes } from './validate';

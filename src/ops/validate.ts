@@ -1,3 +1,4 @@
+/** Shape checks shared by the ops. */
 import type * as tf from '@tensorflow/tfjs';
 
 /** Throws a specific error when two lists of tensors do not pair up shape for shape. */
