@@ -5,8 +5,11 @@
 
 /** A tfjs backend the app can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-/** The learning presets the UI offers. */
-export type Preset = 'fast' | 'balanced' | 'max-retention';
+/** The learning presets the UI offers ('exact': the closed-form learner on sufficient statistics, src/cl/analytic). */
+export type Preset = 'fast' | 'balanced' | 'max-retention' | 'exact';
+
+/** The Exact preset's shrinkage: chosen each round on held-out pictures ('auto'), or one fixed value (times trace / M). */
+export type ExactShrinkage = 'auto' | '0.0001' | '0.001' | '0.01' | '0.1' | '1';
 
 /** Settings of one learning round. */
 export interface LearnSettings {
@@ -35,6 +38,10 @@ export interface AdvancedSettings {
   /** Samples the replay memory keeps. */
   memoryBudget: number;
   bufferPolicy: 'reservoir' | 'class-balanced' | 'herding';
+  /** Exact preset: width of the fixed random projection of the embedding; 0 = the embedding itself. Fixed by the first Exact round. */
+  exactProjection: number;
+  /** Exact preset: the ridge shrinkage. */
+  exactShrinkage: ExactShrinkage;
 }
 
 /** A class the user teaches. */
@@ -108,6 +115,8 @@ export interface StorageInfo {
   samples: number;
   memoryBudget: number;
   bytesPerSample: number;
+  /** Bytes of the Exact preset's sufficient statistics in the checkpoint (0 with the other presets). */
+  statisticsBytes: number;
 }
 
 /** State of the app. */

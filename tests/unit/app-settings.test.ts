@@ -190,11 +190,15 @@ describe('one settings table: the UI and the worker agree', () => {
       replayPerBatch: 32,
       memoryBudget: 1000,
       bufferPolicy: 'class-balanced',
+      exactProjection: 0,
+      exactShrinkage: 'auto',
     };
     expect(PRESET_DEFAULTS).toEqual({
       fast: { ...common, epochs: 20, laterEpochs: 10 },
       balanced: common,
       'max-retention': { ...common, epochs: 40, laterEpochs: 20 },
+      // Exact keeps every training picture: deleting a class subtracts their statistics.
+      exact: { ...common, memoryBudget: 1_000_000 },
     } satisfies Record<Preset, AdvancedSettings>);
     const replay = {
       memory,

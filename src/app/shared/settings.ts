@@ -27,12 +27,13 @@ const LWF_WEIGHT: Range = { min: 0, max: 1e3 };
 const LWF_TEMPERATURE: Range = { min: 0, max: 100, minExclusive: true };
 const EWC_STRENGTH: Range = { min: 0, max: 1e9 };
 const MEMORY_SAMPLES: Range = { min: 1, max: 1_000_000 };
+const PROJECTION_WIDTH: Range = { min: 0, max: 4096 };
 
 /** The strategies a preset can turn on on top of fine-tuning. */
 export type StrategyName = 'replay' | 'lwf' | 'ewc';
 
-/** Where a setting belongs: every round's training, or the strategy that reads it (other presets ignore it). */
-export type SettingGroup = 'training' | StrategyName;
+/** Where a setting belongs: gradient training, a strategy that reads it, or the Exact learner (other presets ignore it). */
+export type SettingGroup = 'training' | StrategyName | 'exact';
 
 interface SettingBase<V> {
   group: SettingGroup;
@@ -97,7 +98,8 @@ export const SETTINGS: SettingsTable = {
   batchSize: whole('training', BATCH, 32),
   hidden: whole('training', HIDDEN_UNITS, 0),
   replayPerBatch: whole('replay', BATCH, 32),
-  memoryBudget: whole('replay', MEMORY_SAMPLES, 1000),
+  // Exact keeps every training picture (deleting a class subtracts its pictures' statistics: exact unlearning).
+  memoryBudget: whole('replay', MEMORY_SAMPLES, 1000, { exact: MEMORY_SAMPLES.max }),
   bufferPolicy: {
     kind: 'enum',
     group: 'replay',
@@ -109,6 +111,14 @@ export const SETTINGS: SettingsTable = {
   ewcLambda: real('ewc', EWC_STRENGTH, 50),
   ewcMode: { kind: 'enum', group: 'ewc', options: ['online', 'separate'], default: 'online' },
   ewcGamma: real('ewc', ZERO_TO_ONE, 1),
+  // bench:app: the 1280-d embedding itself; a projection is folded into the exported dense layer (it is linear).
+  exactProjection: whole('exact', PROJECTION_WIDTH, 0),
+  exactShrinkage: {
+    kind: 'enum',
+    group: 'exact',
+    options: ['auto', '0.0001', '0.001', '0.01', '0.1', '1'],
+    default: 'auto',
+  },
 };
 
 /** The settings' keys in table order. */
@@ -116,17 +126,23 @@ export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof AdvancedSettings)[];
 
 /** What a preset turns on. The labels and notes people read live with the UI's texts. */
 export interface PresetSpec {
+  /** `gradient`: src/cl's Learner trains a head; `analytic`: the closed-form learner on sufficient statistics. */
+  engine: 'gradient' | 'analytic';
   /** Which weights train: only the head's last layer, or every layer of the head. */
   train: 'head' | 'all';
   /** The strategies added to fine-tuning. */
   strategies: readonly StrategyName[];
 }
 
-/** The app's presets: Fast fine-tunes the head's last layer; Balanced adds replay + LwF; Max retention adds EWC. */
+/**
+ * The app's presets: Fast fine-tunes the head's last layer; Balanced adds replay + LwF; Max retention adds EWC;
+ * Exact solves a ridge classifier from sufficient statistics (no gradient training: `train` is unused).
+ */
 export const PRESETS: Readonly<Record<Preset, PresetSpec>> = {
-  fast: { train: 'head', strategies: [] },
-  balanced: { train: 'all', strategies: ['replay', 'lwf'] },
-  'max-retention': { train: 'all', strategies: ['replay', 'lwf', 'ewc'] },
+  fast: { engine: 'gradient', train: 'head', strategies: [] },
+  balanced: { engine: 'gradient', train: 'all', strategies: ['replay', 'lwf'] },
+  'max-retention': { engine: 'gradient', train: 'all', strategies: ['replay', 'lwf', 'ewc'] },
+  exact: { engine: 'analytic', train: 'head', strategies: [] },
 };
 
 /** The preset ids in the order the UI offers them. */
@@ -145,7 +161,18 @@ export const STRATEGY_CONSTANTS = {
 
 /** The presets whose strategies read the settings of `group` (the others ignore them), in offer order. */
 export function presetsUsing(group: SettingGroup): Preset[] {
-  return PRESET_IDS.filter((p) => group === 'training' || PRESETS[p].strategies.includes(group));
+  return PRESET_IDS.filter((p) => {
+    if (group === 'exact') return PRESETS[p].engine === 'analytic';
+    if (group === 'training') return PRESETS[p].engine === 'gradient';
+    // Exact reads the memory's budget: its members are the pictures whose statistics it can subtract.
+    if (group === 'replay' && PRESETS[p].engine === 'analytic') return true;
+    return PRESETS[p].strategies.includes(group);
+  });
+}
+
+/** The shrinkage candidates of an Exact round (relative to trace / M): several are tried on held-out pictures. */
+export function exactShrinkages(setting: AdvancedSettings['exactShrinkage']): number[] {
+  return setting === 'auto' ? [1e-3, 1e-2, 1e-1] : [Number(setting)];
 }
 
 function defaultsOf(preset: Preset): AdvancedSettings {
@@ -161,6 +188,7 @@ export const PRESET_DEFAULTS: Readonly<Record<Preset, AdvancedSettings>> = {
   fast: defaultsOf('fast'),
   balanced: defaultsOf('balanced'),
   'max-retention': defaultsOf('max-retention'),
+  exact: defaultsOf('exact'),
 };
 
 /** Whether `value` is allowed for setting `key`: the one rule the worker's check and the UI's validator apply. */

@@ -108,7 +108,7 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
     return row;
   }
 
-  const groupNames: SettingGroup[] = ['training', 'replay', 'lwf', 'ewc'];
+  const groupNames: SettingGroup[] = ['training', 'replay', 'lwf', 'ewc', 'exact'];
   const groups = groupNames.map((group) => {
     const users = presetsUsing(group);
     const title =

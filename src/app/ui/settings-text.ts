@@ -32,6 +32,14 @@ export const PRESET_TEXT: Record<Preset, { readonly name: string; readonly note:
       return t('preset.maxRetentionNote');
     },
   },
+  exact: {
+    get name() {
+      return t('preset.exact');
+    },
+    get note() {
+      return t('preset.exactNote');
+    },
+  },
 };
 
 /** The title of each group of settings in the advanced panel. */
@@ -47,6 +55,9 @@ export const GROUP_TEXT: Record<SettingGroup, string> = {
   },
   get ewc() {
     return t('group.ewc');
+  },
+  get exact() {
+    return t('group.exact');
   },
 };
 
@@ -138,6 +149,22 @@ export const SETTING_TEXT: { [K in keyof AdvancedSettings]: SettingText<Advanced
   ewcGamma: words(
     () => t('setting.ewcGamma'),
     () => t('setting.ewcGammaHint'),
+  ),
+  exactProjection: words(
+    () => t('setting.exactProjection'),
+    () => t('setting.exactProjectionHint'),
+  ),
+  exactShrinkage: choiceWords(
+    () => t('setting.exactShrinkage'),
+    () => t('setting.exactShrinkageHint'),
+    () => ({
+      auto: t('setting.exactShrinkageAuto'),
+      '0.0001': '0.0001',
+      '0.001': '0.001',
+      '0.01': '0.01',
+      '0.1': '0.1',
+      '1': '1',
+    }),
   ),
 };
 

@@ -1,9 +1,12 @@
 /** Binds the app's learning settings to the continual-learning engine (src/cl). */
+import * as tf from '@tensorflow/tfjs';
 import { Learner, exportLayersModel } from '../../cl';
 import type { LearnerConfig, StrategyConfig } from '../../cl/config';
 import type { EngineState, ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
 import type { DenseHead, Engine, EngineModel, RoundTuning } from './engine-contract';
+import { ExactModel, isExactState } from './exact-model';
+import { PRESETS } from '../shared/settings';
 import { presetStrategies } from './settings';
 
 /** The preset's strategies with the user's tuned values (`presetStrategies`) and this round's replay weight. */
@@ -34,10 +37,13 @@ export function learnerConfig(
 /** The engine the app uses: src/cl's `Learner`. */
 export const clEngine: Engine = {
   create(inputDim, settings, preset, memory, tuning): EngineModel {
+    if (PRESETS[preset].engine === 'analytic') return ExactModel.create(inputDim, settings);
     return new Learner(learnerConfig(inputDim, preset, settings, memory, tuning));
   },
 
   restore(state: EngineState, settings, preset, memory, tuning): EngineModel {
+    // The state's own kind decides (a round after a preset switch restores the old kind only to roll back to it).
+    if (isExactState(state)) return ExactModel.fromState(state, settings);
     // The checkpoint carries the config it was trained with; a round may use another preset or other values,
     // so swap the strategies and optimiser settings in (the model's shape stays the checkpoint's).
     const json = state.json as { config: LearnerConfig & { model: LearnerConfig['model'] } };
@@ -56,6 +62,7 @@ export const clEngine: Engine = {
   },
 
   async exportModel(model): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
+    if (model instanceof ExactModel) return denseHeadModel(await model.denseHead());
     const out = await exportLayersModel(model as Learner);
     return { modelJson: out.modelJson, weightData: out.weightData };
   },
@@ -77,3 +84,29 @@ export const clEngine: Engine = {
     };
   },
 };
+
+/** A dense head (softmax on top) as tfjs layers-model artifacts: the Exact model's classifier export. */
+async function denseHeadModel(head: DenseHead): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
+  const seq = tf.sequential();
+  head.layers.forEach((l, i) => {
+    const last = i === head.layers.length - 1;
+    seq.add(tf.layers.dense({ units: l.units, activation: last ? 'softmax' : l.activation, ...(i === 0 ? { inputShape: [l.inputDim] } : {}), name: last ? 'head' : `dense_${i}` }));
+  });
+  const weights = head.layers.flatMap((l) => [tf.tensor2d(l.kernel, [l.inputDim, l.units]), tf.tensor1d(l.bias)]);
+  seq.setWeights(weights);
+  tf.dispose(weights);
+  let out: { modelJson: object; weightData: ArrayBuffer } | null = null;
+  await seq.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData;
+      out = {
+        modelJson: { format: 'layers-model', generatedBy: 'Retain', convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] },
+        weightData: (Array.isArray(data) ? data[0] : data) as ArrayBuffer,
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  seq.dispose();
+  if (!out) throw new Error('model export produced nothing');
+  return out;
+}

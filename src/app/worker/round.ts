@@ -13,6 +13,8 @@ import { AppError, type AdvancedSettings, type AppEvent, type Preset, type Round
 import { checkpointJson, type RoundRecord } from './checkpoint-format';
 import type { RoundTuning } from './engine-contract';
 import { evaluate } from './evaluation';
+import { ExactModel, isExactState } from './exact-model';
+import { PRESETS } from '../shared/settings';
 import type { LiveModel } from './live-model';
 import type { ProjectView } from './project-view';
 import { storageError } from './storage-errors';
@@ -60,25 +62,32 @@ export async function runRound(
     : requested;
   const roundIndex = view.rounds.length;
   const memory = await ctx.memoryFor(settings);
-  const labels = [...new Set(pending.map((s) => s.classId))].sort((a, b) => a - b);
   const learnedBefore = view.learnedLabels();
-  const newLabels = labels.filter((l) => !learnedBefore.has(l));
+  const newLabels = [...new Set(pending.map((s) => s.classId))].filter((l) => !learnedBefore.has(l)).sort((a, b) => a - b);
   const oldLive = [...learnedBefore].filter((l) => view.classes.has(l)).length;
-  const tuning = roundTuning(oldLive, newLabels.length);
-  const model = ctx.live.forRound(committed.engineState, dim, memory, preset, settings, tuning);
+  const exact = PRESETS[preset].engine === 'analytic';
+  // Switching between Exact and a gradient preset: the committed model is of the other kind, so a fresh one
+  // learns every stored training picture (the replay members and the pending ones) in this round.
+  const switching = committed.engineState !== null && exact !== isExactState(committed.engineState);
+  const data = switching ? view.trainingSamples() : pending;
+  const labels = [...new Set(data.map((s) => s.classId))].sort((a, b) => a - b);
+  // Exact has no replay loss to weigh (and a steady key keeps its live model between rounds).
+  const tuning = exact ? {} : roundTuning(oldLive, newLabels.length);
+  if (switching) ctx.live.dispose();
+  const model = ctx.live.forRound(switching ? null : committed.engineState, dim, memory, preset, settings, tuning);
 
   const tPrepared = performance.now();
-  const x = new Float32Array(pending.length * dim);
-  const y = new Int32Array(pending.length);
+  const x = new Float32Array(data.length * dim);
+  const y = new Int32Array(data.length);
   const trainedPerLabel: Record<string, number> = {};
-  pending.forEach((s, i) => {
+  data.forEach((s, i) => {
     x.set(s.embedding, i * dim);
     y[i] = s.classId;
-    trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
   });
+  for (const s of pending) trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
   // The first round trains a fresh head; a later one starts from the trained head and needs fewer passes.
-  const epochs = committed.engineState ? settings.laterEpochs : settings.epochs;
-  const iterations = epochs * Math.ceil(pending.length / settings.batchSize);
+  const epochs = committed.engineState && !switching ? settings.laterEpochs : settings.epochs;
+  const iterations = exact ? 1 : epochs * Math.ceil(data.length / settings.batchSize);
   const losses: number[] = [];
   let steps = 0;
   let finalLoss = NaN;
@@ -103,16 +112,24 @@ export async function runRound(
     if (controller.signal.aborted) throw new Error('cancelled');
     // Keep this round's samples in the replay memory under their own ids (their thumbnails stay), with the
     // trained model's logits for distillation of stored outputs. The policy decides what stays.
-    const logits = await model.predictLogits(x, pending.length);
+    // Exact stores no logits (its scores are not a gradient head's; it has nothing to distil).
+    const logits = exact ? null : await model.predictLogits(x, data.length);
     const k = model.numOutputs;
-    const offered: MemorySample[] = pending.map((s, i) => ({
+    const at = new Map(data.map((s, i) => [s.id, i]));
+    const offered: MemorySample[] = pending.map((s) => ({
       id: s.id,
       x: s.embedding,
       label: s.classId,
       task: roundIndex,
-      logits: logits.slice(i * k, (i + 1) * k),
+      ...(logits ? { logits: logits.slice(at.get(s.id)! * k, (at.get(s.id)! + 1) * k) } : {}),
     }));
     await memory.add(offered, new SeededRandom(0x5eed + roundIndex).next);
+    // Exact's statistics hold exactly the stored training pictures (so deleting a class subtracts all of it):
+    // pictures the memory let go (a budget below the project's size) are subtracted too.
+    if (exact && model instanceof ExactModel) {
+      const dropped = view.trainingSamples().filter((s) => !memory.has(s.id));
+      if (dropped.length > 0) await model.unlearn(embeddingsOf(dropped, dim), Int32Array.from(dropped, (s) => s.classId));
+    }
   } catch (error) {
     // Cancelled or failed mid-round: back to the last committed model and memory; nothing is stored.
     if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
@@ -167,4 +184,11 @@ export async function runRound(
     store: (tStored - tExported) / 1000,
   };
   return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: round.steps, cancelled: false, finalLoss, timings };
+}
+
+/** The embeddings of `samples`, row after row. */
+export function embeddingsOf(samples: readonly SampleRecord[], dim: number): Float32Array {
+  const x = new Float32Array(samples.length * dim);
+  samples.forEach((s, i) => x.set(s.embedding, i * dim));
+  return x;
 }

@@ -33,6 +33,8 @@ import type { Engine, FeatureExtractor } from './engine-contract';
 import { metricsView, predictionScores } from './evaluation';
 import { canvasFrameReader, type FrameReader } from './frames';
 import { fullRetrain } from './full-retrain';
+import { ExactModel } from './exact-model';
+import { deleteUnlearning } from './exact-unlearn';
 import { LiveModel } from './live-model';
 import { exportImageModel, selectColumns } from './model-export';
 import { checkImportedProject, importRefused } from './project-import';
@@ -170,7 +172,9 @@ export class LearnerService {
     const c = this.view.getClass(id);
     if (this.learning) throw new Error(t('worker.waitDeleteClass'));
     try {
-      await this.store.deleteClass(c.id);
+      // Exact unlearns the class's pictures in the deletion's own transaction (exact-unlearn.ts).
+      const ctx = { view: this.view, store: this.store, live: this.live, memory: this.memory, dim: this.backbone.featureDim };
+      if (!(await deleteUnlearning(ctx, { classId: c.id }))) await this.store.deleteClass(c.id);
     } catch (error) {
       throw storageError(error, 'deleteClass');
     }
@@ -217,7 +221,8 @@ export class LearnerService {
     if (!this.view.samples.has(id)) throw new Error(t('worker.noSample', { id }));
     if (this.learning) throw new Error(t('worker.waitDeleteSample'));
     try {
-      await this.store.deleteSample(id);
+      const ctx = { view: this.view, store: this.store, live: this.live, memory: this.memory, dim: this.backbone.featureDim };
+      if (!(await deleteUnlearning(ctx, { sampleId: id }))) await this.store.deleteSample(id);
     } catch (error) {
       throw storageError(error, 'deleteSample');
     }
@@ -313,6 +318,7 @@ export class LearnerService {
       memoryBudget: this.memory.capacity,
       // Embedding + stored logits + a ~96 px thumbnail (~3 KB) + row overhead.
       bytesPerSample: dim * 4 + Math.max(1, this.live.model?.numOutputs ?? 1) * 4 + 3500,
+      statisticsBytes: this.live.model instanceof ExactModel ? await this.live.model.statisticsBytes() : 0,
     };
   }
 

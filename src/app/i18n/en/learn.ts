@@ -46,11 +46,15 @@ export const enLearn = {
   'preset.maxRetention': 'Max retention',
   'preset.maxRetentionNote':
     'Balanced plus protection of the weights old classes rely on (EWC). Slowest, stores a weight-importance map too, forgets the least.',
+  'preset.exact': 'Exact',
+  'preset.exactNote':
+    'No training steps: adds the new pictures to running sums and solves for the classifier, the same one a full retrain on every stored picture would give. Forgets nothing, deleting a class removes it exactly; keeps every training picture and a few MB of sums.',
 
   'group.training': 'Training',
   'group.replay': 'Replay',
   'group.lwf': 'Keep old answers — LwF',
   'group.ewc': 'Protect weights — EWC',
+  'group.exact': 'Exact (closed form)',
 
   'setting.epochs': 'Epochs, first round',
   'setting.epochsHint': 'Passes over the pictures when the model is trained from scratch.',
@@ -86,6 +90,13 @@ export const enLearn = {
   'setting.ewcSeparate': 'Separate (one map per round)',
   'setting.ewcGamma': 'EWC decay (γ)',
   'setting.ewcGammaHint': 'Online mode: weight of older importance (0–1).',
+  'setting.exactProjection': 'Random projection width',
+  'setting.exactProjectionHint':
+    'Projects the 1280-number picture features to this many at random first (0 = use them as they are). Fixed by the first Exact round.',
+  'setting.exactShrinkage': 'Shrinkage (λ)',
+  'setting.exactShrinkageHint':
+    'Keeps the solution small and stable; Auto tries several on the round’s own pictures and keeps the best.',
+  'setting.exactShrinkageAuto': 'Auto (chosen each round)',
 
   'advanced.summary': 'Advanced settings ',
   'advanced.intro':

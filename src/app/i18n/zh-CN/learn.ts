@@ -48,11 +48,15 @@ export const zhLearn: Translation<typeof enLearn> = {
   'preset.maxRetention': '最牢记忆',
   'preset.maxRetentionNote':
     '在“均衡”的基础上，再保护旧类别依赖的权重（EWC）。最慢，还要多存一张权重重要性图，遗忘最少。',
+  'preset.exact': '精确',
+  'preset.exactNote':
+    '不做训练迭代：把新图片累加进统计量，直接解出分类器，与用全部已存图片重新训练得到的完全相同。不会遗忘，删除类别时能把它精确地去掉；会保存全部训练图片和几 MB 的统计量。',
 
   'group.training': '训练',
   'group.replay': '经验回放',
   'group.lwf': '保留旧回答——LwF',
   'group.ewc': '保护权重——EWC',
+  'group.exact': '精确（闭式解）',
 
   'setting.epochs': '训练遍数（首轮）',
   'setting.epochsHint': '模型从零开始训练时，把所有图片过几遍。',
@@ -86,6 +90,12 @@ export const zhLearn: Translation<typeof enLearn> = {
   'setting.ewcSeparate': '分开（每轮一张）',
   'setting.ewcGamma': 'EWC 衰减（γ）',
   'setting.ewcGammaHint': '在线模式下，旧重要性所占的比重（0–1）。',
+  'setting.exactProjection': '随机投影宽度',
+  'setting.exactProjectionHint':
+    '先把图片的 1280 个特征随机投影成这么多个（0 = 直接使用原特征）。由第一次“精确”轮次决定。',
+  'setting.exactShrinkage': '收缩系数（λ）',
+  'setting.exactShrinkageHint': '让解更小、更稳定；“自动”会在本轮自己的图片上试几个值，选出最好的。',
+  'setting.exactShrinkageAuto': '自动（每轮选择）',
 
   'advanced.summary': '高级设置 ',
   'advanced.intro': '留空的项使用所选预设的值（灰色显示）。所选预设用不到的设置会变暗。',

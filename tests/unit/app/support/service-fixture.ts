@@ -1,0 +1,97 @@
+/**
+ * A learner service as the worker runs it, in Node: a real project store (fake-indexeddb; import
+ * 'fake-indexeddb/auto' first), the real engine and a small deterministic feature extractor in place of MobileNet
+ * (colour means of the left and right halves), with pictures made of a colour and seeded noise.
+ */
+import { ProjectStore, type StoreTestHooks } from '../../../../src/memory/store/project-store';
+import type { AppEvent, Prediction } from '../../../../src/app/protocol';
+import { clEngine } from '../../../../src/app/worker/engine';
+import type { FeatureExtractor } from '../../../../src/app/worker/engine-contract';
+import type { FrameReader } from '../../../../src/app/worker/frames';
+import { LearnerService } from '../../../../src/app/worker/service';
+
+interface TestFrame {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+/** Frames without a canvas: nearest-neighbour resize; the thumbnail is a PNG-signed byte string. */
+const testFrames: FrameReader = {
+  check(frame) {
+    const f = frame as unknown as TestFrame | null;
+    if (!f || !(f.rgba instanceof Uint8ClampedArray) || f.width === 0) throw new Error('The frame is empty (0 pixels)');
+  },
+  pixels(frame, size) {
+    const f = frame as unknown as TestFrame;
+    const out = new Uint8ClampedArray(size * size * 4);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const o = (Math.floor((y * f.height) / size) * f.width + Math.floor((x * f.width) / size)) * 4;
+        out.set(f.rgba.subarray(o, o + 4), (y * size + x) * 4);
+      }
+    return out;
+  },
+  async thumbnail() {
+    return { bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]).buffer, type: 'image/png' };
+  },
+  release() {},
+};
+
+const INPUT = 8;
+
+/** Mean R, G, B of the left and the right half, in [0, 1] (6 features). */
+const colourMeans: FeatureExtractor = {
+  config: { inputSize: INPUT },
+  featureDim: 6,
+  async embedRgba(frames) {
+    const out = new Float32Array(frames.length * 6);
+    frames.forEach((f, i) => {
+      for (let y = 0; y < INPUT; y++)
+        for (let x = 0; x < INPUT; x++)
+          for (let c = 0; c < 3; c++) out[i * 6 + (x < INPUT / 2 ? 0 : 3) + c] += f[(y * INPUT + x) * 4 + c] / 255 / ((INPUT * INPUT) / 2);
+    });
+    return out;
+  },
+  dispose() {},
+};
+
+/** Base colours of the test classes. */
+export const COLOURS = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220], yellow: [210, 200, 30] } as const;
+export type Colour = keyof typeof COLOURS;
+
+/** A 16x12 picture of a colour with seeded per-picture noise. */
+export function picture(colour: Colour, seed: number): ImageBitmap {
+  let s = seed * 7919 + 17;
+  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 60;
+  const [r, g, b] = COLOURS[colour];
+  const rgba = new Uint8ClampedArray(16 * 12 * 4);
+  for (let i = 0; i < 16 * 12; i++) rgba.set([r + noise(), g + noise(), b + noise(), 255], i * 4);
+  return { width: 16, height: 12, rgba } as unknown as ImageBitmap;
+}
+
+/** A service on the database `name` (fresh unless it exists); `hooks` inject write failures. */
+export async function openService(name: string, hooks: StoreTestHooks = {}): Promise<{ service: LearnerService; events: AppEvent[] }> {
+  const events: AppEvent[] = [];
+  const service = new LearnerService({
+    openStore: () => ProjectStore.open({ name, hooks }),
+    deleteStore: () => ProjectStore.deleteDatabase(name),
+    backbone: colourMeans,
+    backend: { backend: 'wasm', note: 'unit test', adapter: null },
+    engine: clEngine,
+    emit: (e) => events.push(e),
+    frames: testFrames,
+  });
+  await service.open();
+  return { service, events };
+}
+
+/** Adds `n` pictures of a colour (seeds seed0...) to a class. */
+export async function capture(service: LearnerService, classId: string, colour: Colour, n: number, seed0 = 0): Promise<void> {
+  for (let i = 0; i < n; i++) await service.addSample(classId, picture(colour, seed0 + i), 'camera');
+}
+
+/** Probabilities by class name. */
+export function byName(p: Prediction): Record<string, number> {
+  return Object.fromEntries(p.scores.map((s) => [s.name, s.p]));
+}
