@@ -1,7 +1,8 @@
 /** The camera panel: live preview, camera switching, hold-to-capture into the selected class. */
 import type { UiContext } from './context';
 import type { CameraState } from './camera';
-import { t } from '../i18n';
+import { formatNumber, t } from '../i18n';
+import { CaptureRate, mirrorToggle } from './camera-extras';
 import { errorMessage, h, replaceChildren } from './dom';
 import { codeOf } from './notices';
 
@@ -40,7 +41,9 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     { type: 'button', 'data-testid': 'camera-switch', hidden: true },
     t('camera.switch'),
   );
-  const toolbar = h('div', { class: 'toolbar' }, stopButton, switchButton);
+  const mirrorButton = mirrorToggle(stage);
+  const toolbar = h('div', { class: 'toolbar' }, mirrorButton, stopButton, switchButton);
+  const rate = new CaptureRate();
 
   const select = h('select', { id: 'capture-class', 'data-testid': 'capture-class' });
   const captureButton = h(
@@ -71,6 +74,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     stage.dataset.state = s.kind;
     message.hidden = s.kind === 'live';
     stopButton.hidden = s.kind !== 'live';
+    mirrorButton.hidden = s.kind !== 'live';
     startButton.hidden = s.kind === 'starting';
     switch (s.kind) {
       case 'off':
@@ -133,7 +137,13 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     select.disabled = s.classes.length === 0 || s.capturing;
     captureButton.setAttribute('aria-disabled', String(blocked !== null && !s.capturing));
     captureButton.classList.toggle('is-blocked', blocked !== null && !s.capturing);
-    hint.textContent = blocked ?? t('camera.hint', { name: cls?.name ?? '' });
+    // The rate is the one measured on this device, not a promise: unknown until a first hold.
+    const name = cls?.name ?? '';
+    hint.textContent =
+      blocked ??
+      (rate.value === null
+        ? t('camera.hintHold', { name })
+        : t('camera.hintHoldRate', { name, rate: formatNumber(rate.value, rate.value < 10 ? 1 : 0) }));
   }
 
   // --- Hold to capture -----------------------------------------------------------------------------------------
@@ -159,6 +169,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     }
     holding = true;
     captured = 0;
+    rate.start();
     targetId = store.state.selectedClassId;
     captureButton.setAttribute('aria-pressed', 'true');
     captureButton.querySelector('.capture-label')!.textContent = t('camera.capturing');
@@ -178,6 +189,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
         .then(() => {
           // The worker's 'classes' event updates the counts; this counts the burst.
           captured++;
+          if (holding) rate.landed();
           renderCount();
         })
         .catch((err: unknown) => {
@@ -207,6 +219,7 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
     if (!holding) return;
     holding = false;
     clearTimeout(timer);
+    if (rate.stop()) renderCaptureAvailability();
     captureButton.setAttribute('aria-pressed', 'false');
     captureButton.querySelector('.capture-label')!.textContent = t('camera.holdToCapture');
     if (inFlight === 0) finishCapture();
@@ -268,9 +281,8 @@ export function cameraPanel(ctx: UiContext): HTMLElement {
   return h(
     'section',
     { class: 'panel camera-panel', 'aria-labelledby': 'camera-heading', 'data-testid': 'camera-panel' },
-    h('h2', { id: 'camera-heading' }, t('camera.heading')),
+    h('div', { class: 'panel-head' }, h('h2', { id: 'camera-heading' }, t('camera.heading')), toolbar),
     stage,
-    toolbar,
     captureRow,
   );
 }

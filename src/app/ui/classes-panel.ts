@@ -7,6 +7,8 @@ import { errorMessage, fileButton, h, replaceChildren } from './dom';
 import { classNameProblem, nameTooLong, ruleMessage } from './class-name';
 import { codeOf } from './notices';
 
+/** Fewer pictures than this get advice on how many to take and what to vary. */
+const ADVISED_PICTURES = 20;
 /** Thumbnails shown on a closed card (the newest ones). */
 const STRIP_SIZE = 8;
 /** Thumbnails shown in an opened card before "show all". */
@@ -118,6 +120,8 @@ class ClassCard {
   private readonly count = h('span', { class: 'class-count', 'data-testid': 'class-count' });
   private readonly badge = h('span', { class: 'badge', 'data-testid': 'class-learned' });
   private readonly strip = h('div', { class: 'thumb-strip', 'data-testid': 'class-thumbs' });
+  /** How many pictures and how much variety the class still needs (first-use guidance). */
+  private readonly advice = h('p', { class: 'hint small class-advice', 'data-testid': 'class-advice' });
   private readonly grid = h('ul', { class: 'thumb-grid', 'data-testid': 'sample-grid' });
   private readonly details: HTMLDetailsElement;
   private readonly summary = h('summary', { 'data-testid': 'class-samples-toggle' });
@@ -197,6 +201,7 @@ class ClassCard {
         ),
       ),
       this.strip,
+      this.advice,
       h('div', { class: 'class-actions' }, this.selectButton, files.wrap, rename, del),
       this.fileStatus,
       this.details,
@@ -229,6 +234,7 @@ class ClassCard {
             : t('classes.needsPictures');
     this.badge.className = `badge ${cls.learned && cls.pending === 0 ? 'badge-ok' : 'badge-new'}`;
     this.badge.dataset.pending = String(cls.pending);
+    this.renderAdvice(cls);
     this.selectButton.hidden = selected;
     this.selectButton.setAttribute('aria-label', t('classes.captureIntoAria', { name: cls.name }));
     const locked = s.capturing || s.learning || s.busy !== null;
@@ -236,6 +242,14 @@ class ClassCard {
     this.summary.textContent = t('classes.allPictures', { n: cls.sampleCount });
     this.details.hidden = cls.sampleCount === 0;
     if (!s.capturing && cls.sampleCount !== this.loadedCount) void this.loadSamples();
+  }
+
+  /** Few pictures: how many to aim for and what to vary. (Empty classes say so in their strip.) */
+  private renderAdvice(cls: ClassInfo): void {
+    const few = cls.sampleCount > 0 && cls.sampleCount < ADVISED_PICTURES;
+    this.advice.textContent = few ? t('classes.adviceFew') : '';
+    this.advice.classList.remove('is-warning');
+    this.advice.hidden = !few;
   }
 
   /** Re-reads this class's samples (thumbnails) from the worker. */

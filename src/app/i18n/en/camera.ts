@@ -18,8 +18,6 @@ export const enCamera = {
   'camera.needCamera': 'Start the camera to capture, or add images from files in the class list.',
   'camera.pausedLearning': 'Capturing is paused while Retain learns.',
   'camera.wait': 'Please wait: {{task}}',
-  'camera.hint':
-    'Hold the button, or the Space bar, to add about 10 pictures a second to “{{name}}”. Move the object and the camera a little for variety.',
   'camera.captureFailed': 'A picture could not be added: {{reason}}',
   'camera.burst': '+{{n}} → {{name}} ({{total}} in total)',
   'camera.burstShort': '+{{n}}',

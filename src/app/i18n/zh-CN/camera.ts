@@ -21,8 +21,6 @@ export const zhCamera: Translation<typeof enCamera> = {
   'camera.needCamera': '打开摄像头才能拍摄；也可以在类别列表里从文件添加图片。',
   'camera.pausedLearning': 'Retain 学习期间暂停拍摄。',
   'camera.wait': '请稍候：{{task}}',
-  'camera.hint':
-    '按住按钮（或空格键），每秒大约为“{{name}}”添加 10 张图片。稍微移动物体和摄像头，让图片更多样。',
   'camera.captureFailed': '无法添加图片：{{reason}}',
   'camera.burst': '+{{n}} → {{name}}（共 {{total}} 张）',
   'camera.burstShort': '+{{n}}',
