@@ -49,6 +49,8 @@ export function storagePanel(ctx: UiContext): HTMLElement {
         'storage-budget',
       ),
       fact(t('storage.perPicture'), formatBytes(s.bytesPerSample), 'storage-per-sample'),
+      // The Exact preset's sufficient statistics (in the checkpoint); none with the gradient presets.
+      s.statisticsBytes > 0 ? fact(t('storage.statistics'), formatBytes(s.statisticsBytes), 'storage-statistics') : [],
       fact(
         t('storage.keptSafe'),
         s.persisted ? t('storage.persisted') : t('storage.notPersisted'),

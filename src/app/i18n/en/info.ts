@@ -52,6 +52,7 @@ export const enInfo = {
   'storage.replay': 'Replay memory',
   'storage.replayValue': 'up to {{n}} pictures (about {{size}})',
   'storage.perPicture': 'Per picture',
+  'storage.statistics': 'Exact model’s running sums',
   'storage.keptSafe': 'Kept safe',
   'storage.persisted': 'Yes — the browser will not clear it to free space',
   'storage.notPersisted': 'Not guaranteed — the browser may clear it when space runs low',

@@ -54,6 +54,7 @@ export const zhInfo: Translation<typeof enInfo> = {
   'storage.replay': '回放记忆库',
   'storage.replayValue': '最多 {{n}} 张图片（约 {{size}}）',
   'storage.perPicture': '每张图片',
+  'storage.statistics': '“精确”模型的累计统计量',
   'storage.keptSafe': '是否受保护',
   'storage.persisted': '是——浏览器不会为了腾出空间而清除它',
   'storage.notPersisted': '不保证——空间不足时浏览器可能会清除它',
