@@ -133,14 +133,18 @@ export interface AppStatus {
 }
 
 /** Machine-readable kind of an error. */
-export type ErrorCode = 'storage-full' | 'device-lost' | 'import-refused' | 'internal';
+export type ErrorCode = 'storage-full' | 'device-lost' | 'import-refused' | 'project-changed' | 'internal';
+
+/** Why the worker re-read the project: another tab edited it, committed a round (or imported), reset it, or upgraded it (this tab must reload). */
+export type ProjectReloadCause = 'other-tab-edit' | 'other-tab-round' | 'other-tab-reset' | 'other-tab-upgrade';
 
 /** Events the worker pushes to the UI. */
 export type AppEvent =
   | { type: 'progress'; step: number; totalSteps: number; losses: Record<string, number> }
   | { type: 'backend'; backend: string; note: string }
   | { type: 'classes'; classes: ClassInfo[] }
-  | { type: 'error'; code: ErrorCode; message: string };
+  | { type: 'error'; code: ErrorCode; message: string }
+  | { type: 'project-reloaded'; cause: ProjectReloadCause };
 
 /** What a from-scratch retrain on all stored samples took and achieved (benchmark baseline). */
 export interface FullRetrainReport {

@@ -145,6 +145,27 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
         case 'error':
           notices.error(e.message, e.code);
           break;
+        case 'project-reloaded':
+          // Another tab changed, reset or upgraded the project (worker/tab-sync.ts): show what this tab now holds.
+          void ctx.refreshStatus();
+          bus.emit('project-changed', {});
+          if (e.cause === 'other-tab-upgrade')
+            notices.banner({
+              id: 'other-tab',
+              kind: 'warning',
+              message: t('tabs.upgraded'),
+              action: { label: t('app.updateReload'), run: () => location.reload() },
+              dismissible: false,
+              testid: 'other-tab',
+            });
+          else if (e.cause !== 'other-tab-edit')
+            notices.banner({
+              id: 'other-tab',
+              kind: 'info',
+              message: e.cause === 'other-tab-reset' ? t('tabs.reloadedReset') : t('tabs.reloadedRound'),
+              testid: 'other-tab',
+            });
+          break;
         case 'progress':
           bus.emit('progress', e);
           break;

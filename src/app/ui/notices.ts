@@ -30,6 +30,8 @@ function advice(code: ErrorCode | string): string | undefined {
       return t('notice.adviceDeviceLost');
     case 'import-refused':
       return t('notice.adviceImportRefused');
+    case 'project-changed':
+      return t('notice.adviceProjectChanged');
     default:
       return undefined;
   }

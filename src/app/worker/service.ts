@@ -42,6 +42,7 @@ import { ProjectView } from './project-view';
 import { runRound, type RoundContext } from './round';
 import { PRESET_DEFAULTS, resolveSettings } from './settings';
 import { storageError } from './storage-errors';
+import { TabSync } from './tab-sync';
 
 /** Opens (or re-creates) the project's store. */
 export type StoreOpener = () => Promise<ProjectStore>;
@@ -81,6 +82,8 @@ export class LearnerService {
   private round: Promise<unknown> | null = null;
   /** Captures are processed one at a time, in order, so the every-5th hold-out count is exact. */
   private captureQueue: Promise<unknown> = Promise.resolve();
+  /** Re-reads the project when another tab changes it (tab-sync.ts). */
+  private readonly tabSync = new TabSync({ busy: () => this.learning !== null, reload: () => this.reloadForOtherTab(), emit: (e) => this.emit(e) });
 
   constructor(deps: ServiceDeps) {
     this.openStore = deps.openStore;
@@ -96,6 +99,7 @@ export class LearnerService {
   /** Opens the project and restores the learner exactly as last committed. */
   async open(): Promise<void> {
     this.store = await this.openStore();
+    this.tabSync.watch(this.store);
     this.view = await ProjectView.load(this.store);
     const { settings } = this.view.committed;
     const memSettings = settings ?? PRESET_DEFAULTS.balanced;
@@ -115,6 +119,7 @@ export class LearnerService {
 
   /** Frees everything (worker shutdown). */
   dispose(): void {
+    this.tabSync.dispose();
     this.learning?.abort();
     this.live.dispose();
     this.backbone.dispose();
@@ -266,6 +271,13 @@ export class LearnerService {
     this.round = round;
     try {
       return await round;
+    } catch (error) {
+      // Another tab committed first: nothing was written here; show its work (the message says so).
+      if (error instanceof AppError && error.code === 'project-changed') {
+        this.learning = null;
+        await this.reloadForOtherTab();
+      }
+      throw error;
     } finally {
       this.learning = null;
       this.round = null;
@@ -392,6 +404,18 @@ export class LearnerService {
     this.store.close();
     await this.open();
     this.emitClasses();
+  }
+
+  /** Re-reads the project after another tab changed it; calls wait for it as for a backend switch. */
+  private async reloadForOtherTab(): Promise<void> {
+    await this.recovering;
+    const reload = this.captureQueue.then(() => this.reloadFromStore());
+    this.recovering = reload;
+    try {
+      await reload;
+    } finally {
+      if (this.recovering === reload) this.recovering = null;
+    }
   }
 
   /** Deletes every class, sample and the model. */

@@ -25,11 +25,18 @@ export const enApp = {
   'notice.details': 'Details',
   'notice.dismiss': 'Dismiss',
   'notice.adviceStorageFull':
-    'Storage is full: free space by deleting samples or classes, lower the replay memory budget, or export the project and reset it.',
+    'Nothing was changed. To make room, delete pictures or classes you no longer need, or export the project to keep a copy and then reset it. In the Storage panel you can also ask the browser to keep Retain’s data.',
+  'notice.adviceProjectChanged':
+    'This tab now shows the other tab’s work; do it again here if it is still needed.',
   'notice.adviceDeviceLost':
     'The graphics device was lost; Retain switched backend and reloaded the last saved model.',
   'notice.adviceImportRefused': 'Your current project is unchanged.',
   'notice.withAdvice': '{{message}} — {{advice}}',
+
+  'tabs.reloadedRound': 'Another Retain tab changed this project; this tab was reloaded to show it.',
+  'tabs.reloadedReset':
+    'The project was reset in another Retain tab; this tab now shows the new, empty project.',
+  'tabs.upgraded': 'Retain was updated in another tab. Reload this tab to keep working.',
 
   'dialog.cancel': 'Cancel',
   'dialog.typeName': 'Please type a name.',

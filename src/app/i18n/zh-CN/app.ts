@@ -27,10 +27,15 @@ export const zhApp: Translation<typeof enApp> = {
   'notice.details': '详情',
   'notice.dismiss': '关闭',
   'notice.adviceStorageFull':
-    '存储空间已满：请删除一些图片或类别、调低回放记忆库的容量，或者先导出项目再重置。',
+    '没有做任何改动。要腾出空间，请删除不再需要的图片或类别，或者先导出项目留一份副本再重置。也可以在“存储”面板里请浏览器保留 Retain 的数据。',
+  'notice.adviceProjectChanged': '此标签页现在显示的是另一个标签页的成果；如果仍然需要，请在这里再操作一次。',
   'notice.adviceDeviceLost': '图形设备丢失了；Retain 已切换计算方式，并重新载入了最近保存的模型。',
   'notice.adviceImportRefused': '当前项目没有任何改动。',
   'notice.withAdvice': '{{message}}——{{advice}}',
+
+  'tabs.reloadedRound': '另一个 Retain 标签页修改了这个项目；此标签页已重新载入以显示最新内容。',
+  'tabs.reloadedReset': '这个项目已在另一个 Retain 标签页中重置；此标签页现在显示新的空项目。',
+  'tabs.upgraded': 'Retain 已在另一个标签页中更新。请重新载入此标签页以继续使用。',
 
   'dialog.cancel': '取消',
   'dialog.typeName': '请输入名称。',

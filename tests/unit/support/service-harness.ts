@@ -1,0 +1,105 @@
+/**
+ * The learner service in Node for tests that need several of them on one project (tabs) or a full disk: a real
+ * project store (fake-indexeddb, imported by the test first), the real engine on tfjs WASM, and a tiny colour
+ * feature extractor and frame reader in place of MobileNet and the canvas.
+ */
+import { ProjectStore } from '../../../src/memory/store/project-store';
+import type { AppEvent, LearnSettings, Prediction } from '../../../src/app/protocol';
+import { clEngine } from '../../../src/app/worker/engine';
+import type { FeatureExtractor } from '../../../src/app/worker/engine-contract';
+import type { FrameReader } from '../../../src/app/worker/frames';
+import { LearnerService } from '../../../src/app/worker/service';
+
+/** A test picture: RGBA bytes of a plain colour with noise. */
+interface TestFrame {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const INPUT = 8;
+
+/** Frames without a canvas: nearest-neighbour pixels; the thumbnail a PNG-signed byte string. */
+const testFrames: FrameReader = {
+  check(frame) {
+    if (!(frame as TestFrame | null)?.rgba) throw new Error('The frame is empty (0 pixels)');
+  },
+  pixels(frame, size) {
+    const f = frame as unknown as TestFrame;
+    const out = new Uint8ClampedArray(size * size * 4);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const s = (Math.floor((y * f.height) / size) * f.width + Math.floor((x * f.width) / size)) * 4;
+        out.set(f.rgba.subarray(s, s + 4), (y * size + x) * 4);
+      }
+    return out;
+  },
+  async thumbnail(frame) {
+    const bytes = new Uint8Array(PNG_SIGNATURE.length + 48);
+    bytes.set(PNG_SIGNATURE);
+    bytes.set((frame as unknown as TestFrame).rgba.subarray(0, 48), PNG_SIGNATURE.length);
+    return { bytes: bytes.buffer, type: 'image/png' };
+  },
+  release() {},
+};
+
+/** Mean R, G, B of the whole picture, in [0, 1] (3 features). */
+const colourMeans: FeatureExtractor = {
+  config: { inputSize: INPUT },
+  featureDim: 3,
+  async embedRgba(frames) {
+    const out = new Float32Array(frames.length * 3);
+    frames.forEach((f, i) => {
+      for (let p = 0; p < INPUT * INPUT; p++) for (let c = 0; c < 3; c++) out[i * 3 + c] += f[p * 4 + c] / 255 / (INPUT * INPUT);
+    });
+    return out;
+  },
+  dispose() {},
+};
+
+/** Base colours of the test classes. */
+export const COLOURS = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220], yellow: [220, 210, 30] } as const;
+export type Colour = keyof typeof COLOURS;
+
+/** A 16x12 picture of a colour with seeded noise. */
+export function picture(colour: Colour, seed: number): ImageBitmap {
+  let s = seed * 7919 + 17;
+  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 60;
+  const [r, g, b] = COLOURS[colour];
+  const rgba = new Uint8ClampedArray(16 * 12 * 4);
+  for (let i = 0; i < 16 * 12; i++) rgba.set([r + noise(), g + noise(), b + noise(), 255], i * 4);
+  return { width: 16, height: 12, rgba } as unknown as ImageBitmap;
+}
+
+/** Quick rounds for tests. */
+export const QUICK: LearnSettings = { preset: 'balanced', advanced: { epochs: 40, laterEpochs: 20, learningRate: 0.05, batchSize: 8 } };
+
+/** One service (one "tab") on project database `name`, with the events it emitted. */
+export async function openService(name: string): Promise<{ service: LearnerService; events: AppEvent[] }> {
+  const events: AppEvent[] = [];
+  const service = new LearnerService({
+    openStore: () => ProjectStore.open({ name }),
+    deleteStore: () => ProjectStore.deleteDatabase(name),
+    backbone: colourMeans,
+    backend: { backend: 'wasm', note: 'unit test', adapter: null },
+    engine: clEngine,
+    emit: (e) => void (e.type !== 'progress' && events.push(e)),
+    frames: testFrames,
+  });
+  await service.open();
+  return { service, events };
+}
+
+/** Adds class `name` with `n` pictures of `colour`; returns its id. */
+export async function teach(service: LearnerService, name: string, colour: Colour, n = 10): Promise<string> {
+  const c = await service.addClass(name);
+  for (let i = 0; i < n; i++) await service.addSample(c.id, picture(colour, 1000 * Object.keys(COLOURS).indexOf(colour) + i), 'camera');
+  return c.id;
+}
+
+/** The predicted class name of a fresh picture of `colour`. */
+export async function predictedName(service: LearnerService, colour: Colour): Promise<string | null> {
+  const p: Prediction = await service.predict(picture(colour, 9999));
+  return p.scores.find((s) => s.classId === p.top)?.name ?? null;
+}
