@@ -135,10 +135,9 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
           notices.banner({
             id: 'backend-change',
             kind: 'warning',
-            message: t('app.backendSwitched', {
-              backend: BACKEND_NAMES[e.backend] ?? e.backend,
-              note: e.note,
-            }),
+            // The worker's note is technical (probe results, the failure): folded under the message as detail.
+            message: t('app.backendSwitched', { backend: BACKEND_NAMES[e.backend] ?? e.backend }),
+            detail: e.note,
             testid: 'backend-change',
           });
           break;

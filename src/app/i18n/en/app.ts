@@ -18,7 +18,7 @@ export const enApp = {
   'app.startFailed': 'Retain could not start: {{reason}}',
   'app.tryAgain': 'Try again',
   'app.statusFailed': 'The project state could not be read: {{reason}}',
-  'app.backendSwitched': 'Switched to {{backend}}: {{note}}',
+  'app.backendSwitched': 'Switched to {{backend}}.',
   'app.backendSlow':
     'Running on {{backend}}: this device offers no fast WebGPU, so Retain uses the quickest option it found. Everything works; learning just takes longer.',
 

@@ -20,7 +20,7 @@ export const zhApp: Translation<typeof enApp> = {
   'app.startFailed': 'Retain 无法启动：{{reason}}',
   'app.tryAgain': '重试',
   'app.statusFailed': '无法读取项目状态：{{reason}}',
-  'app.backendSwitched': '已切换到 {{backend}}：{{note}}',
+  'app.backendSwitched': '已切换到 {{backend}}。',
   'app.backendSlow':
     '正在使用 {{backend}} 运行：这台设备没有可用的高速 WebGPU，Retain 选用了能找到的最快方式。所有功能都能用，只是学习会慢一些。',
 
