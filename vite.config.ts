@@ -88,6 +88,8 @@ function contentSecurityPolicy(): Plugin {
 export default defineConfig({
   build: {
     target: 'es2022',
+    // RETAIN_OUT_DIR: a second build beside dist/ (two test runs at once on one machine).
+    outDir: process.env.RETAIN_OUT_DIR ?? 'dist',
     rollupOptions: { input: pages },
   },
   worker: { format: 'es' },

@@ -32,3 +32,6 @@ export function fakeCameraArgs(y4mPath: string): string[] {
 /** Port of the built app served by `vite preview` during tests. */
 export const PREVIEW_PORT = Number(process.env.RETAIN_PORT ?? 4173);
 export const BASE_URL = `http://localhost:${PREVIEW_PORT}`;
+
+/** Folder of the built app the tests serve (RETAIN_OUT_DIR lets two test runs build side by side). */
+export const DIST_DIR = process.env.RETAIN_OUT_DIR ?? 'dist';

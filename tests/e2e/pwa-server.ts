@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DIST_DIR } from './chromium';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,7 +31,7 @@ export interface DistServer {
 }
 
 /** Serves `root` (default dist/) on a free localhost port (WebGPU and service workers need localhost), with extra response headers. */
-export async function serveDist(root = path.resolve('dist'), headers: Record<string, string> = {}): Promise<DistServer> {
+export async function serveDist(root = path.resolve(DIST_DIR), headers: Record<string, string> = {}): Promise<DistServer> {
   const requests: string[] = [];
   let swSuffix = '';
   const server: Server = createServer(async (req, res) => {

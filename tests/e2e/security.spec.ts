@@ -7,7 +7,7 @@
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from './chromium';
+import { BASE_ARGS, CHROMIUM_PATH, DIST_DIR, WEBGPU_ARGS } from './chromium';
 import { serveDist, type DistServer } from './pwa-server';
 
 let server: DistServer | null = null;
@@ -71,7 +71,7 @@ async function learnOn(page: Page, backend: string): Promise<{ backend: string; 
 
 test('every built page carries the Content-Security-Policy; no page has an inline script', () => {
   for (const file of ['index.html', 'bench.html', 'lab/platform.html']) {
-    const html = readFileSync(path.resolve('dist', file), 'utf8');
+    const html = readFileSync(path.resolve(DIST_DIR, file), 'utf8');
     const policy = (/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '').replaceAll('&#39;', "'");
     expect(policy, file).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(policy, file).toContain("object-src 'none'");
@@ -97,7 +97,7 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
 }
 
 test('a host sending COOP/COEP (cross-origin isolated): the app starts, the worker learns on WASM and predicts', async () => {
-  server = await serveDist(path.resolve('dist'), {
+  server = await serveDist(undefined, {
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'require-corp',
   });
