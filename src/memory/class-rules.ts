@@ -5,6 +5,8 @@ import { MemoryError } from './errors';
 export const MAX_CLASS_NAME_LENGTH = 60;
 /** Most classes a project may hold (every class is one output column of the head). */
 export const MAX_CLASSES = 1000;
+/** Class ids are head output columns and never reused: ids (and the head's width) stay below this. */
+export const MAX_CLASS_ID = 4 * MAX_CLASSES;
 /** The only colour form accepted: `#rrggbb` (it reaches CSS, so nothing else gets through). */
 export const CLASS_COLOUR_PATTERN = /^#[0-9a-f]{6}$/i;
 
@@ -69,6 +71,19 @@ export function checkClassColour(colour: unknown): string {
   if (typeof colour !== 'string' || !CLASS_COLOUR_PATTERN.test(colour))
     throw new ClassRuleError('bad-colour', `A class colour must be written #rrggbb (got ${JSON.stringify(String(colour)).slice(0, 40)})`);
   return colour.toLowerCase();
+}
+
+/**
+ * Refuses a new class whose id would be `nextId` once ids reach `MAX_CLASS_ID` (ids are never reused, so a
+ * project that created and deleted 4,000 classes is full): the store never holds a class a project file could
+ * not carry, so the app never exports a file its own importer refuses.
+ */
+export function checkNextClassId(nextId: number): void {
+  if (!Number.isSafeInteger(nextId) || nextId < 0 || nextId >= MAX_CLASS_ID)
+    throw new ClassRuleError(
+      'too-many-classes',
+      `This project has used all ${MAX_CLASS_ID} class ids (a deleted class's id is never reused): export the pictures you need and start a new project`,
+    );
 }
 
 /** Refuses adding `adding` classes to a project that has `current`, past `MAX_CLASSES`. */

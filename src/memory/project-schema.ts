@@ -3,13 +3,12 @@
  * Cross-field rules (labels naming classes, shapes agreeing with the model) are in project-checks.ts.
  */
 import { z } from 'zod';
-import { CLASS_COLOUR_PATTERN, MAX_CLASSES, checkClassName } from './class-rules';
+import { CLASS_COLOUR_PATTERN, MAX_CLASSES, MAX_CLASS_ID, checkClassName } from './class-rules';
 import { SCHEMA_VERSION } from './store/schema';
 
 /** IndexedDB schema versions a project file may declare (exactly these; older files are migrated by the store, not here). */
 export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [SCHEMA_VERSION];
-/** Class ids are head output columns and never reused: ids (and the head's width) stay below this. */
-export const MAX_CLASS_ID = 4 * MAX_CLASSES;
+export { MAX_CLASS_ID };
 /** Most samples a project file may hold. */
 export const MAX_SAMPLES = 200_000;
 /** Largest thumbnail accepted (Retain writes ~96 px JPEGs of a few KB). */

@@ -8,7 +8,7 @@
 import { t } from '../i18n';
 import * as tf from '@tensorflow/tfjs';
 import { checkClassCount } from '../../memory/class-rules';
-import { exportProject, importProject } from '../../memory/project-file';
+import { exportProject } from '../../memory/project-file';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
 import type { ClassRecord } from '../../memory/store/schema';
@@ -37,10 +37,11 @@ import { ExactModel } from './exact-model';
 import { deleteUnlearning } from './exact-unlearn';
 import { LiveModel } from './live-model';
 import { exportImageModel, selectColumns } from './model-export';
-import { checkImportedProject, importRefused } from './project-import';
-import { ProjectView } from './project-view';
+import { openProject, restoreCommitted } from './project-open';
+import type { ProjectView } from './project-view';
 import { runRound, type RoundContext } from './round';
-import { PRESET_DEFAULTS, resolveSettings } from './settings';
+import { resolveSettings } from './settings';
+import { stageImport, withImportLock } from './staged-import';
 import { storageError } from './storage-errors';
 import { TabSync } from './tab-sync';
 
@@ -100,21 +101,13 @@ export class LearnerService {
   async open(): Promise<void> {
     this.store = await this.openStore();
     this.tabSync.watch(this.store);
-    this.view = await ProjectView.load(this.store);
-    const { settings } = this.view.committed;
-    const memSettings = settings ?? PRESET_DEFAULTS.balanced;
-    this.memory = await this.store.openReplayMemory({
-      policy: memSettings.bufferPolicy,
-      capacity: memSettings.memoryBudget,
-      writeMode: 'deferred',
-    });
-    this.restoreModel();
+    // project-open.ts: the same code opens an imported project in staging before it is made current.
+    ({ view: this.view, memory: this.memory } = await openProject(this.store, this.live));
   }
 
   /** Rebuilds the learner from the last committed state with its own settings (nothing before the first round). */
   private restoreModel(): void {
-    const { engineState, settings, preset } = this.view.committed;
-    if (engineState && settings) this.live.restore(engineState, this.memory, preset, settings);
+    restoreCommitted(this.view, this.memory, this.live);
   }
 
   /** Frees everything (worker shutdown). */
@@ -375,28 +368,26 @@ export class LearnerService {
   }
 
   /**
-   * Replaces the project by an exported one. The file is decoded and checked (format, checksums, and that its
-   * model restores on this backbone) before anything is written; on any refusal the current project is unchanged.
+   * Replaces the project by an exported one, staged (staged-import.ts): the file is decoded and checked in full,
+   * written to a staging database, opened there as at start and used once; only then is it copied into the
+   * current project in one transaction. On any refusal or failure the current project is unchanged.
    */
   async importProject(file: ArrayBuffer): Promise<void> {
     if (this.learning) throw new Error(t('worker.waitImport'));
     if (!(file instanceof ArrayBuffer)) throw new AppError('import-refused', 'The project file must be given as bytes (ArrayBuffer)');
-    let writing = false;
-    try {
-      await importProject(this.store, file, {
-        beforeWrite: (rows) => {
-          checkImportedProject(rows, this.backbone.featureDim, this.engine);
-          writing = true;
-          this.live.dispose();
-        },
-      });
-    } catch (error) {
-      if (!writing) throw importRefused(error);
-      // The transaction was aborted: the old project is intact; restore the live model from it.
+    const dbName = this.store.name;
+    await withImportLock(dbName, async () => {
+      const opened = await stageImport({ dbName, engine: this.engine, featureDim: this.backbone.featureDim }, file);
+      this.live.dispose();
+      try {
+        await this.store.replaceAll(opened);
+      } catch (error) {
+        // The transaction was aborted: the old project is intact; restore the live model from it.
+        await this.reloadFromStore();
+        throw storageError(error, 'import');
+      }
       await this.reloadFromStore();
-      throw storageError(error, 'import');
-    }
-    await this.reloadFromStore();
+    });
   }
 
   /** Re-reads everything from the store (after an import). */

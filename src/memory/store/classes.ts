@@ -1,5 +1,5 @@
 /** Class edits inside one transaction: create, rename, recolour, delete, each under the rules of `class-rules.ts`. */
-import { checkClassCount, checkNewClassName } from '../class-rules';
+import { checkClassCount, checkNewClassName, checkNextClassId } from '../class-rules';
 import { ProjectStoreError } from '../errors';
 import { paletteColour, type ClassRecord } from './schema';
 import type { AnyTx } from './transaction';
@@ -19,6 +19,7 @@ export async function insertClass(tx: AnyTx, name: string, colour: string | unde
   checkClassCount(existing.length);
   const unique = checkNewClassName(name, existing);
   const next = (nextRow?.value as number | undefined) ?? 0;
+  checkNextClassId(next);
   const record: ClassRecord = {
     id: next,
     name: unique,

@@ -42,7 +42,15 @@ export async function openProjectDatabase(
     async upgrade(database, oldVersion, _newVersion, tx) {
       // Migrating: no longer waiting for anyone, however long it takes.
       blocked.stop();
-      await upgradeSchema(database, oldVersion, tx, appVersion);
+      // A failed upgrade (e.g. a full disk) aborts, and the open itself rejects with the reason: these copies of it stay quiet.
+      tx.done.catch(() => undefined);
+      await upgradeSchema(database, oldVersion, tx, appVersion).catch(() => {
+        try {
+          tx.abort();
+        } catch {
+          // Already aborted.
+        }
+      });
     },
     blocked: blocked.refuse,
     blocking: (_current, next) => onVersionChange(next === null ? 'deleted' : 'upgrade'),
