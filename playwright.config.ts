@@ -10,7 +10,8 @@ export default defineConfig({
   timeout: 10 * 60_000,
   expect: { timeout: 30_000 },
   reporter: [['list'], ['html', { open: 'never' }]],
-  outputDir: 'test-results',
+  // Beside a second run's (RETAIN_OUT_DIR) so neither deletes the other's artifacts.
+  outputDir: process.env.RETAIN_OUT_DIR ? `test-results-${process.env.RETAIN_OUT_DIR}` : 'test-results',
   use: {
     baseURL: BASE_URL,
     headless: true,
