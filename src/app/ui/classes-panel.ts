@@ -9,6 +9,8 @@ import { codeOf } from './notices';
 
 /** Fewer pictures than this get advice on how many to take and what to vary. */
 const ADVISED_PICTURES = 20;
+/** Below this feature-space variety (worker/variety.ts) a class's pictures count as near-duplicates. */
+const LOW_VARIETY = 0.02;
 /** Thumbnails shown on a closed card (the newest ones). */
 const STRIP_SIZE = 8;
 /** Thumbnails shown in an opened card before "show all". */
@@ -244,12 +246,17 @@ class ClassCard {
     if (!s.capturing && cls.sampleCount !== this.loadedCount) void this.loadSamples();
   }
 
-  /** Few pictures: how many to aim for and what to vary. (Empty classes say so in their strip.) */
+  /**
+   * Near-duplicate pictures (the worker's feature-space variety below LOW_VARIETY) get a warning; few pictures,
+   * how many to aim for and what to vary. (Empty classes say so in their strip.)
+   */
   private renderAdvice(cls: ClassInfo): void {
+    const similar = cls.variety !== undefined && cls.variety < LOW_VARIETY;
     const few = cls.sampleCount > 0 && cls.sampleCount < ADVISED_PICTURES;
-    this.advice.textContent = few ? t('classes.adviceFew') : '';
-    this.advice.classList.remove('is-warning');
-    this.advice.hidden = !few;
+    this.advice.textContent = similar ? t('classes.adviceSimilar') : few ? t('classes.adviceFew') : '';
+    this.advice.classList.toggle('is-warning', similar);
+    this.advice.dataset.variety = cls.variety === undefined ? '' : cls.variety.toFixed(4);
+    this.advice.hidden = !similar && !few;
   }
 
   /** Re-reads this class's samples (thumbnails) from the worker. */
