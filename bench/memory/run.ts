@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { launchKillable, openLab, type KillableBrowser } from '../../tests/e2e/memory-browser';
+import { runAppImportFuzz, type AppImportFuzzResult } from './app-import-fuzz';
 import { measureImportHeap, type ImportHeapResult } from './import-heap';
 import { measureRoundSafety, ROUND_SAFETY_TARGETS } from './round-safety';
 import { runSemanticFuzz, type SemanticFuzzResult } from './semantic-fuzz';
@@ -63,18 +64,26 @@ async function resolveServer(): Promise<{ url: string; close: () => void; how: s
 type Lab = Record<string, (...args: unknown[]) => Promise<any>>;
 
 const RESULTS = 'bench-results/memory.json';
-const IMPORT_TARGETS = { semanticImportsTried: '>= 300', semanticWrong: 'empty', importPeakHeapRatio: '<= 3' };
+const IMPORT_TARGETS = {
+  semanticImportsTried: '>= 300',
+  semanticWrong: 'empty',
+  importPeakHeapRatio: '<= 3',
+  semanticImportsAcceptedThenBroken: '== 0',
+  importsDestroyingProject: '== 0',
+};
 
 /** The import figures measured in Node (no browser): the semantic fuzz and the decoder's memory. */
 interface ImportFigures {
   fuzz: SemanticFuzzResult;
+  /** The same mutations imported through the app's worker service (bench/memory/app-import-fuzz.ts). */
+  app: AppImportFuzzResult;
   /** In a child Node whose young generation is 1 MB, so garbage is collected as a memory-tight device would. */
   live: ImportHeapResult;
   /** In this process (young generation of 16 MB+): no GC runs during the decode, so this is everything it allocates. */
   allocated: ImportHeapResult;
 }
 
-function importFigures(): ImportFigures {
+async function importFigures(): Promise<ImportFigures> {
   const child = execFileSync(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', 'bench/memory/import-heap.ts', '--print-import-heap'], { encoding: 'utf8' });
   const live = JSON.parse(child.trim().split('\n').at(-1)!) as ImportHeapResult;
   // Before the fuzz: its 700 decodes would grow V8's young generation further.
@@ -84,11 +93,16 @@ function importFigures(): ImportFigures {
   const fuzz = runSemanticFuzz();
   console.log(`semantic imports: ${fuzz.semanticImportsTried} tried, ${fuzz.semanticImportsRefused} refused, ${fuzz.semanticImportsAcceptedByDecoder} accepted, ${fuzz.semanticWrong.length} decided wrongly`);
   for (const w of fuzz.semanticWrong) console.log(`  WRONG ${w}`);
-  return { fuzz, live, allocated };
+  const app = await runAppImportFuzz();
+  console.log(
+    `through the app: ${app.appImportsRefused} refused, ${app.appImportsAccepted} accepted; ${app.importsDestroyingProject} destroyed the project, ${app.semanticImportsAcceptedThenBroken} accepted then broken (${app.appImportSeconds} s)`,
+  );
+  for (const p of app.appImportProblems) console.log(`  PROBLEM ${p}`);
+  return { fuzz, app, live, allocated };
 }
 
 /** The import keys of bench-results/memory.json, in their order. */
-function importKeys({ fuzz, live, allocated }: ImportFigures): Record<string, unknown> {
+function importKeys({ fuzz, app, live, allocated }: ImportFigures): Record<string, unknown> {
   return {
     semanticImportsTried: fuzz.semanticImportsTried,
     semanticImportsRefused: fuzz.semanticImportsRefused,
@@ -96,14 +110,26 @@ function importKeys({ fuzz, live, allocated }: ImportFigures): Record<string, un
     semanticWrong: fuzz.semanticWrong,
     importPeakHeapRatio: live.ratio,
     importAllocatedRatio: allocated.ratio,
+    semanticImportsThroughApp: app.semanticImportsThroughApp,
+    appImportsRefused: app.appImportsRefused,
+    appImportsAccepted: app.appImportsAccepted,
+    importsDestroyingProject: app.importsDestroyingProject,
+    semanticImportsAcceptedThenBroken: app.semanticImportsAcceptedThenBroken,
   };
 }
 
 /** Details of the import figures (accepted mutation names, refusal codes, the heap measurement's setup). */
-function importDetails({ fuzz, live, allocated }: ImportFigures): Record<string, unknown> {
+function importDetails({ fuzz, app, live, allocated }: ImportFigures): Record<string, unknown> {
   return {
     semanticSetup:
-      'lab/fixtures/memory/semantic-fuzz.ts: a valid 1280-d app-format project (4 classes, 20 samples, 2 checkpoints) and every mutation of it, checksums recomputed; decodeProject with the app options (embedding width 1280, resolveSettings); the staged restart/predict/learn check is not run yet',
+      'lab/fixtures/memory/semantic-fuzz.ts: a valid 1280-d app-format project (4 classes, 20 samples, 2 checkpoints) and every mutation of it, checksums recomputed; decodeProject with the app options (embedding width 1280, resolveSettings)',
+    appImportSetup:
+      'bench/memory/app-import-fuzz.ts: the same generator at the test backbone width (3), each file imported by the real LearnerService in Node (fake-indexeddb, src/cl on tfjs WASM, colour-mean backbone) over a project it taught itself (2 classes learned, 1 pending); refused: every object store digested before and after, and the service status, must be identical (else importsDestroyingProject); accepted: a new service on the same database (restart) predicts a picture (a distribution, a top class when any class is learned), learns a round (it commits) and predicts again (else semanticImportsAcceptedThenBroken); then the taught project is imported back',
+    appImportsRefusedAtOpen: app.appImportsRefusedAtOpen,
+    appValidRefused: app.appValidRefused,
+    appNoOpMutations: app.appNoOpMutations,
+    appImportProblems: app.appImportProblems,
+    appImportSeconds: app.appImportSeconds,
     semanticAccepted: fuzz.semanticAccepted,
     semanticRefusalCodes: fuzz.semanticRefusalCodes,
     importHeap: {
@@ -115,7 +141,7 @@ function importDetails({ fuzz, live, allocated }: ImportFigures): Record<string,
 }
 
 async function main(): Promise<void> {
-  const imports = importFigures();
+  const imports = await importFigures();
   if (process.env.MEMORY_BENCH_ONLY === 'import') {
     // Update the import keys in place; every other key (browser figures) is kept as last measured.
     const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, any>) : {};

@@ -3,18 +3,14 @@
  * `decodeProject` with the app's embedding width and settings check.
  */
 import { ImportError, decodeProject, encodeProject, type DecodeOptions } from '../../src/memory';
-import { resolveSettings } from '../../src/app/worker/settings';
-import type { AdvancedSettings } from '../../src/app/protocol';
+import { appDecodeOptions } from '../../src/app/worker/import-options';
 import { semanticMutations, syntheticProjectRows } from '../../lab/fixtures/memory/semantic-fuzz';
 
 /** The app's backbone width (MobileNetV2's pooled features). */
 export const APP_EMBEDDING_DIM = 1280;
 
 /** The options the app's import passes: its backbone width and its own settings check. */
-export const APP_DECODE_OPTIONS: DecodeOptions = {
-  embeddingDim: APP_EMBEDDING_DIM,
-  validateStrategy: (s) => void resolveSettings({ preset: s.preset, advanced: s.settings as unknown as Partial<AdvancedSettings> }),
-};
+export const APP_DECODE_OPTIONS: DecodeOptions = appDecodeOptions(APP_EMBEDDING_DIM);
 
 /** What the semantic fuzz found. */
 export interface SemanticFuzzResult {

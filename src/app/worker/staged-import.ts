@@ -8,16 +8,15 @@
  * staging database opened with) is atomic by IndexedDB's own guarantee: all of it commits or none of it does.
  */
 import { ImportError, isQuotaError } from '../../memory/errors';
-import { decodeProject, type DecodeOptions } from '../../memory/project-file';
+import { decodeProject } from '../../memory/project-file';
 import { ProjectStore, type ProjectRows } from '../../memory/store/project-store';
 import { withWriterLock } from '../../memory/store/writer-lock';
-import type { AdvancedSettings } from '../protocol';
 import type { Engine } from './engine-contract';
 import { metricsView, predictionScores } from './evaluation';
+import { appDecodeOptions } from './import-options';
 import { LiveModel } from './live-model';
 import { openProject, type OpenedProject } from './project-open';
 import { checkImportedProject, importRefused } from './project-import';
-import { resolveSettings } from './settings';
 import { storageError } from './storage-errors';
 
 /** Suffix of the staging database's name (after the current project's database name). */
@@ -28,14 +27,6 @@ const PROBABILITY_SUM_TOLERANCE = 1e-3;
 /** The staging database of project database `dbName`. */
 export function stagingName(dbName: string): string {
   return `${dbName}${STAGING_SUFFIX}`;
-}
-
-/** The decoder options of the app: its backbone's embedding width and its own settings check (the settings table's ranges). */
-export function appDecodeOptions(featureDim: number): DecodeOptions {
-  return {
-    embeddingDim: featureDim,
-    validateStrategy: (s) => void resolveSettings({ preset: s.preset, advanced: s.settings as unknown as Partial<AdvancedSettings> }),
-  };
 }
 
 /**
