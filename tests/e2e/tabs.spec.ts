@@ -101,12 +101,12 @@ test('two tabs learn at once: the second writer is told and reloaded, learns aga
     await teach(a, 'Cat', 2);
     await teach(b, 'Dog', 3);
     // Both learn at once; A's round is short, B's long, so A commits first and B trained from round 1.
-    const [ra, rb] = await Promise.all([learn(a, 5), learn(b, 300)]);
+    const [ra, rb] = await Promise.all([learn(a, 15), learn(b, 400)]);
     const told: string[] = [];
-    const saved: string[] = ['Circle, Square'];
+    let roundsSaved = 1;
     for (const [r, page, name] of [[ra, a, 'Cat'], [rb, b, 'Dog']] as const) {
       if (r.report) {
-        saved.push(name);
+        roundsSaved++;
         continue;
       }
       // The second writer: refused with a clear message, its tab already showing the other's round.
@@ -115,23 +115,29 @@ test('two tabs learn at once: the second writer is told and reloaded, learns aga
       told.push(name);
       const after = await look(page, []);
       expect(after.rounds).toBe(2);
-      const again = await learn(page, 10);
-      expect(again.report?.round).toBe(3);
-      saved.push(name);
+      // Learn again: a new round, unless the other tab had already seen these pictures and learned them too.
+      const again = await learn(page, 15);
+      if (again.report) {
+        expect(again.report).toMatchObject({ round: 3, cancelled: false });
+        roundsSaved++;
+      } else expect(again.message).toMatch(/Nothing new to learn/);
     }
     expect(told).toHaveLength(1);
-    // Every tab converges on the stored project: both rounds there, both classes learned, both predicted.
+    // Every tab converges on the stored project: every round a tab was told was saved is there, every class is
+    // learned and predicted.
     const fresh = await openTab(project);
     const final = await look(fresh, [2, 3]);
-    const history = final.taskNames;
-    roundsLost += saved.filter((n) => !history.includes(n)).length;
-    expect(final.rounds).toBe(3);
+    roundsLost += Math.max(0, roundsSaved - final.rounds) + final.classes.filter((c) => !c.endsWith(':true')).length;
+    expect(final.rounds).toBe(roundsSaved);
     expect(final.classes).toEqual(['Circle:true', 'Square:true', 'Cat:true', 'Dog:true']);
+    expect(final.taskNames.join(', ').split(', ').sort()).toEqual(['Cat', 'Circle', 'Dog', 'Square']);
     expect(final.top).toEqual(['Cat', 'Dog']);
     // The winner's tab heard the loser's round and re-read the project on its own.
     const winner = told[0] === 'Dog' ? a : b;
-    await expect.poll(async () => (await look(winner, [])).rounds).toBe(3);
-    expect((await look(winner, [])).events.some((e) => e.type === 'project-reloaded' && e.cause === 'other-tab-round')).toBe(true);
+    if (roundsSaved === 3) {
+      await expect.poll(async () => (await look(winner, [])).rounds).toBe(3);
+      expect((await look(winner, [])).events.some((e) => e.type === 'project-reloaded' && e.cause === 'other-tab-round')).toBe(true);
+    }
 
     // A reset in one tab: the other's connection closes, and it reopens on the empty project and says so.
     await a.evaluate(() => (window as unknown as TabWindow).tab.client.reset());
