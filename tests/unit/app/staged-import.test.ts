@@ -104,6 +104,12 @@ describe('staged import', () => {
     expect(message).toMatch(/^import-refused: .*does not open as a project: .*non-finite score/);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(await predictedName(service, 'red')).toBe('Red');
+    // A valid file whose latest checkpoint has no app metrics: the model would sit under "no round yet".
+    const noHistory = edited(file, (rows) => {
+      rows.checkpoints.sort((a, b) => a.round - b.round).at(-1)!.metrics = null;
+    });
+    expect(await refused(service, name, noHistory)).toMatch(/does not open as a project: .*round history/);
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('passes the backbone width and the settings table to the decoder', async () => {
