@@ -9,7 +9,8 @@
  * `laterEpochs` (15; BENCH_INCREMENTAL_EPOCHS overrides it, e.g. 30 for equal epochs).
  * Also measures inference frames per second through the client and the longest main-thread frame while learning.
  * Writes bench-results/app.json. Targets: speedup >= 5 with old-class accuracy <= 3 points below full retrain;
- * longest UI frame < 100 ms.
+ * longest UI frame < 100 ms; "Not sure" (open set) accepting <= 20 % of pictures of 10 classes never taught while
+ * accepting >= 95 % of fresh pictures of the taught ones.
  */
 import { chromium } from '@playwright/test';
 import { execSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../tests/e2e/chromium';
 import { serveDist } from '../../tests/e2e/pwa-server';
 import type { BackendName } from '../../src/app/protocol';
+import { measureExact } from './exact-row';
 
 const OLD_CLASSES = Number(process.env.BENCH_OLD_CLASSES ?? 14);
 const SAMPLES_PER_CLASS = Number(process.env.BENCH_SAMPLES ?? 30);
@@ -26,6 +28,9 @@ const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 30);
 const INCREMENTAL_EPOCHS = process.env.BENCH_INCREMENTAL_EPOCHS ? Number(process.env.BENCH_INCREMENTAL_EPOCHS) : undefined;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const backend = process.env.BENCH_BACKEND as BackendName | undefined; // unset: the app's own choice
+// "Not sure": classes never taught (scene kinds 40..) and pictures per class, known and unknown alike.
+const OPEN_SET_UNKNOWN_CLASSES = Number(process.env.BENCH_OPEN_SET_UNKNOWN ?? 10);
+const OPEN_SET_PER_CLASS = Number(process.env.BENCH_OPEN_SET_PER_CLASS ?? 8);
 
 if (!process.env.BENCH_SKIP_BUILD) execSync('npm run build', { stdio: 'inherit' });
 const server = await serveDist();
@@ -40,7 +45,7 @@ try {
   await page.goto(`${server.url}/lab/platform.html`);
   await page.waitForFunction(() => window.retainLab !== undefined);
   const result = await page.evaluate(
-    async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats }) => {
+    async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats, openSetUnknown, openSetPerClass }) => {
       const { LearnerClient, makeScene } = window.retainLab;
       const client = await LearnerClient.start({ project: `bench-${Date.now()}`, ...(backend ? { backend } : {}) });
       const status = await client.status();
@@ -132,6 +137,60 @@ try {
       }
       const inferenceFps = predictions / ((performance.now() - t2) / 1000);
       frames2.forEach((f) => f.close());
+
+      // "Not sure" (open set): fresh pictures of the taught classes against pictures of classes never taught,
+      // at the default calibration (the held-out pictures' notSureAccept quantile).
+      const openScores = async (kinds: number[], perKind: number, seed: number) => {
+        const out: {
+          score: number;
+          threshold: number;
+          notSure: boolean;
+          right: boolean;
+          variants?: Record<string, { score: number; threshold: number }>;
+        }[] = [];
+        for (const k of kinds)
+          for (let i = 0; i < perKind; i++) {
+            const p = await client.predict(await makeScene(k, seed + i, 240));
+            if (!p.openSet) throw new Error('The open-set test was not calibrated');
+            out.push({ ...p.openSet, notSure: !!p.notSure, right: p.top === ids[k] });
+          }
+        return out;
+      };
+      const knownKinds = Array.from({ length: oldClasses }, (_, k) => k);
+      const unknownKinds = Array.from({ length: openSetUnknown }, (_, j) => 40 + j);
+      const known = await openScores(knownKinds, openSetPerClass, 5000);
+      const unknown = await openScores(unknownKinds, openSetPerClass, 6000);
+      const share = (v: { notSure: boolean }[]) => v.filter((x) => !x.notSure).length / v.length;
+      // The threshold that accepts 95 % of these fresh known pictures, and what it lets through.
+      const knownSorted = known.map((x) => x.score).sort((a, b) => a - b);
+      const at95 = knownSorted[Math.min(knownSorted.length - 1, Math.ceil(0.95 * knownSorted.length) - 1)];
+      const openSet = {
+        openSetTrueAccept: share(known),
+        openSetFalseAccept: share(unknown),
+        openSetThreshold: known[0].threshold,
+        openSetCalibrationPictures: (await client.predict(await makeScene(0, 7000, 240))).openSet?.calibrationPictures ?? null,
+        openSetFalseAcceptAtTrueAccept95: unknown.filter((x) => x.score <= at95).length / unknown.length,
+        openSetKnownTop1WhenAccepted: known.filter((x) => !x.notSure && x.right).length / Math.max(1, known.filter((x) => !x.notSure).length),
+        openSetKnownPictures: known.length,
+        openSetUnknownPictures: unknown.length,
+        openSetUnknownKinds: unknownKinds,
+        // Each open-set score of src/app/worker/open-set.ts at its own held-out calibration, and at 95 % of these known.
+        openSetByScore: Object.fromEntries(
+          Object.keys(known[0].variants ?? {}).map((kind) => {
+            const accepted = (v: typeof known) => v.filter((x) => x.variants![kind].score <= x.variants![kind].threshold).length / v.length;
+            const sorted = known.map((x) => x.variants![kind].score).sort((a, b) => a - b);
+            const cut = sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)];
+            return [
+              kind,
+              {
+                trueAccept: accepted(known),
+                falseAccept: accepted(unknown),
+                falseAcceptAtTrueAccept95: unknown.filter((x) => x.variants![kind].score <= cut).length / unknown.length,
+              },
+            ];
+          }),
+        ),
+      };
       await client.reset();
       client.terminate();
       return {
@@ -147,6 +206,7 @@ try {
         newClassAccuracyIncremental: incNew,
         newClassAccuracyFullRetrain: fullNewEntry && fullNewEntry.total ? fullNewEntry.correct / fullNewEntry.total : null,
         inferenceFps,
+        ...openSet,
         uiLongestFrameMsDuringLearn: longest,
         uiFramesDuringLearn: frames,
         details: {
@@ -170,10 +230,29 @@ try {
         },
       };
     },
-    { oldClasses: OLD_CLASSES, perClass: SAMPLES_PER_CLASS, epochs: EPOCHS, incrementalEpochs: INCREMENTAL_EPOCHS, backend, repeats: REPEATS },
+    {
+      oldClasses: OLD_CLASSES,
+      perClass: SAMPLES_PER_CLASS,
+      epochs: EPOCHS,
+      incrementalEpochs: INCREMENTAL_EPOCHS,
+      backend,
+      repeats: REPEATS,
+      openSetUnknown: OPEN_SET_UNKNOWN_CLASSES,
+      openSetPerClass: OPEN_SET_PER_CLASS,
+    },
   );
+  // The Exact preset's row (exact-row.ts): its own project of the same pictures, timed beside a full retrain.
+  const exact = await page.evaluate(measureExact, {
+    oldClasses: OLD_CLASSES,
+    perClass: SAMPLES_PER_CLASS,
+    repeats: REPEATS,
+    epochs: EPOCHS,
+    ...(backend ? { backend } : {}),
+    ...(process.env.BENCH_EXACT_PROJECTION ? { projection: Number(process.env.BENCH_EXACT_PROJECTION) } : {}),
+  });
   const out = {
     ...result,
+    exact,
     targets: {
       speedupAtLeast5: result.speedup >= 5,
       oldClassAccuracyWithin3Points:
@@ -181,6 +260,12 @@ try {
         result.oldClassAccuracyFullRetrain !== null &&
         result.oldClassAccuracyIncremental >= result.oldClassAccuracyFullRetrain - 0.03,
       longestFrameUnder100ms: result.uiLongestFrameMsDuringLearn < 100,
+      exactOldClassWithinHalfPointOfFullRetrain:
+        exact.oldClassAccuracy !== null && exact.oldClassAccuracyFullRetrain !== null && exact.oldClassAccuracy >= exact.oldClassAccuracyFullRetrain - 0.005,
+      exactNewClassAtLeast95: exact.newClassAccuracy !== null && exact.newClassAccuracy >= 0.95,
+      exactSpeedupAtLeast10: exact.speedup >= 10,
+      exactLongestFrameUnder100ms: exact.uiLongestFrameMsDuringLearn < 100,
+      openSetFalseAcceptAtMost20PercentAtTrueAccept95: result.openSetTrueAccept >= 0.95 && result.openSetFalseAccept <= 0.2,
     },
     machine: 'headless Chromium (Debian), 2 shared CPU cores, no GPU (WebGPU only through SwiftShader)',
     date: new Date().toISOString(),

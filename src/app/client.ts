@@ -15,7 +15,9 @@ import {
   type LearnSettings,
   type Method,
   type MetricsView,
+  type PredictOptions,
   type Prediction,
+  type RetrainComparison,
   type RoundReport,
   type SampleInfo,
   type StartOptions,
@@ -35,9 +37,12 @@ export type {
   ImageModelZip,
   LearnSettings,
   MetricsView,
+  PredictOptions,
   Prediction,
   Preset,
+  RetrainComparison,
   RoundReport,
+  StrategyFigures,
   SampleInfo,
   StartOptions,
   StorageInfo,
@@ -145,9 +150,9 @@ export class LearnerClient {
     void this.call('cancelLearn', []).catch(() => undefined);
   }
 
-  /** Class scores for one frame (the bitmap is transferred). */
-  predict(frame: ImageBitmap): Promise<Prediction> {
-    return this.call('predict', [frame], [frame]);
+  /** Class scores for one frame (the bitmap is transferred) and the "Not sure" answer (`options.notSureAccept`). */
+  predict(frame: ImageBitmap, options?: PredictOptions): Promise<Prediction> {
+    return this.call('predict', [frame, options], [frame]);
   }
 
   /** Accuracy matrix, per-class accuracy, forgetting, loss history. */
@@ -196,6 +201,19 @@ export class LearnerClient {
   /** Benchmark baseline: a fresh classifier trained on every stored sample; the project is unchanged. */
   fullRetrain(settings: LearnSettings): Promise<FullRetrainReport> {
     return this.call('fullRetrain', [settings]);
+  }
+
+  /**
+   * Trains a model from scratch on every stored picture and compares it with the incremental one (time, old- and
+   * new-class accuracy, storage); progress as 'retrain-progress' events; the project is unchanged.
+   */
+  compareWithRetraining(settings: LearnSettings): Promise<RetrainComparison> {
+    return this.call('compareWithRetraining', [settings]);
+  }
+
+  /** Stops the running comparison; `compareWithRetraining()` then rejects with "cancelled". */
+  cancelCompare(): void {
+    void this.call('cancelCompare', []).catch(() => undefined);
   }
 
   /** tfjs memory counters in the worker (leak checks). */

@@ -42,6 +42,11 @@ export interface AdvancedSettings {
   exactProjection: number;
   /** Exact preset: the ridge shrinkage. */
   exactShrinkage: ExactShrinkage;
+  /**
+   * "Not sure": the share of held-out pictures of taught classes the open-set test accepts (its threshold is
+   * calibrated on them); farther pictures answer "Not sure" with the nearest class. 1: never "Not sure".
+   */
+  notSureAccept: number;
 }
 
 /** A class the user teaches. */
@@ -53,6 +58,13 @@ export interface ClassInfo {
   sampleCount: number;
   /** True once a completed round has trained on this class. */
   learned: boolean;
+  /** Training pictures added since the last round that trained on them (held-out ones aside): what Learn would learn. */
+  pending: number;
+  /**
+   * How much the class's stored pictures differ in feature space (worker/variety.ts: 0 = identical, ~0.1 = varied);
+   * absent with fewer than 5 pictures. The UI asks for more variety below its threshold.
+   */
+  variety?: number;
 }
 
 /** One captured or imported example (the embedding stays in the worker). */
@@ -78,6 +90,22 @@ export interface Prediction {
   top: string | null;
   /** Worker-side milliseconds from frame to scores (embedding + head). */
   ms: number;
+  /** The open-set answer: too far from `top`'s stored pictures in feature space ("Not sure"; `top` is the nearest class). */
+  notSure?: boolean;
+  /** The open-set score (distance to `top`'s pictures, in units of the class's spread) and its calibrated threshold. */
+  openSet?: {
+    score: number;
+    threshold: number;
+    calibrationPictures: number;
+    /** Every open-set score with its own calibrated threshold (bench:app compares them). */
+    variants?: Record<string, { score: number; threshold: number }>;
+  };
+}
+
+/** Options of one prediction. */
+export interface PredictOptions {
+  /** The "Not sure" setting to use (default: the settings table's). */
+  notSureAccept?: number;
 }
 
 /** What one learning round did. */
@@ -96,8 +124,10 @@ export interface RoundReport {
 /** Accuracy across rounds and per class, on held-out samples. */
 export interface MetricsView {
   rounds: number;
-  /** Name of each round's "task" (the classes it introduced). */
+  /** Name of each round's "task": the current names of the classes it introduced that still exist. */
   taskNames: string[];
+  /** How many of each round's classes were deleted since (their accuracy stays in the history). */
+  taskDeleted: number[];
   /** R[i][j] = accuracy on round j's classes after round i (null where there is no held-out sample). */
   accuracyMatrix: (number | null)[][];
   perClass: { classId: string; name: string; accuracy: number | null; heldOut: number }[];
@@ -141,6 +171,7 @@ export type ProjectReloadCause = 'other-tab-edit' | 'other-tab-round' | 'other-t
 /** Events the worker pushes to the UI. */
 export type AppEvent =
   | { type: 'progress'; step: number; totalSteps: number; losses: Record<string, number> }
+  | { type: 'retrain-progress'; step: number; totalSteps: number }
   | { type: 'backend'; backend: string; note: string }
   | { type: 'classes'; classes: ClassInfo[] }
   | { type: 'error'; code: ErrorCode; message: string }
@@ -162,6 +193,35 @@ export interface ImageModelZip {
   labels: string[];
   /** Edge of the square RGB input, in pixels. */
   inputSize: number;
+}
+
+/** One column of "Compare with retraining". */
+export interface StrategyFigures {
+  /** Seconds to learn: the last round (incremental) or training a fresh model on everything stored (retrain). */
+  seconds: number;
+  /** Held-out accuracy on the classes learned before the last round (null: none, or no held-out picture). */
+  oldAccuracy: number | null;
+  /** Held-out accuracy on the classes the last round introduced. */
+  newAccuracy: number | null;
+  /** Pictures the approach must keep: the replay memory (incremental) or every training picture (retrain). */
+  storedPictures: number;
+  /** `storedPictures` in bytes (embedding, stored outputs and thumbnail each). */
+  storageBytes: number;
+  /** Pictures this training run went through. */
+  trainedOn: number;
+}
+
+/** The user's incremental model beside a model retrained from scratch on every stored picture. */
+export interface RetrainComparison {
+  incremental: StrategyFigures;
+  retrain: StrategyFigures;
+  /** Names of the classes learned before the last round, and of those it introduced. */
+  oldClasses: string[];
+  newClasses: string[];
+  /** The preset of the last round. */
+  preset: Preset;
+  /** Held-out pictures both models were measured on. */
+  heldOut: number;
 }
 
 /** Options of `LearnerClient.start`. */
@@ -186,7 +246,7 @@ export interface WorkerApi {
   deleteSample(id: string): void;
   learn(settings: LearnSettings): RoundReport;
   cancelLearn(): void;
-  predict(frame: ImageBitmap): Prediction;
+  predict(frame: ImageBitmap, options?: PredictOptions): Prediction;
   metrics(): MetricsView;
   storage(): StorageInfo;
   exportProject(): ArrayBuffer;
@@ -202,6 +262,10 @@ export interface WorkerApi {
    * on each change) on the same backend; the project is not changed.
    */
   fullRetrain(settings: LearnSettings): FullRetrainReport;
+  /** Runs the full retrain (cancellable; 'retrain-progress' events) and compares it with the incremental model. */
+  compareWithRetraining(settings: LearnSettings): RetrainComparison;
+  /** Stops the running comparison (it then rejects with "cancelled"). */
+  cancelCompare(): void;
   /** Diagnostics: tfjs memory counters in the worker. */
   memory(): { numTensors: number; numBytes: number; numBytesInGPU?: number };
 }

@@ -190,8 +190,9 @@ describe('one settings table: the UI and the worker agree', () => {
       replayPerBatch: 32,
       memoryBudget: 1000,
       bufferPolicy: 'class-balanced',
-      exactProjection: 0,
+      exactProjection: 256,
       exactShrinkage: 'auto',
+      notSureAccept: 0.95,
     };
     expect(PRESET_DEFAULTS).toEqual({
       fast: { ...common, epochs: 20, laterEpochs: 10 },

@@ -49,6 +49,11 @@ function loadOverrides(): Partial<AdvancedSettings> {
   }
 }
 
+/** The saved override of one setting (undefined: the preset's default); the predict panel reads "Not sure" here. */
+export function savedOverride<K extends keyof AdvancedSettings>(key: K): AdvancedSettings[K] | undefined {
+  return loadOverrides()[key];
+}
+
 /** A setting's value as its input shows it (an enum by its option's label). */
 function shown(key: keyof AdvancedSettings, value: AdvancedSettings[keyof AdvancedSettings]): string {
   const words = SETTING_TEXT[key] as { options?: Record<string, string> };
@@ -108,11 +113,11 @@ export function advancedSettingsForm(store: Store): AdvancedSettingsForm {
     return row;
   }
 
-  const groupNames: SettingGroup[] = ['training', 'replay', 'lwf', 'ewc', 'exact'];
+  const groupNames: SettingGroup[] = ['training', 'replay', 'lwf', 'ewc', 'exact', 'prediction'];
   const groups = groupNames.map((group) => {
     const users = presetsUsing(group);
     const title =
-      group === 'training'
+      group === 'training' || group === 'prediction'
         ? GROUP_TEXT[group]
         : ADVANCED_TEXT.groupTitle(
             GROUP_TEXT[group],

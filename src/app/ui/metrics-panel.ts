@@ -73,7 +73,16 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
           'tr',
           {},
           h('th', { scope: 'col' }, t('metrics.corner')),
-          m.taskNames.map((t, j) => h('th', { scope: 'col', title: t }, `${j + 1}: ${t}`)),
+          m.taskNames.map((name, j) => {
+            const deleted = m.taskDeleted?.[j] ?? 0;
+            const label =
+              deleted > 0 ? t('learnState.withDeleted', { names: name || '—', count: deleted }) : name;
+            return h(
+              'th',
+              { scope: 'col', title: label, 'data-testid': 'matrix-task' },
+              `${j + 1}: ${label}`,
+            );
+          }),
         ),
       ),
       h(
@@ -138,6 +147,13 @@ export function metricsPanel(ctx: UiContext): HTMLElement {
     }
   }
   bus.on('project-changed', () => void refresh());
+  // Renames and deletes change the table's names and rows without a round: re-read it when the class list does.
+  let classKey = '';
+  store.subscribe((s) => {
+    const key = s.classes.map((c) => `${c.id}:${c.name}`).join('\n');
+    if (key !== classKey && classKey !== '' && !s.learning) void refresh();
+    classKey = key;
+  });
   void refresh();
 
   return h(

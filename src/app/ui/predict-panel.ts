@@ -1,11 +1,18 @@
 /** Live predictions: class scores for camera frames (one request in flight at most) or for a picked picture. */
-import type { Prediction } from '../client';
+import type { PredictOptions, Prediction } from '../client';
+import { savedOverride } from './advanced-settings';
 import type { UiContext } from './context';
 import { formatMilliseconds, t } from '../i18n';
 import { errorMessage, fileButton, formatPercent, h, replaceChildren } from './dom';
 
 /** Below this confidence the top class is shown as a guess ("not sure, maybe …"). */
 const UNSURE_BELOW = 0.6;
+
+/** The person's "Not sure" setting from the advanced panel (the table's default when unset). */
+function predictOptions(): PredictOptions {
+  const notSureAccept = savedOverride('notSureAccept');
+  return notSureAccept === undefined ? {} : { notSureAccept };
+}
 
 /** Why live predictions are not running, or null when they are. */
 function pauseReason(ctx: UiContext): string | null {
@@ -59,14 +66,20 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     top.dataset.topId = p.top ?? '';
     top.dataset.topName = best?.name ?? '';
     top.dataset.source = source;
+    top.dataset.notSure = String(!!p.notSure);
     replaceChildren(
       top,
       best
         ? [
             h(
               'span',
-              { class: 'label' },
-              source === 'camera'
+              { class: p.notSure ? 'label not-sure' : 'label' },
+              // Open set (src/app/worker/open-set.ts): too far from every taught class to name it.
+              p.notSure
+                ? source === 'camera'
+                  ? t('notSure.nearest')
+                  : t('notSure.fileNearest', { file: source })
+                : source === 'camera'
                 ? best.p < UNSURE_BELOW
                   ? t('predict.maybe')
                   : t('predict.looksLike')
@@ -141,7 +154,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
       }
       try {
         const frame = await camera.grab();
-        const p = await client.predict(frame);
+        const p = await client.predict(frame, predictOptions());
         if (pauseReason(ctx) === null && pinned === null) render(p, 'camera');
       } catch (err) {
         status.hidden = false;
@@ -161,7 +174,7 @@ export function predictPanel(ctx: UiContext): HTMLElement {
     try {
       const bitmap = await createImageBitmap(file);
       pinned = file.name;
-      render(await client.predict(bitmap), file.name);
+      render(await client.predict(bitmap, predictOptions()), file.name);
       resume.hidden = camera.state.kind !== 'live';
     } catch (err) {
       pinned = null;

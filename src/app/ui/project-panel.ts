@@ -1,27 +1,14 @@
-/** The project: export/import as one file, export of the trained model, reset. */
+/** The project: export/import as one file, reset (the trained model's export is model-export-panel.ts). */
 import type { UiContext } from './context';
 import { confirmDialog } from './dialog';
 import { dateStamp, downloadBlob, errorMessage, fileButton, h } from './dom';
 import { t } from '../i18n';
 import { codeOf } from './notices';
 
-/** Name of the weights file a tfjs model.json refers to (so the downloaded pair loads with tf.loadLayersModel). */
-function weightsFileName(modelJson: string): string {
-  try {
-    const parsed = JSON.parse(modelJson) as { weightsManifest?: { paths?: string[] }[] };
-    const name = parsed.weightsManifest?.[0]?.paths?.[0];
-    if (name && /^[\w.-]+$/.test(name)) return name;
-  } catch {
-    // Fall through to the conventional name.
-  }
-  return 'weights.bin';
-}
-
 /** Builds the project panel. */
 export function projectPanel(ctx: UiContext): HTMLElement {
   const { client, store, notices, bus } = ctx;
   const exportButton = h('button', { type: 'button', 'data-testid': 'project-export' }, t('project.export'));
-  const modelButton = h('button', { type: 'button', 'data-testid': 'model-export' }, 'Export model');
   const resetButton = h(
     'button',
     { type: 'button', class: 'danger', 'data-testid': 'project-reset' },
@@ -55,22 +42,6 @@ export function projectPanel(ctx: UiContext): HTMLElement {
       }
     } catch (err) {
       notices.error(t('project.exportFailed', { reason: errorMessage(err) }), codeOf(err));
-    }
-  });
-
-  modelButton.addEventListener('click', async () => {
-    try {
-      const model = await withBusy('exporting the model', () => client.exportModel());
-      if (!model) return;
-      const weightsName = weightsFileName(model.modelJson);
-      downloadBlob(model.modelJson, 'model.json', 'application/json');
-      downloadBlob(model.weights, weightsName, 'application/octet-stream');
-      downloadBlob(JSON.stringify({ classes: model.classes }, null, 2), 'labels.json', 'application/json');
-      notices.toast(
-        `Model exported: model.json, ${weightsName} and labels.json (a tfjs layers model on backbone features).`,
-      );
-    } catch (err) {
-      notices.error(`The model could not be exported: ${errorMessage(err)}`, codeOf(err));
     }
   });
 
@@ -125,8 +96,6 @@ export function projectPanel(ctx: UiContext): HTMLElement {
     exportButton.disabled = locked;
     importer.button.disabled = locked;
     resetButton.disabled = locked;
-    modelButton.disabled = locked || s.rounds === 0;
-    modelButton.title = s.rounds === 0 ? 'Learn a first round to have a model to export' : '';
   });
 
   return h(
@@ -134,7 +103,7 @@ export function projectPanel(ctx: UiContext): HTMLElement {
     { class: 'panel project-panel', 'aria-labelledby': 'project-heading', 'data-testid': 'project-panel' },
     h('h2', { id: 'project-heading' }, t('project.heading')),
     h('p', { class: 'hint' }, t('project.intro')),
-    h('div', { class: 'toolbar wrap' }, exportButton, importer.wrap, modelButton, resetButton),
+    h('div', { class: 'toolbar wrap' }, exportButton, importer.wrap, resetButton),
     status,
   );
 }

@@ -59,6 +59,9 @@ export const GROUP_TEXT: Record<SettingGroup, string> = {
   get exact() {
     return t('group.exact');
   },
+  get prediction() {
+    return t('notSure.group');
+  },
 };
 
 /** Words for one setting; enum settings name each of their options. */
@@ -165,6 +168,10 @@ export const SETTING_TEXT: { [K in keyof AdvancedSettings]: SettingText<Advanced
       '0.1': '0.1',
       '1': '1',
     }),
+  ),
+  notSureAccept: words(
+    () => t('notSure.setting'),
+    () => t('notSure.settingHint'),
   ),
 };
 

@@ -99,7 +99,11 @@ export async function metricsView(model: EngineModel | null, view: ProjectView, 
   }
   return {
     rounds: n,
-    taskNames: rounds.map((r) => r.name),
+    // Current names, so the table follows renames and deletes (a round of extra pictures has no new class).
+    taskNames: rounds.map((r) =>
+      r.newLabels.length === 0 ? r.name : r.newLabels.flatMap((l) => (view.classes.has(l) ? [view.classes.get(l)!.name] : [])).join(', '),
+    ),
+    taskDeleted: rounds.map((r) => r.newLabels.filter((l) => !view.classes.has(l)).length),
     accuracyMatrix: matrix,
     perClass,
     averageAccuracy: avg,

@@ -9,8 +9,23 @@ import { evaluate } from './evaluation';
 import type { ProjectView } from './project-view';
 import { resolveSettings } from './settings';
 
-/** Trains a throw-away model on all of `view`'s training samples (`dim`-wide embeddings) and measures it. */
-export async function fullRetrain(engine: Engine, view: ProjectView, dim: number, settings: LearnSettings): Promise<FullRetrainReport> {
+/** Cancelling and following a full retrain (the comparison view does both). */
+export interface RetrainControl {
+  signal?: AbortSignal;
+  onProgress?: (step: number, totalSteps: number) => void;
+}
+
+/**
+ * Trains a throw-away model on all of `view`'s training samples (`dim`-wide embeddings) and measures it. A cancel
+ * through `control.signal` rejects with "cancelled" (nothing was stored either way).
+ */
+export async function fullRetrain(
+  engine: Engine,
+  view: ProjectView,
+  dim: number,
+  settings: LearnSettings,
+  control: RetrainControl = {},
+): Promise<FullRetrainReport> {
   const resolved = resolveSettings(settings);
   const train = view.trainingSamples();
   if (new Set(train.map((s) => s.classId)).size < 2) throw new Error('A full retrain needs samples of at least two classes');
@@ -27,7 +42,17 @@ export async function fullRetrain(engine: Engine, view: ProjectView, dim: number
   const model = engine.create(dim, resolved, 'fast', scratch);
   const iterations = resolved.epochs * Math.ceil(train.length / resolved.batchSize);
   try {
-    await model.learnTask({ task: 0, x, y, classes: labels }, { iterations, progressEvery: Math.max(10, iterations) });
+    await model.learnTask(
+      { task: 0, x, y, classes: labels },
+      {
+        iterations,
+        signal: control.signal,
+        // About twenty progress events when someone follows it (each one yields, so a cancel can arrive).
+        progressEvery: control.onProgress ? Math.max(1, Math.ceil(iterations / 20)) : Math.max(10, iterations),
+        onProgress: control.onProgress ? (p) => control.onProgress?.(p.step, p.totalSteps) : undefined,
+      },
+    );
+    if (control.signal?.aborted) throw new Error('cancelled');
     const seconds = (performance.now() - started) / 1000;
     const { perClass } = await evaluate(model, view, dim, [{ newLabels: labels }]);
     return {

@@ -145,7 +145,7 @@ async function handle(message: RequestMessage): Promise<unknown> {
     case 'cancelLearn':
       return s.cancelLearn();
     case 'predict':
-      return s.predict(a[0] as ImageBitmap);
+      return s.predict(a[0] as ImageBitmap, a[1] as Parameters<LearnerService['predict']>[1]);
     case 'metrics':
       return s.metrics();
     case 'storage':
@@ -164,6 +164,10 @@ async function handle(message: RequestMessage): Promise<unknown> {
       return simulateDeviceLoss(s);
     case 'fullRetrain':
       return s.fullRetrain(a[0] as Parameters<LearnerService['fullRetrain']>[0]);
+    case 'compareWithRetraining':
+      return s.compareWithRetraining(a[0] as Parameters<LearnerService['compareWithRetraining']>[0]);
+    case 'cancelCompare':
+      return s.cancelCompare();
     case 'memory':
       return s.memoryInfo();
     default:

@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
-import type { DenseHead } from './engine-contract';
+import type { ImageModelZip } from '../protocol';
+import type { DenseHead, Engine, EngineModel, FeatureExtractor } from './engine-contract';
+import type { ProjectView } from './project-view';
 
 /**
  * The input range of the exported model: pixel p in [0, 255] is fed as p / 127 - 1 (about [-1, 1]), exactly what
@@ -162,4 +164,18 @@ export async function exportImageModel(backbone: BackbonePart, head: DenseHead, 
   } finally {
     disposeHeadLayers(model);
   }
+}
+
+/** The project's image model: the live learned classes (by id) as outputs, named as they are now. */
+export async function projectImageModel(engine: Engine, model: EngineModel, view: ProjectView, backbone: FeatureExtractor): Promise<ImageModelZip> {
+  const { featureModel } = backbone;
+  const { normalisation, inputSize } = backbone.config;
+  if (!featureModel || !normalisation) throw new Error('This backbone cannot be exported (it is not a tfjs layers model)');
+  const learned = view.learnedLabels();
+  const live = [...view.classes.values()].filter((c) => learned.has(c.id) && c.id < model.numOutputs).sort((a, b) => a.id - b.id);
+  if (live.length === 0) throw new Error('Every learned class was deleted: teach a class again before exporting');
+  const head = selectColumns(await engine.denseHead(model), live.map((c) => c.id));
+  const out = await exportImageModel({ featureModel, inputSize, normalisation }, head, live.map((c) => c.name), { rounds: view.rounds.length });
+  const zip = out.zip.buffer.slice(out.zip.byteOffset, out.zip.byteOffset + out.zip.byteLength) as ArrayBuffer;
+  return { zip, labels: out.metadata.labels, inputSize };
 }

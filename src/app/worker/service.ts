@@ -22,7 +22,9 @@ import {
   type ImageModelZip,
   type LearnSettings,
   type MetricsView,
+  type PredictOptions,
   type Prediction,
+  type RetrainComparison,
   type RoundReport,
   type SampleInfo,
   type StorageInfo,
@@ -35,8 +37,10 @@ import { canvasFrameReader, type FrameReader } from './frames';
 import { fullRetrain } from './full-retrain';
 import { ExactModel } from './exact-model';
 import { deleteUnlearning } from './exact-unlearn';
+import { compareWithRetraining } from './compare';
 import { LiveModel } from './live-model';
-import { exportImageModel, selectColumns } from './model-export';
+import { OpenSetCache } from './open-set';
+import { projectImageModel } from './model-export';
 import { openProject, restoreCommitted } from './project-open';
 import type { ProjectView } from './project-view';
 import { runRound, type RoundContext } from './round';
@@ -71,12 +75,16 @@ export class LearnerService {
   private backend: BackendChoice;
   private readonly engine: Engine;
   private readonly live: LiveModel;
+  /** The "Not sure" test of the live model, calibrated on the held-out pictures. */
+  private readonly openSet = new OpenSetCache();
   private readonly emit: (event: AppEvent) => void;
   private readonly openStore: StoreOpener;
   private readonly deleteStore: StoreDeleter;
   private readonly frames: FrameReader;
 
   private learning: AbortController | null = null;
+  /** The running "Compare with retraining" (learning waits for it). */
+  private comparing: AbortController | null = null;
   /** Set while the backend is being replaced: calls wait for it. */
   private recovering: Promise<void> | null = null;
   /** The running round (reset waits for it to unwind). */
@@ -251,6 +259,7 @@ export class LearnerService {
   /** One learning round on the samples added since the last round. */
   async learn(settings: LearnSettings): Promise<RoundReport> {
     if (this.learning) throw new Error(t('worker.roundRunning'));
+    if (this.comparing) throw new Error(t('worker.compareBusy'));
     await this.recovering;
     const requested = resolveSettings(settings);
     const pending = this.view.pendingSamples();
@@ -283,6 +292,26 @@ export class LearnerService {
     return fullRetrain(this.engine, this.view, this.backbone.featureDim, settings);
   }
 
+  /** "Compare with retraining" (compare.ts): a full retrain beside the live model; nothing is stored. */
+  async compareWithRetraining(settings: LearnSettings): Promise<RetrainComparison> {
+    if (this.learning || this.comparing) throw new Error(t('worker.compareBusy'));
+    const model = this.live.model;
+    if (!model) throw new Error(t('compare.needRound'));
+    const controller = (this.comparing = new AbortController());
+    const onProgress = (step: number, totalSteps: number) => this.emit({ type: 'retrain-progress', step, totalSteps });
+    try {
+      const ctx = { engine: this.engine, view: this.view, model, dim: this.backbone.featureDim, bytesPerPicture: (await this.storage()).bytesPerSample };
+      return await compareWithRetraining(ctx, settings, { signal: controller.signal, onProgress });
+    } finally {
+      this.comparing = null;
+    }
+  }
+
+  /** Stops the running comparison (no-op when none). */
+  cancelCompare(): void {
+    this.comparing?.abort();
+  }
+
   /** Stops the running round (no-op when none). */
   cancelLearn(): void {
     this.learning?.abort();
@@ -290,8 +319,8 @@ export class LearnerService {
 
   // ---------------------------------------------------------------- prediction and metrics
 
-  /** Class scores for one frame over the learned classes that still exist. */
-  async predict(frame: ImageBitmap): Promise<Prediction> {
+  /** Class scores for one frame over the learned classes that still exist, and "Not sure" (open-set.ts). */
+  async predict(frame: ImageBitmap, options: PredictOptions = {}): Promise<Prediction> {
     try {
       this.frames.check(frame);
       await this.recovering;
@@ -300,7 +329,9 @@ export class LearnerService {
       if (!model || this.view.rounds.length === 0) return { scores: [], top: null, ms: 0 };
       const embedding = await embedFrame(this.captureContext(), frame);
       const scores = predictionScores(await model.predictProba(embedding, 1), this.view);
-      return { scores, top: scores[0]?.classId ?? null, ms: performance.now() - t0 };
+      const top = scores[0]?.classId ?? null;
+      const answer = await this.openSet.answer(model, this.view, embedding, top, options.notSureAccept);
+      return { scores, top, ms: performance.now() - t0, ...answer };
     } finally {
       this.frames.release(frame);
     }
@@ -338,26 +369,11 @@ export class LearnerService {
     return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
   }
 
-  /**
-   * The complete image model (model-export.ts): picture in, probabilities of the live learned classes out, with
-   * Teachable Machine's metadata, as one zip.
-   */
+  /** The complete image model (model-export.ts) with Teachable Machine's metadata, as one zip. */
   async exportImageModel(): Promise<ImageModelZip> {
     const model = this.live.model;
     if (!model || this.view.rounds.length === 0) throw new Error(t('worker.noModel'));
-    const featureModel = this.backbone.featureModel;
-    const normalisation = this.backbone.config.normalisation;
-    if (!featureModel || !normalisation) throw new Error('This backbone cannot be exported (it is not a tfjs layers model)');
-    const learned = this.view.learnedLabels();
-    const live = [...this.view.classes.values()].filter((c) => learned.has(c.id) && c.id < model.numOutputs).sort((a, b) => a.id - b.id);
-    if (live.length === 0) throw new Error('Every learned class was deleted: teach a class again before exporting');
-    const head = selectColumns(await this.engine.denseHead(model), live.map((c) => c.id));
-    const inputSize = this.backbone.config.inputSize;
-    const out = await exportImageModel({ featureModel, inputSize, normalisation }, head, live.map((c) => c.name), {
-      rounds: this.view.rounds.length,
-    });
-    const zip = out.zip.buffer.slice(out.zip.byteOffset, out.zip.byteOffset + out.zip.byteLength) as ArrayBuffer;
-    return { zip, labels: out.metadata.labels, inputSize };
+    return projectImageModel(this.engine, model, this.view, this.backbone);
   }
 
   /** The whole project as one Retain project file (src/memory's format: checksummed sections). */

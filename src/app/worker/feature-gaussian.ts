@@ -1,0 +1,102 @@
+/**
+ * Class means with one shared (tied) covariance in feature space, and the Mahalanobis distance to a class's mean
+ * (Lee et al. 2018, "A Simple Unified Framework for Detecting Out-of-Distribution Samples"). With n stored
+ * pictures much fewer than the d features, the covariance is shrunk, S = Xc^T Xc / n + lambda I, and applied
+ * through Woodbury's identity on the n x n Gram matrix:
+ *   (x - mu)^T S^-1 (x - mu) = (|v|^2 - u^T (n lambda I + Xc Xc^T)^-1 u) / lambda,  v = x - mu,  u = Xc v.
+ * lambda = alpha * trace(Xc^T Xc / n) / d: a large alpha tends to the Euclidean distance to the mean, a small one
+ * weighs most the directions in which the taught classes barely vary.
+ */
+
+/** The shrunk tied-covariance Gaussian of the stored pictures' (unit-length) embeddings. */
+export class TiedGaussian {
+  private readonly means = new Map<number, Float32Array>();
+  /** Centred rows, n x d. */
+  private readonly centred: Float32Array[];
+  /** Lower Cholesky factor of n lambda I + Xc Xc^T, row-major n x n (float64). */
+  private readonly chol: Float64Array;
+  private readonly lambda: number;
+
+  constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number) {
+    const d = rows[0]?.x.length ?? 0;
+    const sums = new Map<number, { sum: Float64Array; n: number }>();
+    for (const r of rows) {
+      const e = sums.get(r.classId) ?? { sum: new Float64Array(d), n: 0 };
+      for (let i = 0; i < d; i++) e.sum[i] += r.x[i];
+      e.n++;
+      sums.set(r.classId, e);
+    }
+    for (const [id, e] of sums) this.means.set(id, Float32Array.from(e.sum, (v) => v / e.n));
+    this.centred = rows.map((r) => {
+      const mu = this.means.get(r.classId)!;
+      return r.x.map((v, i) => v - mu[i]);
+    });
+    const n = this.centred.length;
+    const gram = new Float64Array(n * n);
+    let trace = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        const a = this.centred[i];
+        const b = this.centred[j];
+        for (let k = 0; k < d; k++) s += a[k] * b[k];
+        gram[i * n + j] = s;
+        gram[j * n + i] = s;
+      }
+      trace += gram[i * n + i];
+    }
+    // A floor keeps lambda positive when every picture of a class is identical.
+    this.lambda = Math.max(1e-9, (alpha * trace) / Math.max(1, n) / Math.max(1, d));
+    for (let i = 0; i < n; i++) gram[i * n + i] += n * this.lambda;
+    this.chol = cholesky(gram, n);
+  }
+
+  /** Whether class `classId` has a mean. */
+  has(classId: number): boolean {
+    return this.means.has(classId);
+  }
+
+  /** Squared Mahalanobis distance of `x` to class `classId`'s mean (Infinity: unknown class). */
+  distance(x: Float32Array, classId: number): number {
+    const mu = this.means.get(classId);
+    if (!mu) return Infinity;
+    const v = x.map((value, i) => value - mu[i]);
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    const n = this.centred.length;
+    const u = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = this.centred[i];
+      let s = 0;
+      for (let k = 0; k < v.length; k++) s += r[k] * v[k];
+      u[i] = s;
+    }
+    // u^T M^-1 u = |L^-1 u|^2 with M = L L^T.
+    let quad = 0;
+    for (let i = 0; i < n; i++) {
+      let s = u[i];
+      for (let k = 0; k < i; k++) s -= this.chol[i * n + k] * u[k];
+      u[i] = s / this.chol[i * n + i];
+      quad += u[i] * u[i];
+    }
+    return Math.max(0, vv - quad) / this.lambda;
+  }
+}
+
+/** Lower Cholesky factor of a symmetric positive-definite n x n matrix (row-major; the input is overwritten). */
+function cholesky(a: Float64Array, n: number): Float64Array {
+  for (let j = 0; j < n; j++) {
+    let diag = a[j * n + j];
+    for (let k = 0; k < j; k++) diag -= a[j * n + k] * a[j * n + k];
+    if (!(diag > 0)) throw new Error('The feature covariance is not positive definite');
+    const l = Math.sqrt(diag);
+    a[j * n + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / l;
+    }
+    for (let k = j + 1; k < n; k++) a[j * n + k] = 0;
+  }
+  return a;
+}
