@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '../../../src/memory/types';
 import type { LearnSettings } from '../../../src/app/protocol';
-import { ExactModel } from '../../../src/app/worker/exact-model';
+import { PRESET_DEFAULTS } from '../../../src/app/worker/settings';
+import { EXACT_LOGIT_SCALE, ExactModel } from '../../../src/app/worker/exact-model';
 import type { LiveModel } from '../../../src/app/worker/live-model';
 import type { LearnerService } from '../../../src/app/worker/service';
 import { useWasmBackend } from '../setup-wasm';
@@ -16,8 +17,11 @@ import { byName, capture, openService, picture, type Colour } from './support/se
 
 beforeAll(useWasmBackend);
 
-/** A fixed shrinkage: two projects compared must solve with the same one (Auto picks per round). */
-const EXACT: LearnSettings = { preset: 'exact', advanced: { exactShrinkage: '0.01' } };
+/**
+ * A fixed shrinkage: two projects compared must solve with the same one (Auto picks per round). No projection:
+ * the test's 6 colour features are the statistics' width.
+ */
+const EXACT: LearnSettings = { preset: 'exact', advanced: { exactShrinkage: '0.01', exactProjection: 0 } };
 const BALANCED: LearnSettings = { preset: 'balanced', advanced: { epochs: 40, laterEpochs: 20, learningRate: 0.05, batchSize: 8 } };
 
 let counter = 0;
@@ -164,5 +168,40 @@ describe('the Exact preset in the app', () => {
     expect(service.status().preset).toBe('balanced');
     expect((await service.predict(picture('yellow', 903))).top).toBe(yellow.id);
     expect((await service.predict(picture('blue', 902))).top).toBe(blue.id);
+  });
+});
+
+describe('the Exact model', () => {
+  it('with a random projection, its dense head (projection folded in) gives the same logits, and a restore the same model', async () => {
+    const dim = 32;
+    const n = 60;
+    const x = new Float32Array(n * dim);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 3;
+      for (let j = 0; j < dim; j++) x[i * dim + j] = Math.sin(i * 0.7 + j * 1.3) * 0.3 + (j % 3 === y[i] ? 1 : 0);
+    }
+    const tensors = tf.memory().numTensors;
+    const model = ExactModel.create(dim, { ...PRESET_DEFAULTS.exact, exactProjection: 16, exactShrinkage: '0.01' });
+    await model.learnTask({ task: 0, x, y, classes: [0, 1, 2] }, {});
+    const logits = await model.predictLogits(x, n);
+    const head = await model.denseHead();
+    expect(head.layers).toHaveLength(1);
+    const [layer] = head.layers;
+    expect([layer.inputDim, layer.units]).toEqual([dim, 3]);
+    let worst = 0;
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < 3; c++) {
+        let z = layer.bias[c];
+        for (let j = 0; j < dim; j++) z += x[i * dim + j] * layer.kernel[j * 3 + c];
+        worst = Math.max(worst, Math.abs(z - logits[i * 3 + c]) / EXACT_LOGIT_SCALE);
+      }
+    expect(worst).toBeLessThan(1e-4);
+    const restored = ExactModel.fromState(await model.exportState(), PRESET_DEFAULTS.exact);
+    expect(await restored.predictLogits(x, n)).toEqual(logits);
+    expect(await restored.statisticsBytes()).toBe(8 * ((16 * 17) / 2 + 3 * 16) + 8 * 3);
+    model.dispose();
+    restored.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });

@@ -1,0 +1,115 @@
+/**
+ * bench:app's Exact row, run inside the lab page (`page.evaluate(measureExact, args)`): its own project with the
+ * same synthetic pictures as the Balanced row, OLD_CLASSES classes in a first Exact round, then one new class per
+ * Exact round (median of REPEATS; the previous new class is deleted, i.e. unlearned, before the next is added),
+ * beside a full retrain timed in the same project and moment. Also the longest main-thread frame while learning.
+ */
+import type { Preset } from '../../src/app/protocol';
+
+/** What the runner passes (plain JSON: it crosses into the page). */
+export interface ExactRowArgs {
+  oldClasses: number;
+  perClass: number;
+  repeats: number;
+  /** Epochs of the full-retrain baseline (the Balanced row's). */
+  epochs: number;
+  backend?: string;
+  /** `exactProjection` override (unset: the preset's). */
+  projection?: number;
+}
+
+/** Teaches, times and measures the Exact preset; returns the row written under `exact` in bench-results/app.json. */
+export async function measureExact(args: ExactRowArgs) {
+  const { oldClasses, perClass, repeats, epochs, backend, projection } = args;
+  const { LearnerClient, makeScene } = window.retainLab;
+  const client = await LearnerClient.start({ project: `bench-exact-${Date.now()}`, ...(backend ? { backend: backend as never } : {}) });
+  const settings = { preset: 'exact' as Preset, advanced: projection !== undefined ? { exactProjection: projection } : {} };
+  const ids: string[] = [];
+  const addClass = async (k: number) => {
+    const c = await client.addClass(`Scene ${k}`);
+    ids.push(c.id);
+    for (let i = 0; i < perClass; i++) await client.addSample(c.id, await makeScene(k, i, 240), i % 2 ? 'camera' : 'file');
+  };
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  for (let k = 0; k < oldClasses; k++) await addClass(k);
+  const t0 = performance.now();
+  await client.learn(settings);
+  const firstRoundSeconds = (performance.now() - t0) / 1000;
+  await addClass(oldClasses);
+
+  let longest = 0;
+  let frames = 0;
+  let last = performance.now();
+  let running = true;
+  const tick = (now: number) => {
+    longest = Math.max(longest, now - last);
+    last = now;
+    frames++;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame((now) => {
+    last = now;
+    requestAnimationFrame(tick);
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const t1 = performance.now();
+  const incremental = await client.learn(settings);
+  const learnTimes = [(performance.now() - t1) / 1000];
+  running = false;
+  const metrics = await client.metrics();
+  const storage = await client.storage();
+  const timings = [incremental.timings];
+  const deleteTimes: number[] = [];
+  for (let rep = 1; rep < repeats; rep++) {
+    const td = performance.now();
+    await client.deleteClass(ids[ids.length - 1]);
+    deleteTimes.push((performance.now() - td) / 1000);
+    await addClass(oldClasses + rep);
+    const t = performance.now();
+    const again = await client.learn(settings);
+    learnTimes.push((performance.now() - t) / 1000);
+    timings.push(again.timings);
+  }
+  const fullTimes: number[] = [];
+  let full = null as Awaited<ReturnType<typeof client.fullRetrain>> | null;
+  for (let rep = 0; rep < repeats; rep++) {
+    const t = performance.now();
+    full = await client.fullRetrain({ preset: 'fast', advanced: { epochs } });
+    fullTimes.push((performance.now() - t) / 1000);
+  }
+  if (!full) throw new Error('no full-retrain measurement');
+  const oldIds = new Set(ids.slice(0, oldClasses));
+  const old = metrics.perClass.filter((p) => oldIds.has(p.classId) && p.accuracy !== null);
+  const oldCorrect = old.reduce((a, p) => a + (p.accuracy as number) * p.heldOut, 0);
+  const oldTotal = old.reduce((a, p) => a + p.heldOut, 0);
+  const fullOld = full.perClass.filter((p) => oldIds.has(p.classId));
+  const fullCorrect = fullOld.reduce((a, p) => a + p.correct, 0);
+  const fullTotal = fullOld.reduce((a, p) => a + p.total, 0);
+  await client.reset();
+  client.terminate();
+  const learnNewClassSeconds = median(learnTimes);
+  const fullRetrainSeconds = median(fullTimes);
+  return {
+    learnNewClassSeconds,
+    fullRetrainSeconds,
+    speedup: fullRetrainSeconds / learnNewClassSeconds,
+    oldClassAccuracy: oldTotal ? oldCorrect / oldTotal : null,
+    oldClassAccuracyFullRetrain: fullTotal ? fullCorrect / fullTotal : null,
+    newClassAccuracy: metrics.perClass.find((p) => p.classId === ids[oldClasses])?.accuracy ?? null,
+    statisticsBytes: storage.statisticsBytes,
+    picturesStored: storage.samples,
+    /** Statistics plus every stored picture (embedding, thumbnail, row) at the service's per-picture estimate. */
+    bytesStored: storage.statisticsBytes + storage.samples * storage.bytesPerSample,
+    uiLongestFrameMsDuringLearn: longest,
+    uiFramesDuringLearn: frames,
+    details: {
+      projection: projection ?? 'preset',
+      firstRoundSeconds,
+      learnSecondsEachRun: learnTimes,
+      timings,
+      deleteClassSecondsEachRun: deleteTimes,
+      fullRetrainSecondsEachRun: fullTimes,
+      accuracyMatrix: metrics.accuracyMatrix,
+    },
+  };
+}
