@@ -6,9 +6,13 @@ import { classesPanel } from './classes-panel';
 import { Bus, type UiContext } from './context';
 import { applyToDocument, t } from '../i18n';
 import { errorMessage, h } from './dom';
+import { firstRunGuide } from './first-run';
+import { installOffer } from './install';
 import { languageSwitcher } from './language-switcher';
 import { learnPanel } from './learn-panel';
 import { metricsPanel } from './metrics-panel';
+import { modelExportPanel } from './model-export-panel';
+import { comparePanel } from './compare-panel';
 import { Notices } from './notices';
 import { predictPanel } from './predict-panel';
 import { projectPanel } from './project-panel';
@@ -50,12 +54,13 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
       return !!s && (s.learning || s.capturing || s.busy !== null);
     },
   });
+  // Listening from the start: the browser's install offer can arrive before the panels are built.
+  const install = installOffer();
   const header = h(
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('h1', {}, 'Retain'), h('p', { class: 'tagline' }, t('app.tagline'))),
-    switcher.element,
-    badge,
+    h('div', { class: 'topbar-tools' }, install.button, switcher.element, badge),
   );
   const loading = h(
     'div',
@@ -188,10 +193,13 @@ export function mountApp(root: HTMLElement, startClient: () => Promise<LearnerCl
       }
     });
 
+    const guide = firstRunGuide(store, install);
+    header.querySelector('.topbar-tools')?.prepend(guide.helpButton);
     main.replaceChildren(
+      guide.element,
       h('div', { class: 'col col-live' }, cameraPanel(ctx), predictPanel(ctx)),
       h('div', { class: 'col col-teach' }, classesPanel(ctx), learnPanel(ctx)),
-      h('div', { class: 'col col-info' }, metricsPanel(ctx), storagePanel(ctx), projectPanel(ctx)),
+      h('div', { class: 'col col-info' }, metricsPanel(ctx), storagePanel(ctx), projectPanel(ctx), modelExportPanel(ctx), comparePanel(ctx)),
     );
     main.setAttribute('aria-busy', 'false');
     main.dataset.ready = 'true';

@@ -5,9 +5,9 @@ import { advancedSettingsForm } from './advanced-settings';
 import { LOSS_LABELS, LossChart, seriesColour } from './charts';
 import type { UiContext } from './context';
 import { errorMessage, h, replaceChildren } from './dom';
-import { formatNumber, formatSeconds, formatList, t } from '../i18n';
 import { codeOf } from './notices';
 import { PRESET_TEXT } from './settings-text';
+import { formatList, formatNumber, formatSeconds, t } from '../i18n';
 
 /** "Ready: learns “a” and “b”", saying so when what is already learned is kept. */
 function readyText(names: string[], keeping: boolean): string {
@@ -64,7 +64,7 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     { type: 'button', 'data-testid': 'learn-cancel', hidden: true },
     t('learn.cancel'),
   );
-  const learnHint = h('p', { class: 'hint', 'data-testid': 'learn-hint' });
+  const learnHint = h('p', { class: 'hint learn-hint', 'data-testid': 'learn-hint' });
   const progress = h('progress', {
     max: 1,
     value: 0,
@@ -178,13 +178,14 @@ export function learnPanel(ctx: UiContext): HTMLElement {
   store.subscribe((s) => {
     presetInputs.get(s.preset)!.checked = true;
     presetFieldset.disabled = s.learning;
-    const withPictures = s.classes.filter((c) => c.sampleCount > 0);
-    const fresh = s.classes.filter((c) => !c.learned && c.sampleCount > 0);
+    const withPictures = s.classes.filter((c) => c.pending > 0);
+    const fresh = s.classes.filter((c) => c.pending > 0);
     let blocked: string | null = null;
     if (s.learning) blocked = t('learn.busyLearning');
     else if (s.capturing) blocked = t('learn.busyCapturing');
     else if (s.busy) blocked = t('learn.wait', { task: s.busy });
     else if (s.rounds === 0 && withPictures.length < 2) blocked = t('learn.needTwo');
+    else if (fresh.length === 0) blocked = t('learnState.nothingNew');
     learnButton.disabled = blocked !== null;
     learnButton.textContent = s.learning ? t('learn.learning') : t('learn.button');
     learnHint.textContent =
@@ -203,8 +204,13 @@ export function learnPanel(ctx: UiContext): HTMLElement {
     h('h2', { id: 'learn-heading' }, t('learn.heading')),
     presetFieldset,
     advanced.element,
-    h('div', { class: 'learn-row' }, learnButton, cancelButton, progress, progressText),
-    learnHint,
+    // On phones the bar is fixed to the bottom of the screen (styles.css), so Learn is reachable without scrolling.
+    h(
+      'div',
+      { class: 'learn-bar', 'data-testid': 'learn-bar' },
+      h('div', { class: 'learn-row' }, learnButton, cancelButton, progress, progressText),
+      learnHint,
+    ),
     report,
     chartTitle,
     canvas,

@@ -8,6 +8,7 @@ import type { ProjectStore } from '../../memory/store/project-store';
 import type { ClassRecord, SampleRecord } from '../../memory/store/schema';
 import type { ClassInfo } from '../protocol';
 import { readCheckpoint, type CommittedState } from './checkpoint-format';
+import { embeddingVariety } from './variety';
 
 /** Every 5th captured sample of a class is held out for measuring accuracy. */
 const HOLD_OUT_EVERY = 5;
@@ -58,8 +59,24 @@ export class ProjectView {
   /** A class as the UI shows it. */
   classInfo(c: ClassRecord, learned = this.learnedLabels()): ClassInfo {
     let count = 0;
-    for (const s of this.samples.values()) if (s.classId === c.id) count++;
-    return { id: String(c.id), name: c.name, colour: c.colour, sampleCount: count, learned: learned.has(c.id) };
+    let pending = 0;
+    const embeddings: Float32Array[] = [];
+    for (const s of this.samples.values()) {
+      if (s.classId !== c.id) continue;
+      count++;
+      embeddings.push(s.embedding);
+      if (!s.heldOut && s.replay === 0) pending++;
+    }
+    const variety = embeddingVariety(embeddings);
+    return {
+      id: String(c.id),
+      name: c.name,
+      colour: c.colour,
+      sampleCount: count,
+      learned: learned.has(c.id),
+      pending,
+      ...(variety === undefined ? {} : { variety }),
+    };
   }
 
   /** Every class as the UI shows it, by id. */
