@@ -20,7 +20,6 @@ import { BASE_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../tests/e2e/chromium'
 import { serveDist } from '../../tests/e2e/pwa-server';
 import type { BackendName } from '../../src/app/protocol';
 import { measureExact } from './exact-row';
-import { measureExact } from './exact-row';
 
 const OLD_CLASSES = Number(process.env.BENCH_OLD_CLASSES ?? 14);
 const SAMPLES_PER_CLASS = Number(process.env.BENCH_SAMPLES ?? 30);
@@ -251,18 +250,8 @@ try {
     ...(backend ? { backend } : {}),
     ...(process.env.BENCH_EXACT_PROJECTION ? { projection: Number(process.env.BENCH_EXACT_PROJECTION) } : {}),
   });
-  // The Exact preset's row (exact-row.ts): its own project of the same pictures, timed beside a full retrain.
-  const exact = await page.evaluate(measureExact, {
-    oldClasses: OLD_CLASSES,
-    perClass: SAMPLES_PER_CLASS,
-    repeats: REPEATS,
-    epochs: EPOCHS,
-    ...(backend ? { backend } : {}),
-    ...(process.env.BENCH_EXACT_PROJECTION ? { projection: Number(process.env.BENCH_EXACT_PROJECTION) } : {}),
-  });
   const out = {
     ...result,
-    exact,
     exact,
     targets: {
       speedupAtLeast5: result.speedup >= 5,
@@ -271,11 +260,6 @@ try {
         result.oldClassAccuracyFullRetrain !== null &&
         result.oldClassAccuracyIncremental >= result.oldClassAccuracyFullRetrain - 0.03,
       longestFrameUnder100ms: result.uiLongestFrameMsDuringLearn < 100,
-      exactOldClassWithinHalfPointOfFullRetrain:
-        exact.oldClassAccuracy !== null && exact.oldClassAccuracyFullRetrain !== null && exact.oldClassAccuracy >= exact.oldClassAccuracyFullRetrain - 0.005,
-      exactNewClassAtLeast95: exact.newClassAccuracy !== null && exact.newClassAccuracy >= 0.95,
-      exactSpeedupAtLeast10: exact.speedup >= 10,
-      exactLongestFrameUnder100ms: exact.uiLongestFrameMsDuringLearn < 100,
       exactOldClassWithinHalfPointOfFullRetrain:
         exact.oldClassAccuracy !== null && exact.oldClassAccuracyFullRetrain !== null && exact.oldClassAccuracy >= exact.oldClassAccuracyFullRetrain - 0.005,
       exactNewClassAtLeast95: exact.newClassAccuracy !== null && exact.newClassAccuracy >= 0.95,

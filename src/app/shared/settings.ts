@@ -28,7 +28,6 @@ const LWF_TEMPERATURE: Range = { min: 0, max: 100, minExclusive: true };
 const EWC_STRENGTH: Range = { min: 0, max: 1e9 };
 const MEMORY_SAMPLES: Range = { min: 1, max: 1_000_000 };
 const PROJECTION_WIDTH: Range = { min: 0, max: 4096 };
-const PROJECTION_WIDTH: Range = { min: 0, max: 4096 };
 const ACCEPT_SHARE: Range = { min: 0.5, max: 1 };
 
 /** The strategies a preset can turn on on top of fine-tuning. */
@@ -123,16 +122,6 @@ export const SETTINGS: SettingsTable = {
     options: ['auto', '0.0001', '0.001', '0.01', '0.1', '1'],
     default: 'auto',
   },
-  // bench:app: on the 1280-d embedding itself a round took 24 s of solving on a loaded 2-core machine (4 Cholesky
-  // factorisations of 1280 x 1280) for 100 % old-class accuracy; 256 random directions cut the solve ~100-fold.
-  // The projection is linear, so it folds into the exported dense layer.
-  exactProjection: whole('exact', PROJECTION_WIDTH, 256),
-  exactShrinkage: {
-    kind: 'enum',
-    group: 'exact',
-    options: ['auto', '0.0001', '0.001', '0.01', '0.1', '1'],
-    default: 'auto',
-  },
   // bench:app: on 10 classes it never trained, 0.95 of the taught classes' held-out pictures accepted (open-set.ts).
   notSureAccept: real('prediction', ACCEPT_SHARE, 0.95),
 };
@@ -142,8 +131,6 @@ export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof AdvancedSettings)[];
 
 /** What a preset turns on. The labels and notes people read live with the UI's texts. */
 export interface PresetSpec {
-  /** `gradient`: src/cl's Learner trains a head; `analytic`: the closed-form learner on sufficient statistics. */
-  engine: 'gradient' | 'analytic';
   /** `gradient`: src/cl's Learner trains a head; `analytic`: the closed-form learner on sufficient statistics. */
   engine: 'gradient' | 'analytic';
   /** Which weights train: only the head's last layer, or every layer of the head. */
