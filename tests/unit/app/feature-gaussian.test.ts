@@ -1,0 +1,61 @@
+/**
+ * The tied-covariance Mahalanobis distance (src/app/worker/feature-gaussian.ts), computed through Woodbury's
+ * identity on the Gram matrix, equals the textbook (x - mu)^T (S + lambda I)^-1 (x - mu) solved directly.
+ */
+import { describe, expect, it } from 'vitest';
+import { TiedGaussian } from '../../../src/app/worker/feature-gaussian';
+
+/** Solves A y = b by Gaussian elimination with partial pivoting (A is n x n, row-major; both copied). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    [m[c], m[p]] = [m[p], m[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  const y = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let k = r + 1; k < n; k++) s -= m[r][k] * y[k];
+    y[r] = s / m[r][r];
+  }
+  return y;
+}
+
+describe('tied Gaussian', () => {
+  it('matches the direct Mahalanobis distance with shrinkage', () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const d = 6;
+    const rows = Array.from({ length: 14 }, (_, i) => ({ classId: i % 2, x: Float32Array.from({ length: d }, () => rand() + (i % 2)) }));
+    const alpha = 0.3;
+    const g = new TiedGaussian(rows, alpha);
+    // Direct: class means, S = sum (x - mu)(x - mu)^T / n, lambda = alpha * trace(S) / d.
+    const means = [0, 1].map((c) => {
+      const xs = rows.filter((r) => r.classId === c);
+      return Array.from({ length: d }, (_, k) => xs.reduce((a, r) => a + r.x[k], 0) / xs.length);
+    });
+    const s = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    for (const r of rows) {
+      const v = Array.from(r.x, (x, k) => x - means[r.classId][k]);
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) s[i][j] += (v[i] * v[j]) / rows.length;
+    }
+    const lambda = (alpha * s.reduce((a, row, i) => a + row[i], 0)) / d;
+    for (let i = 0; i < d; i++) s[i][i] += lambda;
+    for (let t = 0; t < 5; t++) {
+      const x = Float32Array.from({ length: d }, () => rand() * 2);
+      for (const c of [0, 1]) {
+        const v = Array.from(x, (xk, k) => xk - means[c][k]);
+        const y = solve(s, v);
+        const direct = v.reduce((a, vk, k) => a + vk * y[k], 0);
+        expect(g.distance(x, c)).toBeCloseTo(direct, 3);
+      }
+    }
+    expect(g.distance(new Float32Array(d), 7)).toBe(Infinity);
+  });
+});
