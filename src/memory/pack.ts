@@ -1,3 +1,4 @@
+/** Packs replay-memory members into a few large typed arrays and back (a fast-loading snapshot for IndexedDB). */
 import type { MemorySample } from './types';
 
 /**

@@ -1,3 +1,4 @@
+/** Input checks shared by the memory layer: typed-array kinds and replay-sample shapes. */
 import { MemoryInputError } from './errors';
 import type { MemorySample } from './types';
 
