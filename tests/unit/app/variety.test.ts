@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_VARIETY_PICTURES, embeddingVariety } from '../../../src/app/worker/variety';
-
-/** A seeded stream in [0, 1) (mulberry32), so the figures are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRng } from '../../../src/util/rng';
 
 /** `n` non-negative 1280-d vectors: a shared base plus per-vector noise of relative size `noise`. */
 function pictures(n: number, noise: number, seed = 1): Float32Array[] {
-  const r = rng(seed);
+  const r = seededRng(seed);
   const base = Float32Array.from({ length: 1280 }, () => r());
   return Array.from({ length: n }, () => Float32Array.from(base, (v) => Math.max(0, v + noise * (r() - 0.5) * 2)));
 }
