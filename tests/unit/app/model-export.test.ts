@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 import { Backbone, type BackboneConfig } from '../../../src/app/platform/backbone';
 import type { DenseHead } from '../../../src/app/worker/engine-contract';
 import { exportImageModel, selectColumns } from '../../../src/app/worker/model-export';

@@ -13,7 +13,7 @@ import { clEngine } from '../../../src/app/worker/engine';
 import type { FeatureExtractor } from '../../../src/app/worker/engine-contract';
 import type { FrameReader } from '../../../src/app/worker/frames';
 import { LearnerService } from '../../../src/app/worker/service';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

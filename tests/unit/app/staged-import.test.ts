@@ -15,7 +15,7 @@ import type { LearnerService } from '../../../src/app/worker/service';
 import { stagingName } from '../../../src/app/worker/staged-import';
 import { DiskFiller, digestStores } from '../../../lab/fixtures/memory/full-disk';
 import { QUICK, openService, picture, predictedName, teach } from '../support/service-harness';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

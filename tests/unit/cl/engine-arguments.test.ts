@@ -12,7 +12,7 @@ import {
 } from '../../../src/cl';
 import { InMemoryReplayMemory } from '../../../src/memory';
 import { gaussianBlobs, threeTasks } from '../support/blobs';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

@@ -14,7 +14,7 @@ import {
 } from '../../../src/cl';
 import { InMemoryReplayMemory } from '../../../src/memory';
 import { threeTasks } from '../support/blobs';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

@@ -4,7 +4,7 @@ import { ContinualModel } from '../../../src/cl/model';
 import { columnMask } from '../../../src/cl/losses';
 import { batchedDiagonalFisher, perSampleDiagonalFisher } from '../../../src/cl/strategies/fisher';
 import { fisherAccumulateDense } from '../../../src/ops';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/app/protocol';
 import { DiskFiller, digestStores } from '../../../lab/fixtures/memory/full-disk';
 import type { LearnerService } from '../../../src/app/worker/service';
-import { useWasmBackend } from '../setup-wasm';
+import { useWasmBackend } from '../support/setup-wasm';
 import { openService, predictedName, QUICK, teach } from '../support/service-harness';
 
 const filler = new DiskFiller();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { registerFastWasmKernels } from '../../src/kernels/wasm';
+import { registerFastWasmKernels } from '../../../src/kernels/wasm';
 
 /** Puts tfjs on the WASM backend in Node (the backend the tests and `bench:cl` use). */
 export async function useWasmBackend(): Promise<void> {

@@ -1,11 +1,11 @@
 /** The settings table: the UI and the worker accept the same values, the presets' values, their engine mapping. */
 import { describe, expect, it } from 'vitest';
-import { InMemoryReplayMemory } from '../../src/memory/replay-memory';
-import type { AdvancedSettings, Preset } from '../../src/app/protocol';
-import { PRESET_IDS, SETTINGS, SETTING_KEYS } from '../../src/app/shared/settings';
-import { readSettingInput } from '../../src/app/ui/advanced-settings';
-import { PRESET_DEFAULTS, resolveSettings } from '../../src/app/worker/settings';
-import { learnerConfig, strategiesFor } from '../../src/app/worker/engine';
+import { InMemoryReplayMemory } from '../../../src/memory/replay-memory';
+import type { AdvancedSettings, Preset } from '../../../src/app/protocol';
+import { PRESET_IDS, SETTINGS, SETTING_KEYS } from '../../../src/app/shared/settings';
+import { readSettingInput } from '../../../src/app/ui/advanced-settings';
+import { PRESET_DEFAULTS, resolveSettings } from '../../../src/app/worker/settings';
+import { learnerConfig, strategiesFor } from '../../../src/app/worker/engine';
 
 const memory = new InMemoryReplayMemory({ policy: 'class-balanced', capacity: 10 });
 

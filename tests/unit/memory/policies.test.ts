@@ -7,8 +7,8 @@ import {
   seededRandom,
   type MemorySample,
   type ReplayMemoryOptions,
-} from '../../src/memory';
-import { chiSquarePValue, uniformityPValue } from './memory-stats';
+} from '../../../src/memory';
+import { chiSquarePValue, uniformityPValue } from './stats';
 
 function sample(id: string, label: number, x: number[] | Float32Array, task = 0, logits?: number[]): MemorySample {
   const s: MemorySample = { id, label, task, x: x instanceof Float32Array ? x : Float32Array.from(x) };

@@ -14,11 +14,11 @@ import {
   type LearnerConfig,
   type StrategyConfig,
   type TaskContext,
-} from '../../src/cl';
-import { distillationKL, ewcPenalty } from '../../src/ops';
-import { InMemoryReplayMemory } from '../../src/memory';
-import { gaussianBlobs, threeTasks } from './support/blobs';
-import { useWasmBackend } from './setup-wasm';
+} from '../../../src/cl';
+import { distillationKL, ewcPenalty } from '../../../src/ops';
+import { InMemoryReplayMemory } from '../../../src/memory';
+import { gaussianBlobs, threeTasks } from '../support/blobs';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

@@ -14,10 +14,10 @@ import {
   importProject,
   seededRandom,
   type StoreTestHooks,
-} from '../../src/memory';
-import { corruptVariants } from '../../lab/fixtures/memory/corruptions';
-import { fakeEngineState, prepareRound, runRound, stageRound, type FixtureOptions } from '../../lab/fixtures/memory/project';
-import { createV1Database } from '../../lab/fixtures/memory/v1-database';
+} from '../../../src/memory';
+import { corruptVariants } from '../../../lab/fixtures/memory/corruptions';
+import { fakeEngineState, prepareRound, runRound, stageRound, type FixtureOptions } from '../../../lab/fixtures/memory/project';
+import { createV1Database } from '../../../lab/fixtures/memory/v1-database';
 
 let dbCounter = 0;
 const open: ProjectStore[] = [];

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useWasmBackend } from './setup-wasm';
-import { loadFullMnist, loadMnistDigits } from '../../bench/cl/mnist-node';
+import { useWasmBackend } from '../support/setup-wasm';
+import { loadFullMnist, loadMnistDigits } from '../../../bench/cl/mnist-node';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { decodeMnistU8, encodeMnistU8 } from '../../src/bench/cl/mnist-codec';
-import { registerFastWasmMatMul } from '../../src/kernels/wasm_batch_matmul';
+import { decodeMnistU8, encodeMnistU8 } from '../../../src/bench/cl/mnist-codec';
+import { registerFastWasmMatMul } from '../../../src/kernels/wasm_batch_matmul';
 import {
   BENCH_CONFIG,
   buildScenario,
@@ -22,7 +22,7 @@ import {
   withEwcLambda,
   type MnistDigits,
   type ResultRow,
-} from '../../src/bench/cl';
+} from '../../../src/bench/cl';
 
 let digits: MnistDigits;
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContinualModel } from '../../src/cl';
-import { useWasmBackend } from './setup-wasm';
+import { ContinualModel } from '../../../src/cl';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

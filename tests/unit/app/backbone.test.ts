@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { useWasmBackend } from './setup-wasm';
-import { Backbone, type BackboneConfig } from '../../src/app/platform/backbone';
+import { useWasmBackend } from '../support/setup-wasm';
+import { Backbone, type BackboneConfig } from '../../../src/app/platform/backbone';
 
 const dir = path.resolve('public/models/mobilenet_v2');
 

@@ -7,7 +7,7 @@ import {
   forgetting,
   forwardTransfer,
   perClassAccuracy,
-} from '../../src/metrics';
+} from '../../../src/metrics';
 
 // R[i][j]: accuracy on task j after training task i (3 tasks), computed by hand below.
 const R = [

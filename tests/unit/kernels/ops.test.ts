@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { distillationKL, ewcPenalty, fisherAccumulate } from '../../src/ops';
-import { useWasmBackend } from './setup-wasm';
+import { distillationKL, ewcPenalty, fisherAccumulate } from '../../../src/ops';
+import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useWasmBackend } from './setup-wasm';
-import { distillationKL } from '../../src/ops';
-import { setFusedOpsEnabled } from '../../src/kernels/registry';
-import { DISTILLATION_KL_WASM_KERNEL } from '../../src/kernels/wasm_distillation_kl';
+import { useWasmBackend } from '../support/setup-wasm';
+import { distillationKL } from '../../../src/ops';
+import { setFusedOpsEnabled } from '../../../src/kernels/registry';
+import { DISTILLATION_KL_WASM_KERNEL } from '../../../src/kernels/wasm_distillation_kl';
 
 beforeAll(async () => {
   // Registers the fast WASM kernels (transposed matMul, row gather) as the app does.
