@@ -2,7 +2,10 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { TaskData, TrainOptions } from '../../cl/types';
 import type { EngineState, ReplayMemory } from '../../memory/types';
-import type { AdvancedSettings, Preset } from '../protocol';
+import type { ProjectStore } from '../../memory/store/project-store';
+import type { AdvancedSettings, AppEvent, Preset } from '../protocol';
+import type { BackendChoice } from '../platform/backend';
+import type { FrameReader } from './frames';
 
 /** Per-round tuning the service derives from the project (not a user setting). */
 export interface RoundTuning {
@@ -75,4 +78,21 @@ export interface FeatureExtractor {
   readonly featureModel?: LayersModel;
   /** Frees the weights. */
   dispose(): void;
+}
+
+/** Opens (or re-creates) the project's store. */
+export type StoreOpener = () => Promise<ProjectStore>;
+/** Deletes the project's database. */
+export type StoreDeleter = () => Promise<void>;
+
+/** The platform pieces the service runs on. */
+export interface ServiceDeps {
+  openStore: StoreOpener;
+  deleteStore: StoreDeleter;
+  backbone: FeatureExtractor;
+  backend: BackendChoice;
+  engine: Engine;
+  emit: (event: AppEvent) => void;
+  /** How frames are read (default: OffscreenCanvas, the worker's). */
+  frames?: FrameReader;
 }

@@ -2,6 +2,7 @@
  * The learner in RAM: rebuilt from the committed state when a round needs other strategies or settings, and
  * after anything that may have left it differing from what is stored (cancel, failure, device loss).
  */
+import * as tf from '@tensorflow/tfjs';
 import type { EngineState, ReplayMemory } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
 import type { Engine, EngineModel, RoundTuning } from './engine-contract';
@@ -60,4 +61,10 @@ export class LiveModel {
     this.live = null;
     this.key = null;
   }
+}
+
+/** tfjs's memory counters (leak checks; bytes on the GPU where the backend reports them). */
+export function tensorMemory(): { numTensors: number; numBytes: number; numBytesInGPU?: number } {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
 }

@@ -5,6 +5,7 @@
  * `load(modelURL, metadataURL)` both open it unchanged: only layers tfjs serialises natively are used.
  */
 import * as tf from '@tensorflow/tfjs';
+import { t } from '../i18n';
 import { strToU8, zipSync } from 'fflate';
 import type { ImageModelZip } from '../protocol';
 import type { DenseHead, Engine, EngineModel, FeatureExtractor } from './engine-contract';
@@ -178,4 +179,16 @@ export async function projectImageModel(engine: Engine, model: EngineModel, view
   const out = await exportImageModel({ featureModel, inputSize, normalisation }, head, live.map((c) => c.name), { rounds: view.rounds.length });
   const zip = out.zip.buffer.slice(out.zip.byteOffset, out.zip.byteOffset + out.zip.byteLength) as ArrayBuffer;
   return { zip, labels: out.metadata.labels, inputSize };
+}
+
+/** The classifier alone as a tfjs layers model (the head on the backbone's features); class names by output column. */
+export async function exportClassifier(
+  engine: Engine,
+  model: EngineModel | null | undefined,
+  view: ProjectView,
+): Promise<{ modelJson: string; weights: ArrayBuffer; classes: string[] }> {
+  if (!model || view.rounds.length === 0) throw new Error(t('worker.noModel'));
+  const { modelJson, weightData } = await engine.exportModel(model);
+  const classes = Array.from({ length: model.numOutputs }, (_, j) => view.classes.get(j)?.name ?? `(deleted class ${j})`);
+  return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
 }

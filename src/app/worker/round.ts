@@ -9,7 +9,7 @@ import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
 import type { SampleRecord } from '../../memory/store/schema';
 import type { MemorySample } from '../../memory/types';
-import { AppError, type AdvancedSettings, type AppEvent, type Preset, type RoundReport } from '../protocol';
+import { AppError, type AdvancedSettings, type AppEvent, type LearnSettings, type Preset, type RoundReport } from '../protocol';
 import { checkpointJson, type RoundRecord } from './checkpoint-format';
 import type { RoundTuning } from './engine-contract';
 import { evaluate } from './evaluation';
@@ -17,6 +17,7 @@ import { ExactModel, isExactState } from './exact-model';
 import { PRESETS } from '../shared/settings';
 import type { LiveModel } from './live-model';
 import type { ProjectView } from './project-view';
+import { resolveSettings } from './settings';
 import { storageError } from './storage-errors';
 
 /** What a round works on; the service provides it. */
@@ -191,4 +192,13 @@ export function embeddingsOf(samples: readonly SampleRecord[], dim: number): Flo
   const x = new Float32Array(samples.length * dim);
   samples.forEach((s, i) => x.set(s.embedding, i * dim));
   return x;
+}
+
+/** The settings and pictures of a requested round, checked: something new, and two classes for a first round. */
+export function roundRequest(view: ProjectView, settings: LearnSettings): { requested: AdvancedSettings; pending: SampleRecord[] } {
+  const requested = resolveSettings(settings);
+  const pending = view.pendingSamples();
+  if (pending.length === 0) throw new Error(t('worker.nothingNew'));
+  if (view.rounds.length === 0 && new Set(pending.map((s) => s.classId)).size < 2) throw new Error(t('worker.needTwo'));
+  return { requested, pending };
 }

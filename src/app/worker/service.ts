@@ -6,7 +6,6 @@
  * and the project view with its class and hold-out rules (project-view.ts) live beside it.
  */
 import { t } from '../i18n';
-import * as tf from '@tensorflow/tfjs';
 import { checkClassCount } from '../../memory/class-rules';
 import { exportProject } from '../../memory/project-file';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
@@ -31,40 +30,22 @@ import {
 } from '../protocol';
 import type { BackendChoice } from '../platform/backend';
 import { captureFrame, embedFrame, sampleInfo, type CaptureContext } from './capture';
-import type { Engine, FeatureExtractor } from './engine-contract';
+import type { Engine, FeatureExtractor, ServiceDeps, StoreDeleter, StoreOpener } from './engine-contract';
 import { metricsView, predictionScores } from './evaluation';
 import { canvasFrameReader, type FrameReader } from './frames';
 import { fullRetrain } from './full-retrain';
-import { ExactModel } from './exact-model';
 import { deleteUnlearning } from './exact-unlearn';
 import { compareWithRetraining } from './compare';
-import { LiveModel } from './live-model';
+import { LiveModel, tensorMemory } from './live-model';
 import { OpenSetCache } from './open-set';
-import { projectImageModel } from './model-export';
+import { exportClassifier, projectImageModel } from './model-export';
 import { openProject, restoreCommitted } from './project-open';
 import type { ProjectView } from './project-view';
-import { runRound, type RoundContext } from './round';
-import { resolveSettings } from './settings';
+import { roundRequest, runRound, type RoundContext } from './round';
 import { stageImport, withImportLock } from './staged-import';
 import { storageError } from './storage-errors';
+import { storageInfo } from './storage-info';
 import { TabSync } from './tab-sync';
-
-/** Opens (or re-creates) the project's store. */
-export type StoreOpener = () => Promise<ProjectStore>;
-/** Deletes the project's database. */
-export type StoreDeleter = () => Promise<void>;
-
-/** The platform pieces the service runs on. */
-export interface ServiceDeps {
-  openStore: StoreOpener;
-  deleteStore: StoreDeleter;
-  backbone: FeatureExtractor;
-  backend: BackendChoice;
-  engine: Engine;
-  emit: (event: AppEvent) => void;
-  /** How frames are read (default: OffscreenCanvas, the worker's). */
-  frames?: FrameReader;
-}
 
 /** The learner service. */
 export class LearnerService {
@@ -127,7 +108,6 @@ export class LearnerService {
     this.store?.close();
   }
 
-  // ---------------------------------------------------------------- status and classes
 
   private emitClasses(): void {
     this.emit({ type: 'classes', classes: this.view.classList() });
@@ -188,7 +168,6 @@ export class LearnerService {
     this.emitClasses();
   }
 
-  // ---------------------------------------------------------------- samples
 
   /** What a capture works on (capture.ts). */
   private captureContext(): CaptureContext {
@@ -236,7 +215,6 @@ export class LearnerService {
     this.emitClasses();
   }
 
-  // ---------------------------------------------------------------- learning
 
   /** What a round works on (round.ts). */
   private roundContext(): RoundContext {
@@ -261,11 +239,7 @@ export class LearnerService {
     if (this.learning) throw new Error(t('worker.roundRunning'));
     if (this.comparing) throw new Error(t('worker.compareBusy'));
     await this.recovering;
-    const requested = resolveSettings(settings);
-    const pending = this.view.pendingSamples();
-    if (pending.length === 0) throw new Error(t('worker.nothingNew'));
-    if (this.view.rounds.length === 0 && new Set(pending.map((s) => s.classId)).size < 2)
-      throw new Error(t('worker.needTwo'));
+    const { requested, pending } = roundRequest(this.view, settings);
     const controller = new AbortController();
     this.learning = controller;
     const started = performance.now();
@@ -317,7 +291,6 @@ export class LearnerService {
     this.learning?.abort();
   }
 
-  // ---------------------------------------------------------------- prediction and metrics
 
   /** Class scores for one frame over the learned classes that still exist, and "Not sure" (open-set.ts). */
   async predict(frame: ImageBitmap, options: PredictOptions = {}): Promise<Prediction> {
@@ -344,29 +317,13 @@ export class LearnerService {
 
   /** Storage used by the origin and by this project. */
   async storage(): Promise<StorageInfo> {
-    const report = await this.store.storageEstimate();
-    const dim = this.backbone.featureDim;
-    return {
-      usage: report.usage ?? 0,
-      quota: report.quota ?? 0,
-      persisted: report.persisted ?? false,
-      samples: this.view.samples.size,
-      memoryBudget: this.memory.capacity,
-      // Embedding + stored logits + a ~96 px thumbnail (~3 KB) + row overhead.
-      bytesPerSample: dim * 4 + Math.max(1, this.live.model?.numOutputs ?? 1) * 4 + 3500,
-      statisticsBytes: this.live.model instanceof ExactModel ? await this.live.model.statisticsBytes() : 0,
-    };
+    return storageInfo(this.store, this.view, this.memory, this.live.model, this.backbone.featureDim);
   }
 
-  // ---------------------------------------------------------------- export, reset, device loss
 
   /** The classifier as a tfjs layers model; class names by output column. */
   async exportModel(): Promise<{ modelJson: string; weights: ArrayBuffer; classes: string[] }> {
-    const model = this.live.model;
-    if (!model || this.view.rounds.length === 0) throw new Error(t('worker.noModel'));
-    const { modelJson, weightData } = await this.engine.exportModel(model);
-    const classes = Array.from({ length: model.numOutputs }, (_, j) => this.view.classes.get(j)?.name ?? `(deleted class ${j})`);
-    return { modelJson: JSON.stringify(modelJson), weights: weightData, classes };
+    return exportClassifier(this.engine, this.live.model, this.view);
   }
 
   /** The complete image model (model-export.ts) with Teachable Machine's metadata, as one zip. */
@@ -444,8 +401,7 @@ export class LearnerService {
 
   /** tfjs memory counters (leak checks). */
   memoryInfo(): { numTensors: number; numBytes: number; numBytesInGPU?: number } {
-    const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
-    return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU };
+    return tensorMemory();
   }
 
   /**

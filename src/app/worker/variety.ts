@@ -26,5 +26,7 @@ export function embeddingVariety(embeddings: readonly Float32Array[]): number | 
   if (used < MIN_VARIETY_PICTURES) return undefined;
   let length = 0;
   for (let i = 0; i < d; i++) length += (sum[i] / used) ** 2;
-  return Math.max(0, 1 - Math.sqrt(length));
+  // Six significant digits: the sum's last bits depend on the pictures' order (an imported project lists them
+  // in another order), and the figure must not change with it.
+  return Number(Math.max(0, 1 - Math.sqrt(length)).toPrecision(6));
 }
