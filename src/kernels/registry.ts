@@ -31,11 +31,6 @@ export function registerFusedOp(kernelName: string, backendName: string, impl: F
   byBackend.set(backendName, impl);
 }
 
-/** Removes a fused implementation (tests use it to compare against the reference on the same backend). */
-export function unregisterFusedOp(kernelName: string, backendName: string): void {
-  fusedOps.get(kernelName)?.delete(backendName);
-}
-
 /** Whether fused ops are switched off globally (to measure the reference path on the same device). */
 let fusedDisabled = false;
 

@@ -5,7 +5,6 @@ export { distillationKL, DISTILLATION_KL_KERNEL } from './distillation_kl';
 export { fisherAccumulateDense, FISHER_DENSE_KERNEL, type DenseLayerBatch } from './fisher_dense';
 export {
   registerFusedOp,
-  unregisterFusedOp,
   setFusedOpsEnabled,
   kernelFor,
   type FusedOp,

@@ -58,7 +58,3 @@ export function applyUpdate(): void {
   workbox.messageSkipWaiting();
 }
 
-/** Periodically checks for a new version (long-lived installed apps are rarely reloaded). */
-export function checkForUpdates(): Promise<void> {
-  return workbox ? workbox.update().then(() => undefined) : Promise.resolve();
-}

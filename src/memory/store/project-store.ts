@@ -266,19 +266,6 @@ export class ProjectStore {
     return rows.filter((r) => !r.heldOut);
   }
 
-  /** Held-out samples (for per-class accuracy), optionally of one class. */
-  async heldOutSamples(classId?: number): Promise<SampleRecord[]> {
-    this.ensureOpen();
-    const rows = classId === undefined ? await this.db.getAll('samples') : await this.db.getAllFromIndex('samples', 'by-class', classId);
-    return rows.filter((r) => r.heldOut);
-  }
-
-  /** Samples of one round. */
-  async samplesOfRound(round: number): Promise<SampleRecord[]> {
-    this.ensureOpen();
-    return this.db.getAllFromIndex('samples', 'by-round', round);
-  }
-
   /** Number of stored samples. */
   async countSamples(): Promise<number> {
     this.ensureOpen();
