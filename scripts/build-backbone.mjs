@@ -9,7 +9,7 @@
  * Skips the work when the output is newer than the package's files.
  */
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,6 +69,13 @@ const modelJson = {
   weightsManifest: [{ paths: [shardName], weights: model.weightsManifest[0].weights }],
 };
 mkdirSync(outDir, { recursive: true });
-writeFileSync(path.join(outDir, shardName), shard);
-writeFileSync(modelJsonOut, JSON.stringify(modelJson));
+// Written to a temporary name and renamed: two test processes may build at once, and a reader must never see
+// half a file. model.json goes last, so its presence means the shard is complete.
+const writeAtomic = (file, data) => {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+};
+writeAtomic(path.join(outDir, shardName), shard);
+writeAtomic(modelJsonOut, JSON.stringify(modelJson));
 console.log(`build-backbone: wrote ${path.relative(root, outDir)} (${(shard.length / 1e6).toFixed(2)} MB weights)`);

@@ -5,24 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { useWasmBackend } from '../support/setup-wasm';
+import { BACKBONE_DIR, backboneFileLoader, ensureBackboneFiles } from '../support/backbone-files';
 import { Backbone, type BackboneConfig } from '../../../src/app/platform/backbone';
 
-const dir = path.resolve('public/models/mobilenet_v2');
-
-/** Loads model.json + shard from disk (what the browser fetches). */
-function fileLoader(): tf.io.IOHandler {
-  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  const shard = readFileSync(path.join(dir, json.weightsManifest[0].paths[0]));
-  return tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength),
-  });
-}
 
 /** Synthetic scenes: a gradient background and a coloured disc at a class-specific place. */
 function scene(kind: number, jitter: number): tf.Tensor3D {
@@ -49,9 +37,9 @@ describe('MobileNetV2 backbone', () => {
   const config: BackboneConfig = { url: 'file://model.json', cutLayer: 'flatten_1', inputSize: 224, normalisation: { scale: 1 / 255, offset: 0 } };
 
   beforeAll(async () => {
-    execFileSync('node', ['scripts/build-backbone.mjs']);
+    ensureBackboneFiles();
     await useWasmBackend();
-    backbone = await Backbone.load(config, fileLoader());
+    backbone = await Backbone.load(config, backboneFileLoader());
   });
 
   it('embeds into 1280 finite, non-negative features, deterministically', async () => {
@@ -85,9 +73,9 @@ describe('MobileNetV2 backbone', () => {
     const features = await backbone.embedTensor(batch);
     batch.dispose();
     // nsfwjs's head: dense_1 (relu) -> dense_2 (relu) -> dense_3 (softmax); dropout is identity at inference.
-    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    const json = JSON.parse(readFileSync(path.join(BACKBONE_DIR, 'model.json'), 'utf8'));
     expect(json.modelTopology.model_config.config.layers.map((l: { name: string }) => l.name)).toContain('flatten_1');
-    const full = await tf.loadLayersModel(fileLoader());
+    const full = await tf.loadLayersModel(backboneFileLoader());
     const head = ['dense_1', 'dense_2', 'dense_3'].map((n) => full.getLayer(n));
     const viaHead = tf.tidy(() => {
       let h: tf.Tensor = tf.tensor2d(features, [2, 1280]);

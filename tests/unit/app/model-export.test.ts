@@ -6,24 +6,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { useWasmBackend } from '../support/setup-wasm';
+import { backboneFileLoader, ensureBackboneFiles } from '../support/backbone-files';
 import { Backbone, type BackboneConfig } from '../../../src/app/platform/backbone';
 import type { DenseHead } from '../../../src/app/worker/engine-contract';
 import { exportImageModel, selectColumns } from '../../../src/app/worker/model-export';
 
-const dir = path.resolve('public/models/mobilenet_v2');
-
-function fileLoader(): tf.io.IOHandler {
-  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  const shard = readFileSync(path.join(dir, json.weightsManifest[0].paths[0]));
-  return tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength),
-  });
-}
 
 /** A deterministic RGBA picture: smooth gradients plus a block whose colour depends on `k`. */
 function picture(k: number, s = 224): Uint8ClampedArray {
@@ -74,8 +62,9 @@ describe('exported image model', () => {
   const config: BackboneConfig = { url: 'file://model.json', cutLayer: 'flatten_1', inputSize: 224, normalisation: { scale: 1 / 255, offset: 0 } };
 
   beforeAll(async () => {
+    ensureBackboneFiles();
     await useWasmBackend();
-    backbone = await Backbone.load(config, fileLoader());
+    backbone = await Backbone.load(config, backboneFileLoader());
   }, 120_000);
 
   it('reloads with tf.loadLayersModel and matches the app on TM-scaled pictures, without leaking tensors', async () => {

@@ -1,0 +1,24 @@
+/** The converted MobileNetV2 backbone from disk, for Node tests (built first when missing, as `prebuild` does). */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Where scripts/build-backbone.mjs writes the model (what the browser fetches). */
+export const BACKBONE_DIR = path.resolve('public/models/mobilenet_v2');
+
+/** Builds the backbone files if they are missing or stale (a fresh clone has none before `npm run build`). */
+export function ensureBackboneFiles(): void {
+  execFileSync('node', ['scripts/build-backbone.mjs']);
+}
+
+/** Loads model.json + shard from disk as an IOHandler. */
+export function backboneFileLoader(): tf.io.IOHandler {
+  const json = JSON.parse(readFileSync(path.join(BACKBONE_DIR, 'model.json'), 'utf8'));
+  const shard = readFileSync(path.join(BACKBONE_DIR, json.weightsManifest[0].paths[0]));
+  return tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest[0].weights,
+    weightData: shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength),
+  });
+}
