@@ -129,6 +129,8 @@ export async function captureInto(
     await button.focus();
     await page.keyboard.down('Space');
   } else {
+    // The first-run guide and notices make the page taller than the window: bring the button on screen first.
+    await button.scrollIntoViewIfNeeded();
     const box = (await button.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
