@@ -10,7 +10,7 @@
  * Also measures inference frames per second through the client and the longest main-thread frame while learning.
  * Writes bench-results/app.json. Targets: speedup >= 5 with old-class accuracy <= 3 points below full retrain;
  * longest UI frame < 100 ms; "Not sure" (open set) accepting <= 20 % of pictures of 10 classes never taught while
- * accepting >= 95 % of fresh pictures of the taught ones.
+ * accepting >= 95 % of fresh pictures of the taught ones. BENCH_ONLY=balanced or exact runs one part (app-<part>.json).
  */
 import { chromium } from '@playwright/test';
 import { execSync } from 'node:child_process';
@@ -31,6 +31,9 @@ const backend = process.env.BENCH_BACKEND as BackendName | undefined; // unset: 
 // "Not sure": classes never taught (scene kinds 40..) and pictures per class, known and unknown alike.
 const OPEN_SET_UNKNOWN_CLASSES = Number(process.env.BENCH_OPEN_SET_UNKNOWN ?? 10);
 const OPEN_SET_PER_CLASS = Number(process.env.BENCH_OPEN_SET_PER_CLASS ?? 8);
+// BENCH_ONLY=balanced (with the open set) or exact runs one part and writes bench-results/app-<part>.json instead.
+const ONLY = process.env.BENCH_ONLY as 'balanced' | 'exact' | undefined;
+if (ONLY !== undefined && ONLY !== 'balanced' && ONLY !== 'exact') throw new Error(`BENCH_ONLY must be balanced or exact, got ${ONLY}`);
 
 if (!process.env.BENCH_SKIP_BUILD) execSync('npm run build', { stdio: 'inherit' });
 const server = await serveDist();
@@ -44,7 +47,7 @@ try {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${server.url}/lab/platform.html`);
   await page.waitForFunction(() => window.retainLab !== undefined);
-  const result = await page.evaluate(
+  const result = ONLY === 'exact' ? null : await page.evaluate(
     async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats, openSetUnknown, openSetPerClass }) => {
       const { LearnerClient, makeScene } = window.retainLab;
       const client = await LearnerClient.start({ project: `bench-${Date.now()}`, ...(backend ? { backend } : {}) });
@@ -242,7 +245,7 @@ try {
     },
   );
   // The Exact preset's row (exact-row.ts): its own project of the same pictures, timed beside a full retrain.
-  const exact = await page.evaluate(measureExact, {
+  const exact = ONLY === 'balanced' ? null : await page.evaluate(measureExact, {
     oldClasses: OLD_CLASSES,
     perClass: SAMPLES_PER_CLASS,
     repeats: REPEATS,
@@ -250,28 +253,31 @@ try {
     ...(backend ? { backend } : {}),
     ...(process.env.BENCH_EXACT_PROJECTION ? { projection: Number(process.env.BENCH_EXACT_PROJECTION) } : {}),
   });
+  const balancedTargets = result && {
+    speedupAtLeast5: result.speedup >= 5,
+    oldClassAccuracyWithin3Points:
+      result.oldClassAccuracyIncremental !== null &&
+      result.oldClassAccuracyFullRetrain !== null &&
+      result.oldClassAccuracyIncremental >= result.oldClassAccuracyFullRetrain - 0.03,
+    longestFrameUnder100ms: result.uiLongestFrameMsDuringLearn < 100,
+    openSetFalseAcceptAtMost20PercentAtTrueAccept95: result.openSetTrueAccept >= 0.95 && result.openSetFalseAccept <= 0.2,
+  };
+  const exactTargets = exact && {
+    exactOldClassWithinHalfPointOfFullRetrain:
+      exact.oldClassAccuracy !== null && exact.oldClassAccuracyFullRetrain !== null && exact.oldClassAccuracy >= exact.oldClassAccuracyFullRetrain - 0.005,
+    exactNewClassAtLeast95: exact.newClassAccuracy !== null && exact.newClassAccuracy >= 0.95,
+    exactSpeedupAtLeast10: exact.speedup >= 10,
+    exactLongestFrameUnder100ms: exact.uiLongestFrameMsDuringLearn < 100,
+  };
   const out = {
     ...result,
     exact,
-    targets: {
-      speedupAtLeast5: result.speedup >= 5,
-      oldClassAccuracyWithin3Points:
-        result.oldClassAccuracyIncremental !== null &&
-        result.oldClassAccuracyFullRetrain !== null &&
-        result.oldClassAccuracyIncremental >= result.oldClassAccuracyFullRetrain - 0.03,
-      longestFrameUnder100ms: result.uiLongestFrameMsDuringLearn < 100,
-      exactOldClassWithinHalfPointOfFullRetrain:
-        exact.oldClassAccuracy !== null && exact.oldClassAccuracyFullRetrain !== null && exact.oldClassAccuracy >= exact.oldClassAccuracyFullRetrain - 0.005,
-      exactNewClassAtLeast95: exact.newClassAccuracy !== null && exact.newClassAccuracy >= 0.95,
-      exactSpeedupAtLeast10: exact.speedup >= 10,
-      exactLongestFrameUnder100ms: exact.uiLongestFrameMsDuringLearn < 100,
-      openSetFalseAcceptAtMost20PercentAtTrueAccept95: result.openSetTrueAccept >= 0.95 && result.openSetFalseAccept <= 0.2,
-    },
+    targets: { ...balancedTargets, ...exactTargets },
     machine: 'headless Chromium (Debian), 2 shared CPU cores, no GPU (WebGPU only through SwiftShader)',
     date: new Date().toISOString(),
   };
   mkdirSync('bench-results', { recursive: true });
-  const file = path.join('bench-results', 'app.json');
+  const file = path.join('bench-results', ONLY ? `app-${ONLY}.json` : 'app.json');
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(JSON.stringify(out, null, 2));
   console.log(`wrote ${file}`);
