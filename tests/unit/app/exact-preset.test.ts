@@ -13,7 +13,7 @@ import { EXACT_LOGIT_SCALE, ExactModel } from '../../../src/app/worker/exact-mod
 import type { LiveModel } from '../../../src/app/worker/live-model';
 import type { LearnerService } from '../../../src/app/worker/service';
 import { useWasmBackend } from '../support/setup-wasm';
-import { byName, capture, openService, picture, type Colour } from './support/service-fixture';
+import { byName, capture, openService, picture, type Colour } from '../support/service-harness';
 
 beforeAll(useWasmBackend);
 

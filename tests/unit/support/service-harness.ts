@@ -1,9 +1,10 @@
 /**
- * The learner service in Node for tests that need several of them on one project (tabs) or a full disk: a real
- * project store (fake-indexeddb, imported by the test first), the real engine on tfjs WASM, and a tiny colour
- * feature extractor and frame reader in place of MobileNet and the canvas.
+ * The learner service as the worker runs it, in Node, for the app's and the memory's tests (one or several
+ * services on one project, i.e. tabs): a real project store (fake-indexeddb; the test imports
+ * 'fake-indexeddb/auto' first), the real engine on tfjs WASM, and a small deterministic feature extractor (colour
+ * means of the left and right halves) and frame reader in place of MobileNet and the canvas.
  */
-import { ProjectStore } from '../../../src/memory/store/project-store';
+import { ProjectStore, type StoreTestHooks } from '../../../src/memory/store/project-store';
 import type { AppEvent, LearnSettings, Prediction } from '../../../src/app/protocol';
 import { clEngine } from '../../../src/app/worker/engine';
 import type { FeatureExtractor } from '../../../src/app/worker/engine-contract';
@@ -23,7 +24,8 @@ const INPUT = 8;
 /** Frames without a canvas: nearest-neighbour pixels; the thumbnail a PNG-signed byte string. */
 const testFrames: FrameReader = {
   check(frame) {
-    if (!(frame as TestFrame | null)?.rgba) throw new Error('The frame is empty (0 pixels)');
+    const f = frame as unknown as TestFrame | null;
+    if (!f || !(f.rgba instanceof Uint8ClampedArray) || f.width === 0 || f.height === 0) throw new Error('The frame is empty (0 pixels)');
   },
   pixels(frame, size) {
     const f = frame as unknown as TestFrame;
@@ -44,14 +46,16 @@ const testFrames: FrameReader = {
   release() {},
 };
 
-/** Mean R, G, B of the whole picture, in [0, 1] (3 features). */
+/** Mean R, G, B of the left and the right half, in [0, 1] (6 features). */
 const colourMeans: FeatureExtractor = {
   config: { inputSize: INPUT },
-  featureDim: 3,
+  featureDim: 6,
   async embedRgba(frames) {
-    const out = new Float32Array(frames.length * 3);
+    const out = new Float32Array(frames.length * 6);
     frames.forEach((f, i) => {
-      for (let p = 0; p < INPUT * INPUT; p++) for (let c = 0; c < 3; c++) out[i * 3 + c] += f[p * 4 + c] / 255 / (INPUT * INPUT);
+      for (let y = 0; y < INPUT; y++)
+        for (let x = 0; x < INPUT; x++)
+          for (let c = 0; c < 3; c++) out[i * 6 + (x < INPUT / 2 ? 0 : 3) + c] += f[(y * INPUT + x) * 4 + c] / 255 / ((INPUT * INPUT) / 2);
     });
     return out;
   },
@@ -59,10 +63,10 @@ const colourMeans: FeatureExtractor = {
 };
 
 /** Base colours of the test classes. */
-export const COLOURS = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220], yellow: [220, 210, 30] } as const;
+export const COLOURS = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220], yellow: [210, 200, 30] } as const;
 export type Colour = keyof typeof COLOURS;
 
-/** A 16x12 picture of a colour with seeded noise. */
+/** A 16x12 picture of a colour with seeded per-picture noise. */
 export function picture(colour: Colour, seed: number): ImageBitmap {
   let s = seed * 7919 + 17;
   const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 60;
@@ -75,16 +79,16 @@ export function picture(colour: Colour, seed: number): ImageBitmap {
 /** Quick rounds for tests. */
 export const QUICK: LearnSettings = { preset: 'balanced', advanced: { epochs: 40, laterEpochs: 20, learningRate: 0.05, batchSize: 8 } };
 
-/** One service (one "tab") on project database `name`, with the events it emitted. */
-export async function openService(name: string): Promise<{ service: LearnerService; events: AppEvent[] }> {
+/** One service (one "tab") on project database `name` (fresh unless it exists), with every event it emitted; `hooks` inject write failures. */
+export async function openService(name: string, hooks: StoreTestHooks = {}): Promise<{ service: LearnerService; events: AppEvent[] }> {
   const events: AppEvent[] = [];
   const service = new LearnerService({
-    openStore: () => ProjectStore.open({ name }),
+    openStore: () => ProjectStore.open({ name, hooks }),
     deleteStore: () => ProjectStore.deleteDatabase(name),
     backbone: colourMeans,
     backend: { backend: 'wasm', note: 'unit test', adapter: null },
     engine: clEngine,
-    emit: (e) => void (e.type !== 'progress' && events.push(e)),
+    emit: (e) => events.push(e),
     frames: testFrames,
   });
   await service.open();
@@ -94,12 +98,22 @@ export async function openService(name: string): Promise<{ service: LearnerServi
 /** Adds class `name` with `n` pictures of `colour`; returns its id. */
 export async function teach(service: LearnerService, name: string, colour: Colour, n = 10): Promise<string> {
   const c = await service.addClass(name);
-  for (let i = 0; i < n; i++) await service.addSample(c.id, picture(colour, 1000 * Object.keys(COLOURS).indexOf(colour) + i), 'camera');
+  await capture(service, c.id, colour, n, 1000 * Object.keys(COLOURS).indexOf(colour));
   return c.id;
+}
+
+/** Adds `n` pictures of a colour (seeds seed0...) to a class. */
+export async function capture(service: LearnerService, classId: string, colour: Colour, n: number, seed0 = 0): Promise<void> {
+  for (let i = 0; i < n; i++) await service.addSample(classId, picture(colour, seed0 + i), 'camera');
 }
 
 /** The predicted class name of a fresh picture of `colour`. */
 export async function predictedName(service: LearnerService, colour: Colour): Promise<string | null> {
   const p: Prediction = await service.predict(picture(colour, 9999));
   return p.scores.find((s) => s.classId === p.top)?.name ?? null;
+}
+
+/** Probabilities by class name. */
+export function byName(p: Prediction): Record<string, number> {
+  return Object.fromEntries(p.scores.map((s) => [s.name, s.p]));
 }
