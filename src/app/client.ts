@@ -3,7 +3,7 @@
  * promise of its answer; events (progress, backend changes, class lists, errors) arrive through `on()`.
  * The UI never touches tfjs: all tensors live in the worker, so the page stays responsive while learning.
  */
-import { currentLanguage } from './i18n';
+import { currentLanguage, t } from './i18n';
 import {
   AppError,
   type AppEvent,
@@ -74,7 +74,7 @@ export class LearnerClient {
     worker.addEventListener('message', (e: MessageEvent<WorkerMessage>) => this.receive(e.data));
     worker.addEventListener('error', (e: ErrorEvent) => {
       // An uncaught error in the worker (e.g. it failed to load): fail every waiting call with it.
-      const error = new AppError('internal', `The learner worker failed: ${e.message || 'unknown error'}`);
+      const error = new AppError('internal', e.message ? t('worker.crashed', { reason: e.message }) : t('worker.crashedNoReason'));
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
       this.emit({ type: 'error', code: 'internal', message: error.message });
@@ -226,7 +226,7 @@ export class LearnerClient {
     if (this.terminated) return;
     this.terminated = true;
     this.worker.terminate();
-    const error = new AppError('internal', 'The learner was stopped');
+    const error = new AppError('internal', t('worker.stopped'));
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
@@ -236,7 +236,7 @@ export class LearnerClient {
     args: Parameters<WorkerApi[M]>,
     transfer: Transferable[] = [],
   ): Promise<ReturnType<WorkerApi[M]>> {
-    if (this.terminated) return Promise.reject(new AppError('internal', 'The learner was stopped'));
+    if (this.terminated) return Promise.reject(new AppError('internal', t('worker.stopped')));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

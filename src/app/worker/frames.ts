@@ -32,7 +32,7 @@ export function checkFrame(frame: unknown): asserts frame is ImageBitmap {
 export function framePixels(frame: ImageBitmap, size: number): FramePixels {
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('This browser cannot draw in a worker (OffscreenCanvas 2D is missing)');
+  if (!ctx) throw new Error(t('worker.noOffscreenCanvas'));
   const { sx, sy, side } = centreSquare(frame.width, frame.height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
@@ -44,7 +44,7 @@ export function framePixels(frame: ImageBitmap, size: number): FramePixels {
 export async function frameThumbnail(frame: ImageBitmap): Promise<{ bytes: ArrayBuffer; type: string }> {
   const canvas = new OffscreenCanvas(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('This browser cannot draw in a worker (OffscreenCanvas 2D is missing)');
+  if (!ctx) throw new Error(t('worker.noOffscreenCanvas'));
   const { sx, sy, side } = centreSquare(frame.width, frame.height);
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(frame, sx, sy, side, side, 0, 0, THUMBNAIL_SIZE, THUMBNAIL_SIZE);

@@ -3,6 +3,7 @@
  * settings, evaluated on the held-out samples. Nothing is stored; the live model is untouched.
  */
 import { InMemoryReplayMemory } from '../../memory/replay-memory';
+import { t } from '../i18n';
 import type { FullRetrainReport, LearnSettings } from '../protocol';
 import type { Engine } from './engine-contract';
 import { evaluate } from './evaluation';
@@ -28,7 +29,7 @@ export async function fullRetrain(
 ): Promise<FullRetrainReport> {
   const resolved = resolveSettings(settings);
   const train = view.trainingSamples();
-  if (new Set(train.map((s) => s.classId)).size < 2) throw new Error('A full retrain needs samples of at least two classes');
+  if (new Set(train.map((s) => s.classId)).size < 2) throw new Error(t('worker.retrainNeedsTwo'));
   const started = performance.now();
   const x = new Float32Array(train.length * dim);
   const y = new Int32Array(train.length);

@@ -22,7 +22,7 @@ import { clEngine } from './engine';
 import { DEFAULT_DB_NAME, ProjectStore } from '../../memory/store/project-store';
 import { isQuotaError } from '../../memory/errors';
 import { LearnerService } from './service';
-import { setLanguage } from '../i18n';
+import { setLanguage, t } from '../i18n';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -52,7 +52,9 @@ async function startBackend(forced: BackendName | undefined, exclude: BackendNam
   // The fused WGSL losses (EWC, Fisher, distillation) take over on WebGPU; other backends use the tfjs reference.
   const kernels = await registerWebGpuKernels();
   if (kernels.fused) backend.note += '; fused WGSL continual-learning kernels active';
-  const backbone = await Backbone.load(mobileNetV2Config());
+  const backbone = await Backbone.load(mobileNetV2Config()).catch((error: unknown) => {
+    throw new AppError('internal', t('worker.backboneFailed', { reason: (error as Error)?.message ?? String(error) }));
+  });
   watchDevice(exclude);
   return { backend, backbone };
 }
@@ -75,7 +77,7 @@ function watchDevice(exclude: BackendName[]): void {
         }
         return replaced;
       })
-      .catch((error: Error) => emit({ type: 'error', code: 'device-lost', message: `The GPU was lost and recovery failed: ${error.message}` }));
+      .catch((error: Error) => emit({ type: 'error', code: 'device-lost', message: t('worker.recoveryFailed', { reason: error.message }) }));
   });
 }
 

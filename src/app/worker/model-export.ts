@@ -174,7 +174,7 @@ export async function projectImageModel(engine: Engine, model: EngineModel, view
   if (!featureModel || !normalisation) throw new Error('This backbone cannot be exported (it is not a tfjs layers model)');
   const learned = view.learnedLabels();
   const live = [...view.classes.values()].filter((c) => learned.has(c.id) && c.id < model.numOutputs).sort((a, b) => a.id - b.id);
-  if (live.length === 0) throw new Error('Every learned class was deleted: teach a class again before exporting');
+  if (live.length === 0) throw new Error(t('worker.allLearnedDeleted'));
   const head = selectColumns(await engine.denseHead(model), live.map((c) => c.id));
   const out = await exportImageModel({ featureModel, inputSize, normalisation }, head, live.map((c) => c.name), { rounds: view.rounds.length });
   const zip = out.zip.buffer.slice(out.zip.byteOffset, out.zip.byteOffset + out.zip.byteLength) as ArrayBuffer;

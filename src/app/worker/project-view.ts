@@ -6,6 +6,7 @@
 import { checkNewClassName } from '../../memory/class-rules';
 import type { ProjectStore } from '../../memory/store/project-store';
 import type { ClassRecord, SampleRecord } from '../../memory/store/schema';
+import { t } from '../i18n';
 import type { ClassInfo } from '../protocol';
 import { readCheckpoint, type CommittedState } from './checkpoint-format';
 import { embeddingVariety } from './variety';
@@ -88,7 +89,7 @@ export class ProjectView {
   /** The class with the UI's id, or a message saying it does not exist. */
   getClass(id: string): ClassRecord {
     const c = this.classes.get(classKey(id));
-    if (!c) throw new Error(`No class with id ${id} (it may have been deleted)`);
+    if (!c) throw new Error(t('worker.noClass', { id }));
     return c;
   }
 

@@ -88,7 +88,9 @@ export class LearnerService {
 
   /** Opens the project and restores the learner exactly as last committed. */
   async open(): Promise<void> {
-    this.store = await this.openStore();
+    this.store = await this.openStore().catch((error: unknown) => {
+      throw storageError(error, 'open');
+    });
     this.tabSync.watch(this.store);
     // project-open.ts: the same code opens an imported project in staging before it is made current.
     ({ view: this.view, memory: this.memory } = await openProject(this.store, this.live));

@@ -1,7 +1,8 @@
 /**
  * The message catalogues against the sources and each other: every key the code asks for exists in both languages,
  * no catalogue keeps a key nobody asks for, each message has the same placeholders in both, English plurals have
- * both forms; plus language detection, interpolation and Intl formatting in each language.
+ * both forms; every refusal of the (English-only) project store that a person can meet reaches them in their
+ * language; plus language detection, interpolation and Intl formatting in each language.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,9 @@ import {
   setLanguage,
   t,
 } from '../../../src/app/i18n';
+import { AppError } from '../../../src/app/protocol';
+import { STORE_REFUSALS, storageError } from '../../../src/app/worker/storage-errors';
+import { ProjectStoreError, type ProjectStoreErrorCode } from '../../../src/memory/errors';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 /** Where user-visible text is written: the app (UI, worker, platform, bench page) and the service worker. */
@@ -159,5 +163,36 @@ describe('language', () => {
     expect(formatPercent(0.5)).toBe('50%');
     expect(formatSeconds(3.25)).toBe('3.3秒');
     expect(formatList(['a', 'b', 'c'])).toBe('a、b和c');
+  });
+});
+
+describe('store refusals the worker sends to the page', () => {
+  afterAll(() => setLanguage('en'));
+  /** The store's own words: they must not be what the person reads. */
+  const DETAIL = 'the store explains itself in English';
+  const shown = (Object.keys(STORE_REFUSALS) as ProjectStoreErrorCode[]).filter((code) => STORE_REFUSALS[code] !== null);
+
+  it('include the ones a person can cause (another tab, a newer app, something deleted elsewhere)', () => {
+    expect(shown).toEqual(expect.arrayContaining(['blocked', 'newer-schema', 'project-changed', 'unknown-class', 'unknown-sample']));
+  });
+
+  for (const language of LANGUAGES) {
+    it(`${language}: each has its own text, with the action in words`, () => {
+      setLanguage(language);
+      for (const code of shown) {
+        const error = storageError(new ProjectStoreError(code, DETAIL), 'open');
+        expect(error, code).toBeInstanceOf(AppError);
+        expect(error.message, code).not.toContain(DETAIL);
+        // A key missing from the catalogue comes back as its name (or, in Chinese, as the English text).
+        expect(error.message, code).not.toMatch(/worker\./);
+        if (language === 'zh-CN') expect(error.message.replace(t('worker.actionOpen'), ''), code).toMatch(/\p{Script=Han}/u);
+      }
+      expect(storageError(new ProjectStoreError('blocked', DETAIL), 'open').message).toContain(t('worker.actionOpen'));
+    });
+  }
+
+  it('a bug in the store keeps its own words, as an internal error', () => {
+    const error = storageError(new ProjectStoreError('bad-input', DETAIL), 'saveRound');
+    expect([(error as AppError).code, error.message]).toEqual(['internal', t('worker.storageFailed', { action: t('worker.actionSaveRound'), reason: DETAIL })]);
   });
 });

@@ -35,6 +35,7 @@ export const enBench = {
   'bench.done': 'Done in {{time}}.',
   'bench.cancelled': 'Cancelled. Finished rows are kept.',
   'bench.failed': 'Failed: {{reason}}',
+  'bench.digitsFailed': 'could not load the MNIST digits (HTTP {{status}})',
   'bench.matrix': 'Accuracy matrix',
   'bench.matrixOf': 'Accuracy matrix — {{scenario}}, {{strategy}}, seed {{seed}}',
   'bench.matrixHint':

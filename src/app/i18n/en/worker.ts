@@ -1,6 +1,7 @@
 /**
  * English messages the learner worker raises for the person (it works in the page's language: LearnerClient.start
- * passes it). Deeper layers' technical details are placed into these as `{{detail}}` / `{{reason}}`.
+ * passes it), and the client's own about the worker. Deeper layers' technical details are placed into these as
+ * `{{detail}}` / `{{reason}}`; the project store's refusals are given these words by their code (storage-errors.ts).
  */
 export const enWorker = {
   'worker.roundRunning': 'A learning round is already running',
@@ -38,4 +39,21 @@ export const enWorker = {
   'worker.cannotImport': 'This file cannot be imported: {{reason}}',
   'worker.emptyFrame': 'The frame is empty (0 pixels): the camera or picture has not produced an image yet',
   'worker.classDeleted': 'The class was deleted while the frame was being processed',
+  'worker.noClass': 'No class with id {{id}} (it may have been deleted)',
+  'worker.actionOpen': 'open the project',
+  'worker.otherTabOpen':
+    'Could not {{action}}: another Retain tab keeps this project open or busy. Close the other Retain tabs, then try again.',
+  'worker.newerVersion': 'This project was saved by a newer version of Retain: reload the page to update the app.',
+  'worker.classGone': 'Could not {{action}}: the class no longer exists (another tab may have deleted it)',
+  'worker.sampleGone': 'Could not {{action}}: the picture no longer exists (another tab may have deleted it)',
+  'worker.backboneFailed': 'Could not load the image model ({{reason}}): check the connection and reload the page',
+  'worker.recoveryFailed':
+    'The GPU stopped working and switching to another backend failed ({{reason}}): reload the page',
+  'worker.stopped': 'The learner was stopped: reload the page to carry on',
+  'worker.crashed': 'The learner stopped working ({{reason}}): reload the page',
+  'worker.crashedNoReason': 'The learner stopped working: reload the page',
+  'worker.allLearnedDeleted': 'Every learned class was deleted: teach a class again before exporting',
+  'worker.retrainNeedsTwo': 'Retraining from scratch needs pictures of at least two classes',
+  'worker.noOffscreenCanvas':
+    'This browser cannot process pictures in the background (OffscreenCanvas 2D is missing): use a recent browser',
 } as const;

@@ -36,6 +36,7 @@ export const zhBench: Translation<typeof enBench> = {
   'bench.done': '完成，用时 {{time}}。',
   'bench.cancelled': '已取消。已完成的结果会保留。',
   'bench.failed': '失败：{{reason}}',
+  'bench.digitsFailed': '无法加载 MNIST 手写数字（HTTP {{status}}）',
   'bench.matrix': '准确率矩阵',
   'bench.matrixOf': '准确率矩阵——{{scenario}}，{{strategy}}，种子 {{seed}}',
   'bench.matrixHint':
