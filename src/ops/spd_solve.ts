@@ -1,4 +1,4 @@
-/** Solving (A + shift I) X = B for a float64 symmetric positive-definite A: float32 Cholesky plus float64 refinement. */
+/** Solving (A + shift I) X = B for a float64 symmetric positive-definite A: float64 host Cholesky when small, else float32 Cholesky plus float64 refinement. */
 import * as tf from '@tensorflow/tfjs';
 import { CHOLESKY_BLOCK_SIZE, choleskyFactor, choleskySolve, disposeCholeskyFactor } from './cholesky';
 
@@ -11,7 +11,20 @@ export interface SpdSolveOptions {
   /** Most refinement steps (each: one residual in float64 on the host, one float32 solve); default 4. */
   maxRefinements?: number;
   blockSize?: number;
+  /**
+   * Where to factor: `backend` (float32 on the tfjs backend, WGSL on WebGPU, then refinement), `host` (float64
+   * loops, exact to float64 rounding), or `auto` (default): the host up to HOST_SOLVE_MAX_SIZE, the backend above.
+   */
+  path?: 'auto' | 'backend' | 'host';
+  /** Host path only: false skips the float64 residual (n^2 k multiply-adds) and reports NaN; default true. */
+  residual?: boolean;
 }
+
+/**
+ * Largest system `auto` factors on the host. Measured with `npx tsx bench/analytic/solve-paths.ts` (Node, WASM):
+ * up to 256 the host was 2.5-13x faster (the backend pays per-block dispatches and read-backs), at 512 0.86x.
+ */
+export const HOST_SOLVE_MAX_SIZE = 256;
 
 /** What solveSpd returns. */
 export interface SpdSolveResult {
@@ -58,6 +71,8 @@ export async function solveSpd(a: Float64Array, n: number, b: Float64Array, k: n
   if (!Number.isInteger(n) || n < 1 || a.length !== n * n) throw new Error(`solveSpd: A must hold ${n} x ${n} values, got ${a.length}`);
   if (!Number.isInteger(k) || k < 1 || b.length !== n * k) throw new Error(`solveSpd: B must hold ${n} x ${k} values, got ${b.length}`);
   if (!Number.isFinite(shift) || shift < 0) throw new Error(`solveSpd: shift must be finite and >= 0, got ${shift}`);
+  const path = options.path ?? 'auto';
+  if (path === 'host' || (path === 'auto' && n <= HOST_SOLVE_MAX_SIZE)) return solveSpdHost(a, n, b, k, shift, options.residual ?? true);
   const a32 = new Float32Array(n * n);
   for (let i = 0; i < n * n; i++) a32[i] = a[i];
   for (let i = 0; i < n; i++) a32[i * n + i] = a[i * n + i] + shift;
@@ -98,4 +113,79 @@ export async function solveSpd(a: Float64Array, n: number, b: Float64Array, k: n
   } finally {
     disposeCholeskyFactor(factor);
   }
+}
+
+/**
+ * The host path of solveSpd: Cholesky in float64 (row-oriented, inner loops over contiguous rows), then forward and
+ * back substitution on all k columns at once. No refinement is needed: the factor is float64.
+ */
+export function solveSpdHost(a: Float64Array, n: number, b: Float64Array, k: number, shift = 0, residual = true): SpdSolveResult {
+  if (!a.every(Number.isFinite)) throw new Error('solveSpd: A has non-finite values');
+  if (!b.every(Number.isFinite)) throw new Error('solveSpd: B has non-finite values');
+  // L row-major, lower triangle: L[i][j] = (A[i][j] - sum_p<j L[i][p] L[j][p]) / L[j][j], each sum a dot product of
+  // two row prefixes (contiguous), n^3/6 multiply-adds in all.
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      // Four partial sums: independent multiply-adds let V8's code run ~2x faster than one running sum.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let p = 0;
+      for (; p + 3 < j; p += 4) {
+        s0 += l[ri + p] * l[rj + p];
+        s1 += l[ri + p + 1] * l[rj + p + 1];
+        s2 += l[ri + p + 2] * l[rj + p + 2];
+        s3 += l[ri + p + 3] * l[rj + p + 3];
+      }
+      for (; p < j; p++) s0 += l[ri + p] * l[rj + p];
+      const s = a[ri + j] + (i === j ? shift : 0) - (s0 + s1 + s2 + s3);
+      if (i === j) {
+        if (!(s > 0) || !Number.isFinite(s)) {
+          throw new Error(`solveSpd: the matrix is not positive definite (pivot ${s} at row ${i}); raise the shift`);
+        }
+        l[ri + i] = Math.sqrt(s);
+      } else {
+        l[ri + j] = s / l[rj + j];
+      }
+    }
+  }
+  // L z = B, then L^T x = z, row by row over the k right-hand sides.
+  const x = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const xi = i * k;
+    for (let c = 0; c < k; c++) x[xi + c] = b[xi + c];
+    for (let p = 0; p < i; p++) {
+      const lip = l[ri + p];
+      if (lip === 0) continue;
+      const xp = p * k;
+      for (let c = 0; c < k; c++) x[xi + c] -= lip * x[xp + c];
+    }
+    const inv = 1 / l[ri + i];
+    for (let c = 0; c < k; c++) x[xi + c] *= inv;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const xi = i * k;
+    for (let p = i + 1; p < n; p++) {
+      const lpi = l[p * n + i];
+      if (lpi === 0) continue;
+      const xp = p * k;
+      for (let c = 0; c < k; c++) x[xi + c] -= lpi * x[xp + c];
+    }
+    const inv = 1 / l[i * n + i];
+    for (let c = 0; c < k; c++) x[xi + c] *= inv;
+  }
+  if (!residual) {
+    if (!x.every(Number.isFinite)) throw new Error('solveSpd: the solution is not finite');
+    return { x, relativeResidual: NaN, refinements: 0 };
+  }
+  let bNorm = 0;
+  for (let i = 0; i < b.length; i++) bNorm += b[i] * b[i];
+  const relativeResidual = residualInto(new Float64Array(n * k), a, n, shift, x, b, k) / (Math.sqrt(bNorm) || 1);
+  if (!Number.isFinite(relativeResidual)) throw new Error('solveSpd: the solution is not finite (A or B has non-finite values)');
+  return { x, relativeResidual, refinements: 0 };
 }

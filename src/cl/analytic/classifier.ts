@@ -19,12 +19,15 @@ export interface LinearClassifier {
   bias: Float32Array;
   /** The relative shrinkage it was solved with. */
   lambda: number;
-  /** ||B - (A + shift I) W|| / ||B|| of the solve, in float64. */
+  /** ||B - (A + shift I) W|| / ||B|| of the solve, in float64 (NaN when not computed). */
   relativeResidual: number;
 }
 
-/** Solves the classifier of `kind` with relative shrinkage `lambda` from the statistics. */
-export async function solveClassifier(stats: SufficientStatistics, kind: ClassifierKind, lambda: number): Promise<LinearClassifier> {
+/**
+ * Solves the classifier of `kind` with relative shrinkage `lambda` from the statistics; `residual: false` (a
+ * candidate of the shrinkage search) skips the residual check where the solver allows it (then NaN).
+ */
+export async function solveClassifier(stats: SufficientStatistics, kind: ClassifierKind, lambda: number, options: { residual?: boolean } = {}): Promise<LinearClassifier> {
   if (!(lambda > 0 && Number.isFinite(lambda))) throw new Error(`classifier: lambda must be > 0, got ${lambda}`);
   const classes = stats.classes;
   if (classes.length === 0) throw new Error('classifier: no class has been learned');
@@ -62,7 +65,7 @@ export async function solveClassifier(stats: SufficientStatistics, kind: Classif
   for (let i = 0; i < m; i++) trace += matrix[i * m + i];
   // An all-zero matrix (one sample of one class in LDA) still gets a positive shift.
   const shift = lambda * (trace > 0 ? trace / m : 1);
-  const { x, relativeResidual } = await solveSpd(matrix, m, rhs, k, { shift });
+  const { x, relativeResidual } = await solveSpd(matrix, m, rhs, k, { shift, residual: options.residual ?? true });
   const bias = new Float32Array(k);
   if (kind === 'lda') {
     for (let j = 0; j < k; j++) {

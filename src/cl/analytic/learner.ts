@@ -182,7 +182,7 @@ export class AnalyticLearner {
         let best = -1;
         for (const candidate of candidates) {
           if (options.signal?.aborted) throw new Error('analytic learner: round cancelled');
-          const clf = await solveClassifier(this.stats, this.config.classifier, candidate);
+          const clf = await solveClassifier(this.stats, this.config.classifier, candidate, { residual: false });
           let correct = 0;
           await this.forEachBatch(xp, hold, async (phi, rows) => {
             const pred = await predictWith(clf, phi, mask);
@@ -194,6 +194,9 @@ export class AnalyticLearner {
             best = accuracy;
             lambda = candidate;
           }
+          // Candidates run from the largest and ties keep the larger: once one is right on every held-out row,
+          // no smaller one can be chosen, so their solves would change nothing (a one-class round: one solve).
+          if (best === 1) break;
         }
         await this.forEachBatch(xp, hold, async (phi, rows) => {
           await this.stats.update(phi, labelsOf(rows), 1);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { choleskyFactor, choleskySolve, disposeCholeskyFactor, triangularSolveRows } from '../../../src/ops/cholesky';
-import { solveSpd } from '../../../src/ops/spd_solve';
+import { HOST_SOLVE_MAX_SIZE, solveSpd } from '../../../src/ops/spd_solve';
 import { useWasmBackend } from '../support/setup-wasm';
 import { gramProblem, relativeResidual } from './support';
 
@@ -18,7 +18,7 @@ describe('solveSpd on WASM (float32 blocked Cholesky + float64 refinement)', () 
       const { g, c, k, shift } = await gramProblem(m, 10, 7 + m);
       const before = tf.memory().numTensors;
       const started = performance.now();
-      const { x, relativeResidual: reported, refinements } = await solveSpd(g, m, c, k, { shift });
+      const { x, relativeResidual: reported, refinements } = await solveSpd(g, m, c, k, { shift, path: 'backend' });
       const seconds = (performance.now() - started) / 1000;
       expect(tf.memory().numTensors).toBe(before);
       const r = relativeResidual(g, m, shift, x, c, k);
@@ -31,7 +31,7 @@ describe('solveSpd on WASM (float32 blocked Cholesky + float64 refinement)', () 
   it('without refinement the float32 factor alone is already close (the refinement only polishes)', async () => {
     const m = 300;
     const { g, c, k, shift } = await gramProblem(m, 4, 3);
-    const { x } = await solveSpd(g, m, c, k, { shift, maxRefinements: 0 });
+    const { x } = await solveSpd(g, m, c, k, { shift, maxRefinements: 0, path: 'backend' });
     const r = relativeResidual(g, m, shift, x, c, k);
     expect(r).toBeLessThan(1e-2);
     expect(r).toBeGreaterThan(1e-12);
@@ -39,8 +39,33 @@ describe('solveSpd on WASM (float32 blocked Cholesky + float64 refinement)', () 
 
   it('rejects a matrix that is not positive definite with a specific error', async () => {
     const g = Float64Array.from([1, 2, 2, 1]);
-    await expect(solveSpd(g, 2, Float64Array.from([1, 1]), 1)).rejects.toThrow(/not positive definite/);
+    await expect(solveSpd(g, 2, Float64Array.from([1, 1]), 1, { path: 'backend' })).rejects.toThrow(/not positive definite/);
+    await expect(solveSpd(g, 2, Float64Array.from([1, 1]), 1, { path: 'host' })).rejects.toThrow(/not positive definite/);
+    await expect(solveSpd(Float64Array.from([1, NaN, NaN, 1]), 2, Float64Array.from([1, 1]), 1)).rejects.toThrow(/A has non-finite values/);
     await expect(solveSpd(g, 3, Float64Array.from([1, 1, 1]), 1)).rejects.toThrow(/A must hold 3 x 3/);
+  });
+
+  it('the float64 host path (auto below HOST_SOLVE_MAX_SIZE) solves to float64 accuracy and agrees with the backend path', async () => {
+    for (const m of [1, 63, 64, 65, 256, HOST_SOLVE_MAX_SIZE]) {
+      const { g, c, k, shift } = await gramProblem(m, 10, 7 + m);
+      const before = tf.memory().numTensors;
+      const host = await solveSpd(g, m, c, k, { shift });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(host.refinements).toBe(0);
+      const r = relativeResidual(g, m, shift, host.x, c, k);
+      expect(r).toBeLessThan(1e-10);
+      expect(host.relativeResidual).toBeCloseTo(r, 12);
+      const backend = await solveSpd(g, m, c, k, { shift, path: 'backend' });
+      let diff = 0;
+      let norm = 0;
+      for (let i = 0; i < host.x.length; i++) {
+        diff += (host.x[i] - backend.x[i]) ** 2;
+        norm += host.x[i] ** 2;
+      }
+      // The backend stops refining at a residual of 1e-6; times the systems' condition (~1e4) that bounds the gap.
+      expect(Math.sqrt(diff / (norm || 1))).toBeLessThan(1e-2);
+      expect(backend.relativeResidual).toBeLessThan(1e-5);
+    }
   });
 
   it('factor and solve agree with a float64 reference on a small matrix, for block sizes that split it unevenly', async () => {
