@@ -1,14 +1,15 @@
 /**
  * `npm run bench:kernels:node`: the kernels benchmark in Node, no browser: tfjs's WebGPU backend on Dawn (the
  * `webgpu` npm package) runs the same rows as `npm run bench:kernels` (lab/kernels/bench.ts), plus the batched
- * Fisher on WASM, and writes bench-results/kernels.json (with `--out` elsewhere).
+ * Fisher on WASM, and writes bench-results/kernels-node.json (`--quick`: kernels-node-quick.json; `--out` elsewhere).
  *
  *   npm run bench:kernels:node                   # full set
- *   npm run bench:kernels:node -- --quick        # fewer sizes (under 3 minutes on SwiftShader)
+ *   npm run bench:kernels:node -- --quick        # one size per row, Fisher loop scaled (under 3 minutes on SwiftShader)
  *   npm run bench:kernels:node -- --conformance  # fused vs reference cases on this adapter, JSON on stdout
  *
- * Without a system Vulkan loader it uses Chromium's loader and SwiftShader (software). On a GPU machine the
- * vendor's Vulkan ICD is found as usual (see README, "Kernels on a GPU machine").
+ * Without a system Vulkan loader (or with `--swiftshader`) it uses Chromium's loader and SwiftShader (software).
+ * On a GPU machine the vendor's Vulkan ICD is found as usual (see README, "Kernels on a GPU machine"); the first
+ * and last lines say which adapter ran and whether it is software.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -42,12 +43,12 @@ if (!process.env.RETAIN_DAWN_CHILD) {
 
 const { runNodeBenchmark, runNodeConformance } = await import('./node/session');
 const outArg = args.indexOf('--out');
-const out = outArg >= 0 ? path.resolve(args[outArg + 1]) : path.join(root, 'bench-results/kernels.json');
+const quick = args.includes('--quick');
+const out = outArg >= 0 ? path.resolve(args[outArg + 1]) : path.join(root, `bench-results/kernels-node${quick ? '-quick' : ''}.json`);
 if (args.includes('--conformance')) {
   const results = await runNodeConformance();
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
-  const quick = args.includes('--quick');
   const result = await runNodeBenchmark(quick);
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
   mkdirSync(path.dirname(out), { recursive: true });

@@ -132,10 +132,15 @@ export interface BenchOptions {
   ewcReductions?: EwcReduction[];
   fisherSizes: number[];
   klShapes: [number, number][];
-  /** Batched Fisher vs the per-sample loop: MLP dims and samples (the EWC default: 200). */
-  fisherBatch?: { dims: number[]; samples: number };
+  /**
+   * Batched Fisher vs the per-sample loop: MLP dims and samples (the EWC default: 200). `timedPasses` (quick runs;
+   * default: all) times only that many of the loop's batch-1 passes, scaled to `samples`, and the batched call once.
+   */
+  fisherBatch?: { dims: number[]; samples: number; timedPasses?: number };
   samples: number;
   trainingStep: boolean;
+  /** The copy bandwidth already measured in this run (GB/s; null off WebGPU); measured here when absent. */
+  copyGBps?: number | null;
 }
 
 /** One tensor per shape, uniform in [lo, hi) from `rand`. */
@@ -181,8 +186,12 @@ async function ewcRows(o: BenchOptions, copyGBps: number | null, adapter: string
   return rows;
 }
 
-/** Batched Fisher (one forward and backward, (X o X)^T (D o D) per layer) vs one batch-1 backward per sample. */
-async function fisherBatchRow(dims: number[], samples: number, adapter: string): Promise<BenchRow> {
+/**
+ * Batched Fisher (one forward and backward, (X o X)^T (D o D) per layer) vs one batch-1 backward per sample. With
+ * `timedPasses` < `samples` the loop runs on the first `timedPasses` rows after one warm-up pass and its time is
+ * scaled by samples / timedPasses: every pass is the same work (one row's forward, backward and accumulate).
+ */
+async function fisherBatchRow(dims: number[], samples: number, timedPasses: number, adapter: string): Promise<BenchRow> {
   const rand = rng(31);
   const model = new ContinualModel(
     { inputDim: dims[0], hidden: dims.slice(1, -1), outputs: dims[dims.length - 1], seed: 3, scenario: 'class-il' },
@@ -191,18 +200,27 @@ async function fisherBatchRow(dims: number[], samples: number, adapter: string):
   const x = tf.tensor2d(uniform(rand, samples * dims[0], 0, 1), [samples, dims[0]]);
   const classes = dims[dims.length - 1];
   const target = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: samples }, (_, i) => i % classes), 'int32'), classes) as tf.Tensor2D);
-  const run = (fn: typeof batchedDiagonalFisher) => () => {
-    const out = fn(model, x, target, { previous: null, gamma: 1 });
+  const run = (fn: typeof batchedDiagonalFisher, rows: number) => () => {
+    const out = tf.tidy(() => fn(model, tf.slice(x, 0, rows), tf.slice(target, 0, rows), { previous: null, gamma: 1 }));
     tf.dispose(out.slice(1));
     return out[0];
   };
-  const batchedMs = await timeIt(run(batchedDiagonalFisher), 3, 1, 1);
-  // One loop, no warm-up: its few shader compilations are a small part of 200 passes (and it is slow to repeat).
-  const loopMs = await timeIt(run(perSampleDiagonalFisher), 1, 1, 0);
+  const passes = Math.min(samples, timedPasses);
+  // One warm-up call at the full row count: tfjs picks its matmul programs by shape, so a smaller one would not do.
+  const batchedMs = await timeIt(run(batchedDiagonalFisher, samples), passes < samples ? 1 : 3, 1, 1);
+  let loopMs: number;
+  if (passes >= samples) {
+    // One loop, no warm-up: its few shader compilations are a small part of 200 passes (and it is slow to repeat).
+    loopMs = await timeIt(run(perSampleDiagonalFisher, samples), 1, 1, 0);
+  } else {
+    await timeIt(run(perSampleDiagonalFisher, 1), 1, 1, 0); // one pass compiles every batch-1 program
+    loopMs = ((await timeIt(run(perSampleDiagonalFisher, passes), 1, 1, 0)) * samples) / passes;
+  }
   const params = model.allVariables().reduce((a, v) => a + v.size, 0);
   tf.dispose([x, target, ...model.allVariables()]);
   const figures: PairFigures = { fusedMs: batchedMs, compositeMs: loopMs, fused: null, composite: null };
-  return row(`fisher batched vs ${samples} batch-1 passes (${dims.join('-')})`, params, 0, figures, null, adapter);
+  const scaled = passes < samples ? `; loop: ${passes} passes timed, scaled x${samples / passes}` : '';
+  return row(`fisher batched vs ${samples} batch-1 passes (${dims.join('-')}${scaled})`, params, 0, figures, null, adapter);
 }
 
 /** Runs every benchmark row on the active backend and returns them (timings only read back per sample). */
@@ -211,7 +229,7 @@ export async function benchmark(
   adapter: string,
   progress: (row: BenchRow) => void = () => {},
 ): Promise<BenchRow[]> {
-  const copyGBps = await copyBandwidthGBps();
+  const copyGBps = o.copyGBps !== undefined ? o.copyGBps : await copyBandwidthGBps();
   const rows: BenchRow[] = [];
   const add = (r: BenchRow) => {
     rows.push(r);
@@ -246,7 +264,10 @@ export async function benchmark(
     add(row(`distillationKL ${b}x${c}`, b * c, 12, figures, copyGBps, adapter));
     tf.dispose([v, t]);
   }
-  if (o.fisherBatch) add(await fisherBatchRow(o.fisherBatch.dims, o.fisherBatch.samples, adapter));
+  if (o.fisherBatch) {
+    const { dims, samples, timedPasses } = o.fisherBatch;
+    add(await fisherBatchRow(dims, samples, timedPasses ?? samples, adapter));
+  }
   if (o.trainingStep) {
     const { step, dispose, params } = makeTrainingStep();
     const figures = await measurePair(step, o.samples, 2);

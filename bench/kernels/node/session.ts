@@ -4,7 +4,7 @@ import { benchmark, type BenchOptions, type BenchRow } from '../../../lab/kernel
 import { checkAgainstJs, conformance, type ConformanceCase, type ConformanceResult } from '../../../lab/kernels/conformance';
 import { copyBandwidthGBps } from '../../../lab/kernels/measure';
 import { leakCheck, type MemorySnapshot } from '../../../lab/kernels/training';
-import { ewcReduction, isSoftwareAdapter } from '../../../src/kernels';
+import { ewcReduction, isSoftwareAdapter, type EwcReduction } from '../../../src/kernels';
 import { useWasmBackend } from '../../../tests/unit/support/setup-wasm';
 import { startDawnWebGpu } from './dawn';
 
@@ -22,16 +22,29 @@ const FULL: BenchOptions = {
   trainingStep: true,
 };
 
-const QUICK: BenchOptions = {
-  ewcSizes: [1_000_000],
-  ewcReductions: ['tree', 'threads'],
-  fisherSizes: [1_000_000],
-  klShapes: [[128, 100]],
-  // 50 rows on the GPU adapter (200 batch-1 passes take ~15 minutes on a loaded SwiftShader); WASM does 200.
-  fisherBatch: { dims: [784, 400, 400, 10], samples: 50 },
-  samples: 2,
-  trainingStep: false,
-};
+/** Batch-1 passes of the per-sample Fisher loop timed in --quick (after one warm-up pass), scaled to 200. */
+const QUICK_TIMED_PASSES = 4;
+
+/**
+ * The --quick set (under 3 minutes on SwiftShader): each row of the full set at one size (EWC and Fisher 1M, KL
+ * 128x100), 2 samples; the EWC layout not chosen for this adapter on 1 (the tree layout takes ~2 s a call on
+ * SwiftShader); the per-sample Fisher loop timed on a few passes and scaled to 200.
+ */
+function quickOptions(chosen: EwcReduction): { main: BenchOptions; otherLayout: BenchOptions } {
+  const other: EwcReduction = chosen === 'tree' ? 'threads' : 'tree';
+  return {
+    otherLayout: { ewcSizes: [1_000_000], ewcReductions: [other], fisherSizes: [], klShapes: [], samples: 1, trainingStep: false },
+    main: {
+      ewcSizes: [1_000_000],
+      ewcReductions: [chosen],
+      fisherSizes: [1_000_000],
+      klShapes: [[128, 100]],
+      fisherBatch: { dims: [784, 400, 400, 10], samples: 200, timedPasses: QUICK_TIMED_PASSES },
+      samples: 2,
+      trainingStep: false,
+    },
+  };
+}
 
 /** Conformance cases run in Node on every adapter: both EWC layouts, odd sizes, NaN/Inf, wide and narrow KL rows. */
 export const NODE_CONFORMANCE_CASES: ConformanceCase[] = [
@@ -100,21 +113,56 @@ function figures(rows: BenchRow[], wasmFisher: BenchRow, chosen: string, softwar
   };
 }
 
-/** Runs every row on the Dawn adapter, then the batched Fisher on WASM; returns the kernels.json body. */
+/** Wall seconds per phase of a run, printed as each ends. */
+function phaseClock(): { end: (name: string) => void; seconds: Record<string, number> } {
+  const seconds: Record<string, number> = { 'process start and imports': process.uptime() };
+  let since = Date.now();
+  return {
+    seconds,
+    end: (name) => {
+      seconds[name] = (Date.now() - since) / 1000;
+      since = Date.now();
+      console.log(`  (${name}: ${seconds[name].toFixed(1)} s)`);
+    },
+  };
+}
+
+/** The adapter line printed first and last: which adapter, and whether its times are GPU times at all. */
+function adapterBanner(description: string, software: boolean): string {
+  const icd = process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : 'the system Vulkan ICDs';
+  const kind = software ? 'SOFTWARE adapter (CPU emulation): these are not GPU timings' : 'hardware adapter';
+  return `WebGPU adapter: "${description}" - ${kind}; Vulkan: ${icd}`;
+}
+
+/** Runs every row on the Dawn adapter, then the batched Fisher on WASM; returns the kernels-node.json body. */
 export async function runNodeBenchmark(quick: boolean): Promise<Record<string, unknown>> {
   const started = Date.now();
+  const phases = phaseClock();
   const setup = await startDawnWebGpu();
   const software = isSoftwareAdapter(setup.adapterDescription);
-  console.log(`adapter "${setup.adapterDescription}"${software ? ' (software)' : ''}, EWC reduction ${ewcReduction()}`);
-  const options = quick ? QUICK : FULL;
-  const copyGBps = await copyBandwidthGBps();
-  const progress = (r: BenchRow) =>
-    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${r.kernel} n=${r.elements}: fused ${r.fusedMs.toFixed(2)} ms, composite ${r.compositeMs.toFixed(2)} ms`);
-  const rows = await benchmark(options, setup.adapterDescription, progress);
-  const conformanceRun = [];
-  for (const c of NODE_CONFORMANCE_CASES) conformanceRun.push(conformancePassed(await conformance(c)));
-  const float64 = await checkAgainstJs();
   const chosen = ewcReduction();
+  console.log(`${adapterBanner(setup.adapterDescription, software)}; EWC reduction ${chosen}`);
+  phases.end('Dawn start-up');
+  const copyGBps = await copyBandwidthGBps();
+  phases.end('copy bandwidth');
+  const progress = (r: BenchRow) => {
+    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${r.kernel} n=${r.elements}: fused ${r.fusedMs.toFixed(2)} ms, composite ${r.compositeMs.toFixed(2)} ms`);
+    phases.end(r.kernel);
+  };
+  const adapter = setup.adapterDescription;
+  let options: BenchOptions = FULL;
+  const rows: BenchRow[] = [];
+  if (quick) {
+    const q = quickOptions(chosen);
+    rows.push(...(await benchmark({ ...q.otherLayout, copyGBps }, adapter, progress)));
+    options = q.main;
+  }
+  rows.push(...(await benchmark({ ...options, copyGBps }, adapter, progress)));
+  // The conformance cases take ~15 s on a loaded SwiftShader: --quick leaves them to `-- --conformance` and the unit test.
+  const conformanceRun = [];
+  if (!quick) for (const c of NODE_CONFORMANCE_CASES) conformanceRun.push(conformancePassed(await conformance(c)));
+  const float64 = await checkAgainstJs();
+  phases.end(quick ? 'float64 check' : 'conformance cases and float64 check');
   await useWasmBackend();
   const [wasmFisher] = await benchmark(
     { ewcSizes: [], fisherSizes: [], klShapes: [], fisherBatch: FULL.fisherBatch, samples: 3, trainingStep: false },
@@ -124,6 +172,7 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
   rows.push(wasmFisher);
   console.table(
     rows.map((r) => ({
+      backend: r.backend,
       kernel: r.kernel,
       elements: r.elements,
       fusedMs: +r.fusedMs.toFixed(2),
@@ -135,23 +184,29 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
       bytesPerParam: r.bytesPerParam ? `${r.bytesPerParam.fused.toFixed(1)} / ${r.bytesPerParam.composite.toFixed(1)}` : '',
     })),
   );
+  console.log(adapterBanner(setup.adapterDescription, software));
   return {
     date: new Date().toISOString(),
     runtime: `Node ${process.version}, tfjs ${tf.version.tfjs}, Dawn (npm webgpu)`,
     adapter: setup.adapterDescription,
+    adapterKind: software ? 'software' : 'hardware',
     copyGBps,
     note:
       'fusedMs/compositeMs: median ms per call (forward + backward for EWC and KL) over samples of back-to-back calls, ' +
       'one small readback per sample. dispatches and bytesPerParam: one call counted by the dispatch-accounting wrapper ' +
       '(src/kernels/accounting.ts) around runWebGPUProgram (fused / composite). copyFraction: effective GB/s over the ' +
       'copyBufferToBuffer bandwidth measured in the same run. The Fisher batch rows: batched (fused column) vs the ' +
-      'per-sample loop (composite column).',
-    options,
+      'per-sample loop (composite column); in --quick the WebGPU loop is timed on a few passes (after one warm-up ' +
+      'pass) and scaled to 200 (the row name says how many), the batched call timed once after one warm-up call.',
+    options: quick ? quickOptions(chosen) : FULL,
     figures: {
       ...figures(rows, wasmFisher, chosen, software),
-      conformance: { cases: conformanceRun.length, passed: conformanceRun.filter(Boolean).length, float64Worst: float64.worst },
+      conformance: quick
+        ? { cases: 'not run in --quick (npm run bench:kernels:node -- --conformance)', float64Worst: float64.worst }
+        : { cases: conformanceRun.length, passed: conformanceRun.filter(Boolean).length, float64Worst: float64.worst },
     },
     wallSeconds: Math.round((Date.now() - started) / 1000),
+    phaseSeconds: phases.seconds,
     // This machine is shared: CPU seconds say how much work the run was, whatever the load.
     cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e6),
     rows,
