@@ -58,6 +58,36 @@ export function forgetting(r: AccuracyMatrix): number {
   return mean(per);
 }
 
+/**
+ * Average accuracy over the tasks measured after the last one (null entries skipped: in an app a round's classes
+ * may have no held-out sample, or may have been deleted since); null when none is measured.
+ */
+export function averageMeasuredAccuracy(r: AccuracyMatrix): number | null {
+  const last = r[r.length - 1] ?? [];
+  const measured = last.filter((v): v is number => v !== null && Number.isFinite(v));
+  return measured.length ? mean(measured) : null;
+}
+
+/**
+ * Forgetting over the tasks measured both now and at least once before (null entries skipped as in
+ * averageMeasuredAccuracy); null when no task qualifies.
+ */
+export function forgettingOfMeasured(r: AccuracyMatrix): number | null {
+  const t = r.length;
+  const per: number[] = [];
+  for (let j = 0; j < t - 1; j++) {
+    const now = r[t - 1]?.[j];
+    if (now === null || now === undefined || !Number.isFinite(now)) continue;
+    let best = -Infinity;
+    for (let l = j; l < t - 1; l++) {
+      const v = r[l]?.[j];
+      if (v !== null && v !== undefined && Number.isFinite(v)) best = Math.max(best, v);
+    }
+    if (best > -Infinity) per.push(best - now);
+  }
+  return per.length ? mean(per) : null;
+}
+
 /** Confusion matrix C[true][predicted] of counts. */
 export function confusionMatrix(
   predicted: ArrayLike<number>,

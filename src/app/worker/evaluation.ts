@@ -2,7 +2,7 @@
  * Measuring a model on the held-out samples (every 5th picture of a class, never trained on): the accuracy row a
  * round stores, per-class accuracy, the metrics view, and a frame's class scores.
  */
-import { averageAccuracy, forgetting } from '../../metrics';
+import { averageMeasuredAccuracy, forgettingOfMeasured } from '../../metrics';
 import type { MetricsView, Prediction } from '../protocol';
 import type { EngineModel } from './engine-contract';
 import type { ProjectView } from './project-view';
@@ -87,16 +87,9 @@ export async function metricsView(model: EngineModel | null, view: ProjectView, 
       const e = perClassAcc.get(c.id);
       return { classId: String(c.id), name: c.name, accuracy: e && e.total > 0 ? e.correct / e.total : null, heldOut: heldByLabel.get(c.id) ?? 0 };
     });
-  let avg: number | null = null;
-  let forget: number | null = null;
-  if (n > 0 && matrix[n - 1].some((v) => v !== null)) {
-    const value = averageAccuracy(matrix);
-    avg = Number.isFinite(value) ? value : null;
-    if (n > 1) {
-      const f = forgetting(matrix);
-      forget = Number.isFinite(f) ? f : null;
-    }
-  }
+  // Measured entries only: a round whose classes had no held-out picture, or were deleted since, has none.
+  const avg = n > 0 ? averageMeasuredAccuracy(matrix) : null;
+  const forget = n > 1 ? forgettingOfMeasured(matrix) : null;
   return {
     rounds: n,
     // Current names, so the table follows renames and deletes (a round of extra pictures has no new class).

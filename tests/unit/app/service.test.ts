@@ -210,6 +210,25 @@ describe('LearnerService', () => {
     expect(metrics.forgetting).toBe(0);
   });
 
+  it('the accuracy table still shows after a learned class is deleted and a class with too few pictures to hold one out is learned', async () => {
+    const { service, green } = await taughtRedGreen();
+    const blue = await service.addClass('Blue');
+    await capture(service, blue.id, 'blue', 10, 200);
+    await service.learn(FAST);
+    await service.deleteClass(blue.id);
+    // Four pictures: the fifth would be the first held out, so this round's class has no held-out picture.
+    const purple = await service.addClass('Purple');
+    for (let i = 0; i < 4; i++) await service.addSample(purple.id, picture(i % 2 ? 'red' : 'blue', 300 + i), 'camera');
+    expect((await service.learn(FAST)).round).toBe(3);
+    const metrics = await service.metrics();
+    expect(metrics.accuracyMatrix[2]).toEqual([1, null, null]);
+    expect(metrics.averageAccuracy).toBe(1);
+    expect(metrics.forgetting).toBe(0);
+    expect(metrics.perClass.map((c) => c.name)).toEqual(['Red', 'Green', 'Purple']);
+    expect((await service.predict(picture('green', 702))).top).toBe(green.id);
+    expect((await service.predict(picture('blue', 703))).top).not.toBe(blue.id);
+  });
+
   it('renames and deletes classes; a deleted class is never predicted', async () => {
     const { service, red, green } = await taughtRedGreen();
     await expect(service.renameClass(red.id, 'green')).rejects.toThrow(/already a class named "Green"/);

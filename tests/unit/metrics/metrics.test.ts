@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracy,
   averageAccuracy,
+  averageMeasuredAccuracy,
   backwardTransfer,
   confusionMatrix,
   forgetting,
+  forgettingOfMeasured,
   forwardTransfer,
   perClassAccuracy,
 } from '../../../src/metrics';
@@ -57,5 +59,25 @@ describe('accuracy-matrix metrics', () => {
     expect(perClassAccuracy(pred, actual, 4)).toEqual([1, 0.5, 2 / 3, null]);
     expect(accuracy(pred, actual)).toBeCloseTo(4 / 6, 10);
     expect(() => confusionMatrix([5], [0], 3)).toThrow(/outside/);
+  });
+
+  it("the app's measured-only metrics skip rounds with no held-out picture (or deleted classes) and agree when complete", () => {
+    const full = [
+      [0.9, null, null],
+      [0.8, 1, null],
+      [0.7, 0.9, 0.95],
+    ];
+    expect(averageMeasuredAccuracy(full)).toBeCloseTo(averageAccuracy(full), 12);
+    expect(forgettingOfMeasured(full)).toBeCloseTo(forgetting(full), 12);
+    // The last round's class had no held-out picture; the first round's class was deleted.
+    const gaps = [
+      [0.9, null, null],
+      [0.8, 1, null],
+      [null, 0.9, null],
+    ];
+    expect(averageMeasuredAccuracy(gaps)).toBeCloseTo(0.9, 12);
+    expect(forgettingOfMeasured(gaps)).toBeCloseTo(0.1, 12);
+    expect(averageMeasuredAccuracy([[null]])).toBeNull();
+    expect(forgettingOfMeasured([[1]])).toBeNull();
   });
 });
