@@ -130,7 +130,10 @@ test('two tabs learn at once: the second writer is told and reloaded, learns aga
     roundsLost += Math.max(0, roundsSaved - final.rounds) + final.classes.filter((c) => !c.endsWith(':true')).length;
     expect(final.rounds).toBe(roundsSaved);
     expect(final.classes).toEqual(['Circle:true', 'Square:true', 'Cat:true', 'Dog:true']);
-    expect(final.taskNames.join(', ').split(', ').sort()).toEqual(['Cat', 'Circle', 'Dog', 'Square']);
+    // A tab may have seen some of the other tab's pictures before it learned: the loser's retry is then a round of
+    // more pictures of a learned class (no new name), which is right.
+    const named = final.taskNames.filter((n) => n !== 'more pictures of learned classes');
+    expect(named.join(', ').split(', ').sort()).toEqual(['Cat', 'Circle', 'Dog', 'Square']);
     expect(final.top).toEqual(['Cat', 'Dog']);
     // The winner's tab heard the loser's round and re-read the project on its own.
     const winner = told[0] === 'Dog' ? a : b;

@@ -3,6 +3,7 @@
  * round stores, per-class accuracy, the metrics view, and a frame's class scores.
  */
 import { averageMeasuredAccuracy, forgettingOfMeasured } from '../../metrics';
+import { t } from '../i18n';
 import type { MetricsView, Prediction } from '../protocol';
 import type { EngineModel } from './engine-contract';
 import type { ProjectView } from './project-view';
@@ -93,8 +94,10 @@ export async function metricsView(model: EngineModel | null, view: ProjectView, 
   return {
     rounds: n,
     // Current names, so the table follows renames and deletes (a round of extra pictures has no new class).
+    // A round of more pictures has no class to name it by: its name is said in the reader's language now (the
+    // stored name is the English one of older versions).
     taskNames: rounds.map((r) =>
-      r.newLabels.length === 0 ? r.name : r.newLabels.flatMap((l) => (view.classes.has(l) ? [view.classes.get(l)!.name] : [])).join(', '),
+      r.newLabels.length === 0 ? t('worker.moreSamplesRound') : r.newLabels.flatMap((l) => (view.classes.has(l) ? [view.classes.get(l)!.name] : [])).join(', '),
     ),
     taskDeleted: rounds.map((r) => r.newLabels.filter((l) => !view.classes.has(l)).length),
     accuracyMatrix: matrix,

@@ -39,6 +39,7 @@ export const enWorker = {
   'worker.cannotImport': 'This file cannot be imported: {{reason}}',
   'worker.emptyFrame': 'The frame is empty (0 pixels): the camera or picture has not produced an image yet',
   'worker.classDeleted': 'The class was deleted while the frame was being processed',
+  'worker.moreSamplesRound': 'more pictures of learned classes',
   'worker.noClass': 'No class with id {{id}} (it may have been deleted)',
   'worker.actionOpen': 'open the project',
   'worker.otherTabOpen':

@@ -33,6 +33,7 @@ export const zhWorker: Translation<typeof enWorker> = {
   'worker.cannotImport': '无法导入这个文件：{{reason}}',
   'worker.emptyFrame': '画面是空的（0 像素）：摄像头或图片还没有产生图像',
   'worker.classDeleted': '处理画面时，这个类别已被删除',
+  'worker.moreSamplesRound': '已学类别的更多图片',
   'worker.noClass': '没有 id 为 {{id}} 的类别（可能已被删除）',
   'worker.actionOpen': '打开项目',
   'worker.otherTabOpen': '无法{{action}}：另一个 Retain 标签页正占用这个项目。请关闭其他 Retain 标签页后重试。',
