@@ -49,10 +49,14 @@ if (args.includes('--conformance')) {
   const results = await runNodeConformance();
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
+  // The machine may be shared: the load average says how much to trust the absolute times.
+  const loadBefore = os.loadavg();
   const result = await runNodeBenchmark(quick);
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ ...result, machine, command: `npm run bench:kernels:node${quick ? ' -- --quick' : ''}` }, null, 2) + '\n');
+  const loadAverage = { before: loadBefore.map((x) => +x.toFixed(2)), after: os.loadavg().map((x) => +x.toFixed(2)) };
+  console.log(`load average (1, 5, 15 min) before ${loadAverage.before.join(', ')}, after ${loadAverage.after.join(', ')}`);
+  writeFileSync(out, JSON.stringify({ ...result, machine, loadAverage, command: `npm run bench:kernels:node${quick ? ' -- --quick' : ''}` }, null, 2) + '\n');
   console.log(`wrote ${path.relative(root, out)}`);
 }
 process.exit(0);

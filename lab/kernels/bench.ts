@@ -14,8 +14,18 @@ export interface BenchRow {
   elements: number;
   fusedMs: number;
   compositeMs: number;
-  /** compositeMs / fusedMs (for the Fisher batch row: per-sample loop / batched). */
+  /**
+   * composite / fused: the median of the per-pair ratios where the two paths were timed in alternation (see
+   * ratioSpread), else compositeMs / fusedMs (the Fisher batch row: per-sample loop / batched).
+   */
   ratio: number;
+  /** compositeMs / fusedMs (ratio of the two medians). */
+  ratioOfMedians: number;
+  /** Quartiles, extremes and number of the per-pair ratios (null where the paths were not timed in alternation). */
+  ratioSpread: { q1: number; q3: number; min: number; max: number; pairs: number } | null;
+  /** The interleaved samples, ms per call (pair i: fusedSamplesMs[i], compositeSamplesMs[i]); empty where none. */
+  fusedSamplesMs: number[];
+  compositeSamplesMs: number[];
   /** Essential bytes of the op (EWC 16, Fisher 12, KL 12 per element) / fusedMs; 0 where not meaningful. */
   effectiveGBps: number;
   /** effectiveGBps / the copy bandwidth measured in the same run (null off WebGPU). */
@@ -40,12 +50,18 @@ function row(
   adapter: string,
 ): BenchRow {
   const effectiveGBps = (elements * essentialBytes) / (f.fusedMs * 1e6);
+  const ratioOfMedians = f.compositeMs / f.fusedMs;
+  const spread = f.pairRatio;
   return {
     kernel,
     elements,
     fusedMs: f.fusedMs,
     compositeMs: f.compositeMs,
-    ratio: f.compositeMs / f.fusedMs,
+    ratio: spread?.median ?? ratioOfMedians,
+    ratioOfMedians,
+    ratioSpread: spread ? { q1: spread.q1, q3: spread.q3, min: spread.min, max: spread.max, pairs: spread.pairs } : null,
+    fusedSamplesMs: f.fusedSamplesMs,
+    compositeSamplesMs: f.compositeSamplesMs,
     effectiveGBps,
     copyFraction: copyGBps && essentialBytes ? effectiveGBps / copyGBps : null,
     dispatches: f.fused && f.composite ? { fused: f.fused.dispatches, composite: f.composite.dispatches } : null,
@@ -137,6 +153,7 @@ export interface BenchOptions {
    * default: all) times only that many of the loop's batch-1 passes, scaled to `samples`, and the batched call once.
    */
   fisherBatch?: { dims: number[]; samples: number; timedPasses?: number };
+  /** Pairs of interleaved samples (fused, composite) per fused-vs-composite row. */
   samples: number;
   trainingStep: boolean;
   /** The copy bandwidth already measured in this run (GB/s; null off WebGPU); measured here when absent. */
@@ -218,7 +235,16 @@ async function fisherBatchRow(dims: number[], samples: number, timedPasses: numb
   }
   const params = model.allVariables().reduce((a, v) => a + v.size, 0);
   tf.dispose([x, target, ...model.allVariables()]);
-  const figures: PairFigures = { fusedMs: batchedMs, compositeMs: loopMs, fused: null, composite: null };
+  // Not interleaved: the loop is minutes long and the batched call ~40x shorter, so load swings cannot flip it.
+  const figures: PairFigures = {
+    fusedMs: batchedMs,
+    compositeMs: loopMs,
+    pairRatio: null,
+    fusedSamplesMs: [],
+    compositeSamplesMs: [],
+    fused: null,
+    composite: null,
+  };
   const scaled = passes < samples ? `; loop: ${passes} passes timed, scaled x${samples / passes}` : '';
   return row(`fisher batched vs ${samples} batch-1 passes (${dims.join('-')}${scaled})`, params, 0, figures, null, adapter);
 }

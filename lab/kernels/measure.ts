@@ -1,4 +1,4 @@
-/** Measurement helpers of the kernels benchmark: median timing, dispatch/byte accounting, copy bandwidth. */
+/** Measurement helpers of the kernels benchmark: interleaved fused/composite timing, dispatch/byte accounting, copy bandwidth. */
 import * as tf from '@tensorflow/tfjs';
 import { traceDispatches } from '../../src/kernels';
 import { setFusedOpsEnabled } from '../../src/ops';
@@ -10,28 +10,45 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The `q` quantile (0..1) of a list of numbers, interpolated linearly between the two nearest ranks. */
+export function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
+}
+
+/** Milliseconds per call of one sample: `inner` back-to-back calls, then one (small) readback of the last result. */
+async function sampleMs(step: () => tf.Tensor, inner: number): Promise<number> {
+  const t0 = performance.now();
+  let last: tf.Tensor | null = null;
+  for (let i = 0; i < inner; i++) {
+    last?.dispose();
+    last = step();
+  }
+  await last!.data();
+  const ms = (performance.now() - t0) / inner;
+  last!.dispose();
+  return ms;
+}
+
+/** `calls` calls of `step`, each read back: shader compilation and buffer allocation before anything is timed. */
+async function warmUp(step: () => tf.Tensor, calls: number): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    const t = step();
+    await t.data();
+    t.dispose();
+  }
+}
+
 /**
  * Median milliseconds per call of `step` (which returns the tensor to sync on): `warmup` calls, then `samples`
  * samples of `inner` back-to-back calls each; only the last call's (small) result is read back per sample.
  */
 export async function timeIt(step: () => tf.Tensor, samples: number, inner: number, warmup: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) {
-    const t = step();
-    await t.data();
-    t.dispose();
-  }
+  await warmUp(step, warmup);
   const times: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
-    let last: tf.Tensor | null = null;
-    for (let i = 0; i < inner; i++) {
-      last?.dispose();
-      last = step();
-    }
-    await last!.data();
-    times.push((performance.now() - t0) / inner);
-    last!.dispose();
-  }
+  for (let s = 0; s < samples; s++) times.push(await sampleMs(step, inner));
   return median(times);
 }
 
@@ -54,24 +71,84 @@ export async function accountCall(step: () => tf.Tensor): Promise<CallAccount | 
   return { dispatches: records.length, bytes: records.reduce((a, r) => a + r.bytesRead + r.bytesWritten, 0), shaders };
 }
 
+/**
+ * Spread of the per-pair ratios composite ms / fused ms of interleaved samples (each pair: two adjacent samples,
+ * one per path, so both saw nearly the same machine load).
+ */
+export interface RatioSpread {
+  median: number;
+  /** First and third quartiles (linear interpolation). */
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+  pairs: number;
+}
+
+/** Median and quartiles of the ratios `composite[i] / fused[i]`. */
+export function pairRatioSpread(fusedMs: number[], compositeMs: number[]): RatioSpread {
+  if (fusedMs.length !== compositeMs.length || fusedMs.length === 0)
+    throw new Error(`pairRatioSpread: need as many fused as composite samples (>= 1), got ${fusedMs.length} and ${compositeMs.length}`);
+  const ratios = fusedMs.map((f, i) => compositeMs[i] / f);
+  return {
+    median: median(ratios),
+    q1: quantile(ratios, 0.25),
+    q3: quantile(ratios, 0.75),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    pairs: ratios.length,
+  };
+}
+
 /** Fused and composite figures of one op on the same inputs. */
 export interface PairFigures {
+  /** Median ms per call of each path. */
   fusedMs: number;
   compositeMs: number;
+  /** Per-pair ratios of samples timed in alternation; null where the two paths were timed one after the other. */
+  pairRatio: RatioSpread | null;
+  /** The interleaved samples (ms per call), pair i = (fusedSamplesMs[i], compositeSamplesMs[i]); empty where none. */
+  fusedSamplesMs: number[];
+  compositeSamplesMs: number[];
   fused: CallAccount | null;
   composite: CallAccount | null;
 }
 
-/** Times and accounts `step` with the fused ops on, then off (same inputs, same device, back to back). */
-export async function measurePair(step: () => tf.Tensor, samples: number, inner: number): Promise<PairFigures> {
+/**
+ * Times and accounts `step` with the fused ops on and off (same inputs, same device) in alternation: after two
+ * warm-up calls and one accounted call per path, `pairs` pairs of adjacent samples in ABBA order (fused then
+ * composite, composite then fused, ...), so a change of machine load hits both paths of a pair alike and a
+ * steady drift favours neither. The per-pair ratio's median and quartiles say how far the comparison holds.
+ */
+export async function measurePair(step: () => tf.Tensor, pairs: number, inner: number): Promise<PairFigures> {
+  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`measurePair: pairs must be an integer >= 1, got ${pairs}`);
   try {
     setFusedOpsEnabled(true);
-    const fusedMs = await timeIt(step, samples, inner, 2);
+    await warmUp(step, 2);
     const fused = await accountCall(step);
     setFusedOpsEnabled(false);
-    const compositeMs = await timeIt(step, samples, inner, 2);
+    await warmUp(step, 2);
     const composite = await accountCall(step);
-    return { fusedMs, compositeMs, fused, composite };
+    const fusedSamplesMs: number[] = [];
+    const compositeSamplesMs: number[] = [];
+    const sample = async (fusedPath: boolean) => {
+      setFusedOpsEnabled(fusedPath);
+      (fusedPath ? fusedSamplesMs : compositeSamplesMs).push(await sampleMs(step, inner));
+    };
+    for (let p = 0; p < pairs; p++) {
+      const fusedFirst = p % 2 === 0;
+      await sample(fusedFirst);
+      await sample(!fusedFirst);
+    }
+    return {
+      fusedMs: median(fusedSamplesMs),
+      compositeMs: median(compositeSamplesMs),
+      pairRatio: pairRatioSpread(fusedSamplesMs, compositeSamplesMs),
+      fusedSamplesMs,
+      compositeSamplesMs,
+      fused,
+      composite,
+    };
   } finally {
     setFusedOpsEnabled(true);
   }

@@ -18,7 +18,7 @@ const FULL: BenchOptions = {
     [1024, 1000],
   ],
   fisherBatch: { dims: [784, 400, 400, 10], samples: 200 },
-  samples: 5,
+  samples: 8,
   trainingStep: true,
 };
 
@@ -27,20 +27,21 @@ const QUICK_TIMED_PASSES = 4;
 
 /**
  * The --quick set (under 3 minutes on SwiftShader): each row of the full set at one size (EWC and Fisher 1M, KL
- * 128x100), 2 samples; the EWC layout not chosen for this adapter on 1 (the tree layout takes ~2 s a call on
+ * 128x100), 8 interleaved pairs of samples (enough for a median and quartiles of the per-pair ratio); the EWC
+ * layout not chosen for this adapter on 2 pairs (one ABBA block: the tree layout takes ~2 s a call on
  * SwiftShader); the per-sample Fisher loop timed on a few passes and scaled to 200.
  */
 function quickOptions(chosen: EwcReduction): { main: BenchOptions; otherLayout: BenchOptions } {
   const other: EwcReduction = chosen === 'tree' ? 'threads' : 'tree';
   return {
-    otherLayout: { ewcSizes: [1_000_000], ewcReductions: [other], fisherSizes: [], klShapes: [], samples: 1, trainingStep: false },
+    otherLayout: { ewcSizes: [1_000_000], ewcReductions: [other], fisherSizes: [], klShapes: [], samples: 2, trainingStep: false },
     main: {
       ewcSizes: [1_000_000],
       ewcReductions: [chosen],
       fisherSizes: [1_000_000],
       klShapes: [[128, 100]],
       fisherBatch: { dims: [784, 400, 400, 10], samples: 200, timedPasses: QUICK_TIMED_PASSES },
-      samples: 2,
+      samples: 8,
       trainingStep: false,
     },
   };
@@ -105,12 +106,19 @@ function figures(rows: BenchRow[], wasmFisher: BenchRow, chosen: string, softwar
     ewcBytesPerParam: Math.max(...ewcChosen.map((r) => r.bytesPerParam?.fused ?? NaN)),
     ewcCompositeOverFusedBytes: Math.min(...ewcChosen.map((r) => (r.bytesPerParam ? r.bytesPerParam.composite / r.bytesPerParam.fused : NaN))),
     ewcDispatches: ewcChosen[0]?.dispatches ?? null,
-    // The MLP shapes of the "1M" row hold 999,946 parameters.
+    // The MLP shapes of the "1M" row hold 999,946 parameters. Median of the per-pair ratios (interleaved samples).
     ewcFusedOverCompositeSpeedAt1MPlus: Math.min(...ewcChosen.filter((r) => r.elements >= 990_000).map((r) => r.ratio)),
+    ewcRatioSpreadAt1MPlus: ewcChosen.filter((r) => r.elements >= 990_000).map((r) => ({ elements: r.elements, median: r.ratio, ...r.ratioSpread })),
     ewcCopyFractionLargest: ewcChosen[ewcChosen.length - 1]?.copyFraction ?? null,
     batchedFisherSpeedup: { webgpu: fisherBatch?.ratio ?? null, wasm: wasmFisher.ratio },
     software,
   };
+}
+
+/** "ratio 1.10 (IQR 1.02-1.18, 8 pairs)", or the plain ratio where the paths were not interleaved. */
+export function ratioText(r: BenchRow): string {
+  const s = r.ratioSpread;
+  return s ? `ratio ${r.ratio.toFixed(2)} (IQR ${s.q1.toFixed(2)}-${s.q3.toFixed(2)}, ${s.pairs} pairs)` : `ratio ${r.ratio.toFixed(2)}`;
 }
 
 /** Wall seconds per phase of a run, printed as each ends. */
@@ -146,7 +154,7 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
   const copyGBps = await copyBandwidthGBps();
   phases.end('copy bandwidth');
   const progress = (r: BenchRow) => {
-    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${r.kernel} n=${r.elements}: fused ${r.fusedMs.toFixed(2)} ms, composite ${r.compositeMs.toFixed(2)} ms`);
+    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${r.kernel} n=${r.elements}: fused ${r.fusedMs.toFixed(2)} ms, composite ${r.compositeMs.toFixed(2)} ms, ${ratioText(r)}`);
     phases.end(r.kernel);
   };
   const adapter = setup.adapterDescription;
@@ -178,6 +186,7 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
       fusedMs: +r.fusedMs.toFixed(2),
       compositeMs: +r.compositeMs.toFixed(2),
       ratio: +r.ratio.toFixed(2),
+      'ratio q1-q3 (pairs)': r.ratioSpread ? `${r.ratioSpread.q1.toFixed(2)}-${r.ratioSpread.q3.toFixed(2)} (${r.ratioSpread.pairs})` : '',
       GBps: +r.effectiveGBps.toFixed(2),
       copyPct: r.copyFraction === null ? '' : +(100 * r.copyFraction).toFixed(1),
       dispatches: r.dispatches ? `${r.dispatches.fused} / ${r.dispatches.composite}` : '',
@@ -193,7 +202,10 @@ export async function runNodeBenchmark(quick: boolean): Promise<Record<string, u
     copyGBps,
     note:
       'fusedMs/compositeMs: median ms per call (forward + backward for EWC and KL) over samples of back-to-back calls, ' +
-      'one small readback per sample. dispatches and bytesPerParam: one call counted by the dispatch-accounting wrapper ' +
+      'one small readback per sample; the two paths are sampled in alternation (ABBA: fused, composite, composite, ' +
+      'fused, ...) and ratio is the median of the per-pair ratios composite/fused of adjacent samples, ratioSpread its ' +
+      'quartiles, extremes and pair count (ratioOfMedians: compositeMs/fusedMs), so a load swing hits both sides of a ' +
+      'pair. dispatches and bytesPerParam: one call counted by the dispatch-accounting wrapper ' +
       '(src/kernels/accounting.ts) around runWebGPUProgram (fused / composite). copyFraction: effective GB/s over the ' +
       'copyBufferToBuffer bandwidth measured in the same run. The Fisher batch rows: batched (fused column) vs the ' +
       'per-sample loop (composite column); in --quick the WebGPU loop is timed on a few passes (after one warm-up ' +
