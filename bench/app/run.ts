@@ -33,6 +33,9 @@ const OPEN_SET_UNKNOWN_CLASSES = Number(process.env.BENCH_OPEN_SET_UNKNOWN ?? 10
 const OPEN_SET_PER_CLASS = Number(process.env.BENCH_OPEN_SET_PER_CLASS ?? 8);
 // BENCH_ONLY=balanced (with the open set) or exact runs one part and writes bench-results/app-<part>.json instead.
 const ONLY = process.env.BENCH_ONLY as 'balanced' | 'exact' | undefined;
+// BENCH_OPEN_SET_DUMP=<file>: also writes the project (stored embeddings), the head and probe pictures' embeddings
+// (fresh known, kinds 40.. and two more unknown sets) there, to compare open-set scores offline (lab/open-set/).
+const OPEN_SET_DUMP = process.env.BENCH_OPEN_SET_DUMP;
 if (ONLY !== undefined && ONLY !== 'balanced' && ONLY !== 'exact') throw new Error(`BENCH_ONLY must be balanced or exact, got ${ONLY}`);
 
 if (!process.env.BENCH_SKIP_BUILD) execSync('npm run build', { stdio: 'inherit' });
@@ -48,7 +51,7 @@ try {
   await page.goto(`${server.url}/lab/platform.html`);
   await page.waitForFunction(() => window.retainLab !== undefined);
   const result = ONLY === 'exact' ? null : await page.evaluate(
-    async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats, openSetUnknown, openSetPerClass }) => {
+    async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats, openSetUnknown, openSetPerClass, dump }) => {
       const { LearnerClient, makeScene } = window.retainLab;
       const client = await LearnerClient.start({ project: `bench-${Date.now()}`, ...(backend ? { backend } : {}) });
       const status = await client.status();
@@ -194,9 +197,39 @@ try {
           }),
         ),
       };
+      // Offline comparison (BENCH_OPEN_SET_DUMP): probe pictures become samples of classes never learned, so the
+      // project file carries their embeddings; the head is exported beside it.
+      let openSetDump: unknown = null;
+      if (dump) {
+        const probes: { sampleId: string; kind: number; seed: number; set: string }[] = [];
+        const sets: [string, number[], number][] = [
+          ['known', knownKinds, 5000],
+          ['known-b', knownKinds, 8000],
+          ['unknown-40', unknownKinds, 6000],
+          ['unknown-60', Array.from({ length: 10 }, (_, j) => 60 + j), 9000],
+          ['unknown-100', Array.from({ length: 10 }, (_, j) => 100 + j), 9000],
+        ];
+        for (const [set, kinds, seed] of sets) {
+          const probe = await client.addClass(`probe ${set}`);
+          for (const k of kinds)
+            for (let i = 0; i < openSetPerClass; i++) {
+              const info = await client.addSample(probe.id, await makeScene(k, seed + i, 240), 'file');
+              probes.push({ sampleId: info.id, kind: k, seed: seed + i, set });
+            }
+        }
+        const b64 = (buf: ArrayBuffer) => {
+          const bytes = new Uint8Array(buf);
+          let s = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          return btoa(s);
+        };
+        const head = await client.exportModel();
+        openSetDump = { project: b64(await client.exportProject()), headJson: head.modelJson, headWeights: b64(head.weights), headClasses: head.classes, classIds: ids, probes };
+      }
       await client.reset();
       client.terminate();
       return {
+        openSetDump,
         backend: status.backend,
         backendNote: status.backendNote,
         learnNewClassSeconds,
@@ -242,8 +275,11 @@ try {
       repeats: REPEATS,
       openSetUnknown: OPEN_SET_UNKNOWN_CLASSES,
       openSetPerClass: OPEN_SET_PER_CLASS,
+      dump: !!OPEN_SET_DUMP,
     },
   );
+  if (result && OPEN_SET_DUMP) writeFileSync(OPEN_SET_DUMP, JSON.stringify(result.openSetDump));
+  if (result) delete (result as { openSetDump?: unknown }).openSetDump;
   // The Exact preset's row (exact-row.ts): its own project of the same pictures, timed beside a full retrain.
   const exact = ONLY === 'balanced' ? null : await page.evaluate(measureExact, {
     oldClasses: OLD_CLASSES,

@@ -92,7 +92,7 @@ export interface Prediction {
   ms: number;
   /** The open-set answer: too far from `top`'s stored pictures in feature space ("Not sure"; `top` is the nearest class). */
   notSure?: boolean;
-  /** The open-set score (distance to `top`'s pictures, in units of the class's spread) and its calibrated threshold. */
+  /** The open-set score (worker/open-set.ts: feature distance plus head energy, standardised; higher: less familiar) and its threshold. */
   openSet?: {
     score: number;
     threshold: number;

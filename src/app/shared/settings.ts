@@ -122,7 +122,7 @@ export const SETTINGS: SettingsTable = {
     options: ['auto', '0.0001', '0.001', '0.01', '0.1', '1'],
     default: 'auto',
   },
-  // bench:app: on 10 classes it never trained, 0.95 of the taught classes' held-out pictures accepted (open-set.ts).
+  // The share of new pictures of taught classes "Not sure" lets through, calibrated on the held-out pictures (open-set.ts).
   notSureAccept: real('prediction', ACCEPT_SHARE, 0.95),
 };
 

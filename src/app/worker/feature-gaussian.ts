@@ -6,6 +6,11 @@
  *   (x - mu)^T S^-1 (x - mu) = (|v|^2 - u^T (n lambda I + Xc Xc^T)^-1 u) / lambda,  v = x - mu,  u = Xc v.
  * lambda = alpha * trace(Xc^T Xc / n) / d: a large alpha tends to the Euclidean distance to the mean, a small one
  * weighs most the directions in which the taught classes barely vary.
+ *
+ * The relative Mahalanobis distance (Ren et al. 2021, "A Simple Fix to Mahalanobis Distance for Improving Near-OOD
+ * Detection") subtracts the distance to one Gaussian of all the stored pictures (the background): directions in
+ * which every picture varies (lighting, framing) stop counting as "far", and what is left is how much more the
+ * picture looks like its nearest class than like pictures in general.
  */
 
 /** The shrunk tied-covariance Gaussian of the stored pictures' (unit-length) embeddings. */
@@ -16,6 +21,8 @@ export class TiedGaussian {
   /** Lower Cholesky factor of n lambda I + Xc Xc^T, row-major n x n (float64). */
   private readonly chol: Float64Array;
   private readonly lambda: number;
+  /** Per class: Xc mu (n) and |mu|^2, so one picture's distances to every class share one pass over Xc. */
+  private readonly projected = new Map<number, { xcMu: Float64Array; muNorm: number }>();
 
   constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number) {
     const d = rows[0]?.x.length ?? 0;
@@ -49,6 +56,40 @@ export class TiedGaussian {
     this.lambda = Math.max(1e-9, (alpha * trace) / Math.max(1, n) / Math.max(1, d));
     for (let i = 0; i < n; i++) gram[i * n + i] += n * this.lambda;
     this.chol = cholesky(gram, n);
+    for (const [id, mu] of this.means) this.projected.set(id, { xcMu: this.project(mu), muNorm: dot(mu, mu) });
+  }
+
+  /** Xc y (n). */
+  private project(y: Float32Array): Float64Array {
+    return Float64Array.from(this.centred, (r) => dot(r, y));
+  }
+
+  /** |L^-1 u|^2 = u^T (n lambda I + Xc Xc^T)^-1 u (u is overwritten). */
+  private solvedNorm(u: Float64Array): number {
+    const n = u.length;
+    let quad = 0;
+    for (let i = 0; i < n; i++) {
+      let s = u[i];
+      for (let k = 0; k < i; k++) s -= this.chol[i * n + k] * u[k];
+      u[i] = s / this.chol[i * n + i];
+      quad += u[i] * u[i];
+    }
+    return quad;
+  }
+
+  /** Squared Mahalanobis distance of `x` to every class's mean, by class id. */
+  distances(x: Float32Array): Map<number, number> {
+    const xcX = this.project(x);
+    const xx = dot(x, x);
+    const out = new Map<number, number>();
+    for (const [id, mu] of this.means) {
+      const { xcMu, muNorm } = this.projected.get(id)!;
+      // v = x - mu: |v|^2 = |x|^2 - 2 x.mu + |mu|^2 and u = Xc x - Xc mu.
+      const vv = xx - 2 * dot(x, mu) + muNorm;
+      const u = Float64Array.from(xcX, (v, i) => v - xcMu[i]);
+      out.set(id, Math.max(0, vv - this.solvedNorm(u)) / this.lambda);
+    }
+    return out;
   }
 
   /** Whether class `classId` has a mean. */
@@ -61,26 +102,36 @@ export class TiedGaussian {
     const mu = this.means.get(classId);
     if (!mu) return Infinity;
     const v = x.map((value, i) => value - mu[i]);
-    let vv = 0;
-    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
-    const n = this.centred.length;
-    const u = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = this.centred[i];
-      let s = 0;
-      for (let k = 0; k < v.length; k++) s += r[k] * v[k];
-      u[i] = s;
-    }
-    // u^T M^-1 u = |L^-1 u|^2 with M = L L^T.
-    let quad = 0;
-    for (let i = 0; i < n; i++) {
-      let s = u[i];
-      for (let k = 0; k < i; k++) s -= this.chol[i * n + k] * u[k];
-      u[i] = s / this.chol[i * n + i];
-      quad += u[i] * u[i];
-    }
-    return Math.max(0, vv - quad) / this.lambda;
+    return Math.max(0, dot(v, v) - this.solvedNorm(this.project(v))) / this.lambda;
   }
+}
+
+/**
+ * Relative Mahalanobis distance: the distance to the nearest class's mean under the classes' tied covariance,
+ * minus the distance to the mean of all the pictures under their own covariance (one background Gaussian).
+ * Both are shrunk alike. With a single class there is no background to compare with: the plain distance.
+ */
+export class RelativeMahalanobis {
+  private readonly classes: TiedGaussian;
+  private readonly background: TiedGaussian | null;
+
+  constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number) {
+    this.classes = new TiedGaussian(rows, alpha);
+    const classCount = new Set(rows.map((r) => r.classId)).size;
+    this.background = classCount > 1 ? new TiedGaussian(rows.map((r) => ({ classId: 0, x: r.x })), alpha) : null;
+  }
+
+  /** How much nearer `x` is to its nearest class than to the pictures as a whole (smaller: more familiar). */
+  distance(x: Float32Array): number {
+    const nearest = Math.min(...this.classes.distances(x).values());
+    return this.background ? nearest - this.background.distance(x, 0) : nearest;
+  }
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
 }
 
 /** Lower Cholesky factor of a symmetric positive-definite n x n matrix (row-major; the input is overwritten). */

@@ -1,20 +1,31 @@
 /**
- * "Not sure": an open-set test in the backbone's feature space. A picture is accepted as its top class when its
- * embedding is close enough to that class's stored training pictures: the mean cosine distance to its K nearest
- * ones, divided by the class's own spread (the same distance of each stored picture to its class neighbours, median).
- * The threshold is calibrated on the held-out pictures (never trained on): the `acceptRate` quantile of their
- * scores, so about that share of pictures of taught classes is accepted and farther ones answer "Not sure".
+ * "Not sure": an open-set test on the frozen backbone's features and the head's logits. A picture is accepted when
+ * it is familiar by two measures, each standardised by its mean and spread over the held-out pictures and summed:
+ *  - the relative Mahalanobis distance (feature-gaussian.ts; Ren et al. 2021) of its power-normalised embedding
+ *    (signed square root, then unit length: ReLU features are sparse and skewed, and the square root makes them
+ *    closer to the Gaussian the distance assumes; Perronnin et al. 2010, Hu et al. 2021) to the nearest class;
+ *  - the head's energy, -log sum exp of its logits over the live classes (Liu et al. 2020): low when some class
+ *    fits the picture well.
+ * The threshold is calibrated on the held-out pictures (never trained on), open-set-calibration.ts, so about the
+ * `acceptRate` share of new pictures of taught classes is accepted and the rest answer "Not sure". The older
+ * nearest-neighbour score (cosine distance to the top class's K nearest pictures over the class's spread) and
+ * each measure alone are reported beside it for bench:app.
  */
 import type { Prediction } from '../protocol';
 import { SETTINGS, acceptsValue } from '../shared/settings';
 import type { EngineModel } from './engine-contract';
-import { TiedGaussian } from './feature-gaussian';
+import { RelativeMahalanobis } from './feature-gaussian';
+import { MIN_CALIBRATION_PICTURES, acceptThreshold, standardisation, type Standardisation } from './open-set-calibration';
 import type { ProjectView } from './project-view';
 
-/** Neighbours averaged per distance. */
+export { MIN_CALIBRATION_PICTURES, quantile } from './open-set-calibration';
+
+/** Neighbours averaged per distance (the 'knn' score). */
 const K = 3;
-/** Fewer held-out pictures than this: no calibration (every answer is accepted). */
-export const MIN_CALIBRATION_PICTURES = 4;
+/** Shrinkage of the feature covariance: lambda = SHRINKAGE x its mean eigenvalue (half sample, half isotropic). */
+const SHRINKAGE = 1;
+/** Pictures the Gaussians are estimated from at most (their Gram matrices are n x n). */
+const MAX_GAUSSIAN_ROWS = 600;
 
 /** Stored training pictures of one class, L2-normalised, and the class's spread. */
 interface ClassReferences {
@@ -39,6 +50,11 @@ export function normalise(x: Float32Array): Float32Array {
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
   return x.map((v) => v * inv);
+}
+
+/** Power normalisation: the signed square root of each feature, then unit length. */
+export function powerNormalise(x: Float32Array): Float32Array {
+  return normalise(x.map((v) => Math.sign(v) * Math.sqrt(Math.abs(v))));
 }
 
 /** Cosine distance of two unit vectors. */
@@ -68,29 +84,75 @@ function median(values: number[]): number {
   return s.length ? s[Math.floor(s.length / 2)] : 0;
 }
 
-/** The `q` quantile (0..1) of `values`, linearly interpolated. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) throw new Error('No values to take a quantile of');
-  const s = [...values].sort((a, b) => a - b);
-  const pos = Math.min(1, Math.max(0, q)) * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(s.length - 1, lo + 1);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+/** -log sum exp of the logits: the head's energy (lower: a class fits the picture better). */
+export function energy(logits: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  if (!Number.isFinite(max)) return Infinity;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return -(max + Math.log(sum));
 }
 
-/** The open-set scores: K-nearest cosine distance over the class's spread, or Mahalanobis (feature-gaussian.ts). */
-export type OpenSetScore = 'knn' | 'mahalanobis-1' | 'mahalanobis-0.1' | 'mahalanobis-0.01';
-/** Every score, for bench:app's comparison; the app answers with DEFAULT_SCORE. */
-export const OPEN_SET_SCORES: readonly OpenSetScore[] = ['knn', 'mahalanobis-1', 'mahalanobis-0.1', 'mahalanobis-0.01'];
+/** The open-set scores; higher is farther from what was taught. The app answers with DEFAULT_SCORE. */
+export type OpenSetScore = 'mahalanobis+energy' | 'mahalanobis' | 'energy' | 'knn';
+/** Every score, for bench:app's comparison. */
+export const OPEN_SET_SCORES: readonly OpenSetScore[] = ['mahalanobis+energy', 'mahalanobis', 'energy', 'knn'];
 /** The score the app uses. */
-export const DEFAULT_SCORE: OpenSetScore = 'knn';
-/** Pictures the shared covariance is estimated from at most (its Gram matrix is n x n). */
-const MAX_GAUSSIAN_ROWS = 600;
+export const DEFAULT_SCORE: OpenSetScore = 'mahalanobis+energy';
 
-/** Class references built from stored training pictures, and the per-picture score against them. */
+/** One picture's measures, each higher when the picture is less like what was taught. */
+export interface PictureScores {
+  /** Relative Mahalanobis distance of the power-normalised embedding to the nearest class. */
+  mahalanobis: number;
+  /** The head's energy over the live classes. */
+  energy: number;
+  /** Mean cosine distance to the top class's K nearest stored pictures, over the class's spread. */
+  knn: number;
+}
+
+/** How the two measures of the default score are put on one scale: by their held-out mean and spread. */
+export interface ScoreScales {
+  mahalanobis: Standardisation;
+  energy: Standardisation;
+}
+
+/** The value of score `kind` for a picture's measures (`scales`: the held-out pictures', for the sum). */
+export function scoreOf(kind: OpenSetScore, s: PictureScores, scales: ScoreScales): number {
+  if (kind !== 'mahalanobis+energy') return s[kind];
+  return (s.mahalanobis - scales.mahalanobis.mean) / scales.mahalanobis.sd + (s.energy - scales.energy.mean) / scales.energy.sd;
+}
+
+/** Every score's calibration on the held-out pictures, and the scales of the summed score. */
+export interface OpenSetCalibrations {
+  scales: ScoreScales;
+  byScore: Map<OpenSetScore, OpenSetCalibration>;
+}
+
+/**
+ * Calibrates every score on the held-out pictures' measures: the threshold accepting about `acceptRate` of new
+ * pictures like them; null with fewer than MIN_CALIBRATION_PICTURES.
+ */
+export function calibrate(heldOut: readonly PictureScores[], acceptRate: number): OpenSetCalibrations | null {
+  const usable = heldOut.filter((s) => Number.isFinite(s.mahalanobis) && Number.isFinite(s.energy) && Number.isFinite(s.knn));
+  if (usable.length < MIN_CALIBRATION_PICTURES) return null;
+  const scales = {
+    mahalanobis: standardisation(usable.map((s) => s.mahalanobis)),
+    energy: standardisation(usable.map((s) => s.energy)),
+  };
+  const byScore = new Map<OpenSetScore, OpenSetCalibration>();
+  for (const kind of OPEN_SET_SCORES) {
+    const scores = usable.map((s) => scoreOf(kind, s, scales));
+    const threshold = acceptThreshold(scores, acceptRate);
+    byScore.set(kind, { threshold, acceptRate: scores.filter((v) => v <= threshold).length / scores.length, pictures: scores.length });
+  }
+  return { scales, byScore };
+}
+
+/** The reference pictures of the taught classes and a picture's measures against them. */
 export class OpenSet {
   private readonly classes = new Map<number, ClassReferences>();
-  private readonly gaussians = new Map<OpenSetScore, TiedGaussian>();
+  private readonly gaussian: RelativeMahalanobis | null;
 
   /** `training`: the stored training pictures (embeddings) of the learned classes. */
   constructor(training: readonly { classId: number; embedding: Float32Array }[]) {
@@ -109,12 +171,10 @@ export class OpenSet {
     // A class with one picture (or identical ones) borrows the typical spread of the others.
     const fallback = spreads.length ? median(spreads) : 1;
     for (const c of this.classes.values()) if (!(Number.isFinite(c.spread) && c.spread > 0)) c.spread = fallback;
-    const rows = [...byClass].flatMap(([classId, xs]) => xs.map((x) => ({ classId, x })));
-    const stride = Math.max(1, Math.ceil(rows.length / MAX_GAUSSIAN_ROWS));
-    const kept = rows.filter((_, i) => i % stride === 0);
-    if (kept.length > 1)
-      for (const kind of OPEN_SET_SCORES)
-        if (kind !== 'knn') this.gaussians.set(kind, new TiedGaussian(kept, Number(kind.split('-')[1])));
+    // Every stride-th picture when there are many: the Gaussians' cost grows with the square of their pictures.
+    const stride = Math.max(1, Math.ceil(training.length / MAX_GAUSSIAN_ROWS));
+    const kept = training.filter((_, i) => i % stride === 0).map((s) => ({ classId: s.classId, x: powerNormalise(s.embedding) }));
+    this.gaussian = kept.length > 1 ? new RelativeMahalanobis(kept, SHRINKAGE) : null;
   }
 
   /** Whether `classId` has stored pictures to compare with. */
@@ -122,36 +182,28 @@ export class OpenSet {
     return this.classes.has(classId);
   }
 
-  /** How far `embedding` is from class `classId` by score `kind` (Infinity: no pictures). */
-  score(embedding: Float32Array, classId: number, kind: OpenSetScore = DEFAULT_SCORE): number {
-    const c = this.classes.get(classId);
-    if (!c) return Infinity;
-    if (kind === 'knn') return meanNearest(normalise(embedding), c.rows) / c.spread;
-    return this.gaussians.get(kind)?.distance(normalise(embedding), classId) ?? Infinity;
-  }
-
-  /**
-   * The threshold accepting `acceptRate` of the held-out pictures, each scored against the class the model
-   * predicted for it (as at prediction time); null with fewer than MIN_CALIBRATION_PICTURES.
-   */
-  calibrate(
-    heldOut: readonly { embedding: Float32Array; predicted: number }[],
-    acceptRate: number,
-    kind: OpenSetScore = DEFAULT_SCORE,
-  ): OpenSetCalibration | null {
-    const scores = heldOut.filter((s) => this.has(s.predicted)).map((s) => this.score(s.embedding, s.predicted, kind));
-    if (scores.length < MIN_CALIBRATION_PICTURES) return null;
-    const threshold = quantile(scores, acceptRate);
-    const accepted = scores.filter((s) => s <= threshold).length / scores.length;
-    return { threshold, acceptRate: accepted, pictures: scores.length };
+  /** The measures of one picture: `logits` the head's over the live classes, `top` its best class. */
+  scores(embedding: Float32Array, logits: ArrayLike<number>, top: number): PictureScores {
+    const c = this.classes.get(top);
+    return {
+      mahalanobis: this.gaussian ? this.gaussian.distance(powerNormalise(embedding)) : Infinity,
+      energy: energy(logits),
+      knn: c ? meanNearest(normalise(embedding), c.rows) / c.spread : Infinity,
+    };
   }
 }
 
-/** A built test with its calibration for the app's score and for every score. */
+/** A built test with its calibrations, and the classes whose logits it reads. */
 interface CachedOpenSet {
   openSet: OpenSet;
-  calibration: OpenSetCalibration | null;
-  calibrations: Map<OpenSetScore, OpenSetCalibration | null>;
+  calibrations: OpenSetCalibrations | null;
+  /** Live class ids (learned, existing, with a column in the head), in the order their logits are read. */
+  live: number[];
+}
+
+/** The logits of row `row` of `logits` (numOutputs wide) at the live classes' columns. */
+function liveLogits(logits: Float32Array, row: number, numOutputs: number, live: readonly number[]): Float64Array {
+  return Float64Array.from(live, (c) => logits[row * numOutputs + c]);
 }
 
 /** The open-set test of the current model, rebuilt only when the rounds, classes or stored pictures change. */
@@ -159,7 +211,7 @@ export class OpenSetCache {
   private key = '';
   private value: CachedOpenSet | null = null;
 
-  /** The test and its calibration at `acceptRate` for `model` on `view`'s stored pictures. */
+  /** The test and its calibrations at `acceptRate` for `model` on `view`'s stored pictures. */
   async get(model: EngineModel, view: ProjectView, acceptRate: number): Promise<CachedOpenSet> {
     const learned = view.learnedLabels();
     const live = [...view.classes.keys()].filter((id) => learned.has(id) && id < model.numOutputs);
@@ -169,22 +221,22 @@ export class OpenSetCache {
     const key = `${view.rounds.length}|${live.join(',')}|${training.length}|${heldOut.map((s) => s.id).join(',')}|${acceptRate}`;
     if (this.value && key === this.key) return this.value;
     const openSet = new OpenSet(training);
-    const calibrations = new Map<OpenSetScore, OpenSetCalibration | null>();
-    if (heldOut.length > 0) {
+    let calibrations: OpenSetCalibrations | null = null;
+    if (heldOut.length > 0 && live.length > 0) {
       const dim = heldOut[0].embedding.length;
       const x = new Float32Array(heldOut.length * dim);
       heldOut.forEach((s, i) => x.set(s.embedding, i * dim));
-      const probs = await model.predictProba(x, heldOut.length);
-      const k = model.numOutputs;
-      const predicted = heldOut.map((s, i) => {
-        let best = live[0];
-        for (const c of live) if (probs[i * k + c] > probs[i * k + best]) best = c;
-        return { embedding: s.embedding, predicted: best };
+      const logits = await model.predictLogits(x, heldOut.length);
+      // Each held-out picture is measured as at prediction time: against the class the model predicts for it.
+      const measured = heldOut.map((s, i) => {
+        const row = liveLogits(logits, i, model.numOutputs, live);
+        const top = live[row.indexOf(Math.max(...row))];
+        return openSet.scores(s.embedding, row, top);
       });
-      for (const kind of OPEN_SET_SCORES) calibrations.set(kind, openSet.calibrate(predicted, acceptRate, kind));
+      calibrations = calibrate(measured, acceptRate);
     }
     this.key = key;
-    this.value = { openSet, calibration: calibrations.get(DEFAULT_SCORE) ?? null, calibrations };
+    this.value = { openSet, calibrations, live };
     return this.value;
   }
 
@@ -200,14 +252,17 @@ export class OpenSetCache {
     acceptRate: number = SETTINGS.notSureAccept.default,
   ): Promise<Pick<Prediction, 'notSure' | 'openSet'>> {
     if (!acceptsValue('notSureAccept', acceptRate)) throw new Error(`"Not sure" must accept a share of 0.5 to 1 of the known pictures, got ${acceptRate}`);
-    const { openSet, calibration, calibrations } = await this.get(model, view, acceptRate);
-    if (top === null || !calibration || acceptRate >= 1) return { notSure: false };
-    const score = openSet.score(embedding, Number(top));
+    const { openSet, calibrations, live } = await this.get(model, view, acceptRate);
+    const calibration = calibrations?.byScore.get(DEFAULT_SCORE);
+    if (top === null || !calibrations || !calibration || acceptRate >= 1) return { notSure: false };
+    const logits = liveLogits(await model.predictLogits(embedding, 1), 0, model.numOutputs, live);
+    const measures = openSet.scores(embedding, logits, Number(top));
+    const score = scoreOf(DEFAULT_SCORE, measures, calibrations.scales);
     // Every score with its own calibrated threshold: bench:app compares them on classes never taught.
     const variants: Record<string, { score: number; threshold: number }> = {};
-    for (const [kind, c] of calibrations) if (c) variants[kind] = { score: openSet.score(embedding, Number(top), kind), threshold: c.threshold };
+    for (const [kind, c] of calibrations.byScore) variants[kind] = { score: scoreOf(kind, measures, calibrations.scales), threshold: c.threshold };
     return {
-      notSure: score > calibration.threshold,
+      notSure: !(score <= calibration.threshold),
       openSet: { score, threshold: calibration.threshold, calibrationPictures: calibration.pictures, variants },
     };
   }

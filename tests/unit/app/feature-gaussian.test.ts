@@ -1,9 +1,10 @@
 /**
  * The tied-covariance Mahalanobis distance (src/app/worker/feature-gaussian.ts), computed through Woodbury's
- * identity on the Gram matrix, equals the textbook (x - mu)^T (S + lambda I)^-1 (x - mu) solved directly.
+ * identity on the Gram matrix, equals the textbook (x - mu)^T (S + lambda I)^-1 (x - mu) solved directly, for one
+ * class and for all at once; the relative distance is the nearest class's minus the background Gaussian's.
  */
 import { describe, expect, it } from 'vitest';
-import { TiedGaussian } from '../../../src/app/worker/feature-gaussian';
+import { RelativeMahalanobis, TiedGaussian } from '../../../src/app/worker/feature-gaussian';
 
 /** Solves A y = b by Gaussian elimination with partial pivoting (A is n x n, row-major; both copied). */
 function solve(a: number[][], b: number[]): number[] {
@@ -57,5 +58,27 @@ describe('tied Gaussian', () => {
       }
     }
     expect(g.distance(new Float32Array(d), 7)).toBe(Infinity);
+  });
+
+  it('gives every class distance at once, and the relative distance against one background Gaussian', () => {
+    let seed = 9;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const d = 5;
+    const rows = Array.from({ length: 21 }, (_, i) => ({ classId: i % 3, x: Float32Array.from({ length: d }, (_, k) => rand() + (k === i % 3 ? 1 : 0)) }));
+    const classes = new TiedGaussian(rows, 0.5);
+    const background = new TiedGaussian(rows.map((r) => ({ classId: 0, x: r.x })), 0.5);
+    const relative = new RelativeMahalanobis(rows, 0.5);
+    for (let t = 0; t < 5; t++) {
+      const x = Float32Array.from({ length: d }, () => rand() * 2);
+      const all = classes.distances(x);
+      expect([...all.keys()].sort()).toEqual([0, 1, 2]);
+      // distance() rounds x - mu to float32, distances() does not: equal to ~1e-8 relative.
+      for (const c of [0, 1, 2]) expect(all.get(c)! / classes.distance(x, c)).toBeCloseTo(1, 6);
+      expect(relative.distance(x)).toBeCloseTo(Math.min(...all.values()) - background.distance(x, 0), 4);
+    }
+    // One class: nothing to compare with, the plain distance.
+    const one = rows.filter((r) => r.classId === 1);
+    const x = Float32Array.from({ length: d }, () => rand());
+    expect(new RelativeMahalanobis(one, 0.5).distance(x)).toBeCloseTo(new TiedGaussian(one, 0.5).distance(x, 1), 4);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * "Not sure" (src/app/worker/open-set.ts): on clustered embeddings, the threshold calibrated on held-out pictures
- * accepts the asked share of them, accepts new pictures of taught classes at about that rate, and refuses pictures
- * of a cluster it never saw; the quantile is the textbook one.
+ * "Not sure" (src/app/worker/open-set.ts): on clustered ReLU-like embeddings with a linear head, the threshold
+ * calibrated on held-out pictures accepts about the asked share of new pictures of taught classes, refuses pictures
+ * of clusters it never saw and a picture unlike any class, and accepts a held-out one.
  */
 import { describe, expect, it } from 'vitest';
-import { OpenSet, quantile } from '../../../src/app/worker/open-set';
+import { OpenSet, calibrate, energy, powerNormalise, scoreOf, type PictureScores } from '../../../src/app/worker/open-set';
 
 /** A seeded generator of standard normals (Box-Muller on an LCG). */
 function normals(seed: number): () => number {
@@ -15,46 +15,67 @@ function normals(seed: number): () => number {
 
 const DIM = 64;
 const gauss = normals(7);
-/** Cluster centres: non-negative, like ReLU features. */
-const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: DIM }, () => Math.abs(gauss()) * 2));
+/** Cluster centres: non-negative and sparse, like pooled ReLU features. */
+const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: DIM }, () => Math.max(0, gauss()) * 2));
 const draw = (c: number) => Float32Array.from(centres[c], (v) => Math.max(0, v + 0.35 * gauss()));
+const taught = [0, 1, 2, 3];
+/** A linear head over the taught classes: the logit of class c is 4 x the cosine to its centre. */
+const logits = (x: Float32Array) =>
+  taught.map((c) => {
+    let dot = 0;
+    let nx = 0;
+    let nc = 0;
+    for (let i = 0; i < DIM; i++) {
+      dot += x[i] * centres[c][i];
+      nx += x[i] * x[i];
+      nc += centres[c][i] * centres[c][i];
+    }
+    return (4 * dot) / Math.sqrt(nx * nc || 1);
+  });
+const measure = (openSet: OpenSet, x: Float32Array): PictureScores => {
+  const l = logits(x);
+  return openSet.scores(x, l, taught[l.indexOf(Math.max(...l))]);
+};
 
 describe('open set', () => {
-  it('accepts the calibrated share of taught pictures and refuses a never-taught cluster', () => {
-    const taught = [0, 1, 2, 3];
-    const training = taught.flatMap((c) => Array.from({ length: 40 }, () => ({ classId: c, embedding: draw(c) })));
-    const openSet = new OpenSet(training);
-    const heldOut = taught.flatMap((c) => Array.from({ length: 25 }, () => ({ embedding: draw(c), predicted: c })));
-    const calibration = openSet.calibrate(heldOut, 0.9)!;
-    expect(calibration.pictures).toBe(100);
-    expect(calibration.acceptRate).toBeGreaterThanOrEqual(0.9);
-    expect(calibration.acceptRate).toBeLessThanOrEqual(0.92);
+  const training = taught.flatMap((c) => Array.from({ length: 40 }, () => ({ classId: c, embedding: draw(c) })));
+  const openSet = new OpenSet(training);
+  const heldOut = taught.flatMap((c) => Array.from({ length: 25 }, () => draw(c)));
+  const calibration = calibrate(heldOut.map((x) => measure(openSet, x)), 0.9)!;
+  const threshold = calibration.byScore.get('mahalanobis+energy')!.threshold;
+  const score = (x: Float32Array) => scoreOf('mahalanobis+energy', measure(openSet, x), calibration.scales);
 
-    const fresh = taught.flatMap((c) => Array.from({ length: 50 }, () => openSet.score(draw(c), c)));
-    const trueAccept = fresh.filter((s) => s <= calibration.threshold).length / fresh.length;
-    expect(trueAccept).toBeGreaterThan(0.8);
-    // Pictures of clusters 4 and 5, scored against the taught class nearest to them in the test's own terms.
-    const unknown = [4, 5].flatMap((c) =>
-      Array.from({ length: 50 }, () => {
-        const x = draw(c);
-        return Math.min(...taught.map((k) => openSet.score(x, k)));
-      }),
-    );
-    const falseAccept = unknown.filter((s) => s <= calibration.threshold).length / unknown.length;
-    expect(falseAccept).toBeLessThan(0.05);
+  it('accepts about the calibrated share of new pictures of taught classes and refuses never-taught clusters', () => {
+    expect(calibration.byScore.get('mahalanobis+energy')!.pictures).toBe(100);
+    expect(calibration.byScore.get('mahalanobis+energy')!.acceptRate).toBeGreaterThanOrEqual(0.88);
+    const fresh = taught.flatMap((c) => Array.from({ length: 50 }, () => score(draw(c))));
+    const trueAccept = fresh.filter((s) => s <= threshold).length / fresh.length;
+    expect(trueAccept).toBeGreaterThan(0.82);
+    expect(trueAccept).toBeLessThan(0.98);
+    const unknown = [4, 5].flatMap((c) => Array.from({ length: 50 }, () => score(draw(c))));
+    expect(unknown.filter((s) => s <= threshold).length / unknown.length).toBeLessThan(0.05);
   });
 
-  it('gives no calibration with too few held-out pictures and scores an unknown class as infinitely far', () => {
-    const openSet = new OpenSet([{ classId: 0, embedding: draw(0) }, { classId: 0, embedding: draw(0) }]);
-    expect(openSet.calibrate([{ embedding: draw(0), predicted: 0 }], 0.95)).toBeNull();
-    expect(openSet.score(draw(0), 9)).toBe(Infinity);
+  it('answers "Not sure" for a picture unlike any class and accepts a held-out picture', () => {
+    const flat = new Float32Array(DIM).fill(1);
+    expect(score(flat)).toBeGreaterThan(threshold);
+    const heldOutScores = heldOut.map(score).sort((a, b) => a - b);
+    // The median held-out picture is accepted, and so is every held-out picture of the lower 80 %.
+    expect(heldOutScores[Math.floor(0.8 * heldOutScores.length)]).toBeLessThanOrEqual(threshold);
   });
 
-  it('takes interpolated quantiles and refuses an empty list', () => {
-    expect(quantile([4, 1, 3, 2], 0)).toBe(1);
-    expect(quantile([4, 1, 3, 2], 1)).toBe(4);
-    expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
-    expect(quantile([0, 10], 0.95)).toBeCloseTo(9.5);
-    expect(() => quantile([], 0.5)).toThrow(/No values/);
+  it('gives no calibration with too few held-out pictures and no nearest-picture score without pictures', () => {
+    const small = new OpenSet([{ classId: 0, embedding: draw(0) }, { classId: 0, embedding: draw(0) }]);
+    expect(calibrate([measure(small, draw(0))], 0.95)).toBeNull();
+    expect(small.scores(draw(0), [0], 9).knn).toBe(Infinity);
+    expect(small.has(9)).toBe(false);
+  });
+
+  it('computes the energy as -log sum exp and power-normalises to unit length', () => {
+    expect(energy([0, 0])).toBeCloseTo(-Math.log(2), 12);
+    expect(energy([1000, 0])).toBeCloseTo(-1000, 9);
+    expect(energy([])).toBe(Infinity);
+    const p = powerNormalise(Float32Array.from([4, 0, -9]));
+    expect(Array.from(p)).toEqual([expect.closeTo(2 / Math.sqrt(13), 6), 0, expect.closeTo(-3 / Math.sqrt(13), 6)]);
   });
 });

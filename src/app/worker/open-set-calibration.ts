@@ -1,0 +1,103 @@
+/**
+ * The statistics "Not sure" calibrates with: quantiles of the held-out pictures' scores and the standardisation
+ * that puts two scores on one scale. A project holds few held-out pictures (one in five, often 5-10 per class), so
+ * the threshold is the Harrell-Davis estimate (Harrell & Davis 1982: a Beta-weighted mean of every order
+ * statistic, much steadier than one of them) at the split-conformal level q (n + 1) / n, the finite-sample
+ * correction that makes the expected share of new pictures of taught classes accepted at least q.
+ */
+
+/** Fewer held-out pictures than this: no calibration (every answer is accepted). */
+export const MIN_CALIBRATION_PICTURES = 4;
+
+/** The `q` quantile (0..1) of `values`, linearly interpolated. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new Error('No values to take a quantile of');
+  const s = [...values].sort((a, b) => a - b);
+  const pos = Math.min(1, Math.max(0, q)) * (s.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: ~15 digits). */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let a = c[0];
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Continued fraction of the incomplete Beta function (modified Lentz), valid for x < (a + 1) / (a + b + 2). */
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    for (const num of [(m * (b - m) * x) / ((a + m2 - 1) * (a + m2)), (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1))]) {
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** The regularised incomplete Beta function I_x(a, b): the Beta(a, b) distribution's CDF at x. */
+export function betaCdf(x: number, a: number, b: number): number {
+  if (!(a > 0 && b > 0)) throw new Error(`Beta parameters must be positive, got ${a} and ${b}`);
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(x, a, b)) / a : 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+/** Harrell-Davis estimate of the `q` quantile (0..1) of `values`: sum_i w_i x_(i), w_i the Beta((n+1)q, (n+1)(1-q)) mass of ((i-1)/n, i/n]. */
+export function harrellDavisQuantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new Error('No values to take a quantile of');
+  const s = [...values].sort((a, b) => a - b);
+  const n = s.length;
+  if (q <= 0) return s[0];
+  if (q >= 1 || n === 1) return s[n - 1];
+  const a = (n + 1) * q;
+  const b = (n + 1) * (1 - q);
+  let estimate = 0;
+  let below = 0;
+  for (let i = 1; i <= n; i++) {
+    const upTo = betaCdf(i / n, a, b);
+    estimate += (upTo - below) * s[i - 1];
+    below = upTo;
+  }
+  return estimate;
+}
+
+/** The threshold accepting a share `acceptRate` of new pictures like `heldOut`: Harrell-Davis at the conformal level. */
+export function acceptThreshold(heldOut: readonly number[], acceptRate: number): number {
+  const n = heldOut.length;
+  return harrellDavisQuantile(heldOut, Math.min(1, (acceptRate * (n + 1)) / n));
+}
+
+/** Mean and standard deviation of a score over the held-out pictures. */
+export interface Standardisation {
+  mean: number;
+  sd: number;
+}
+
+/** The held-out scores' mean and standard deviation (sd floored so a constant score stays finite). */
+export function standardisation(values: readonly number[]): Standardisation {
+  if (values.length === 0) throw new Error('No values to standardise by');
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
+  return { mean, sd: Math.max(Math.sqrt(variance), 1e-12 * Math.max(1, Math.abs(mean))) };
+}
