@@ -6,6 +6,7 @@
  *   npm run bench:kernels:node                   # full set
  *   npm run bench:kernels:node -- --quick        # one size per row, Fisher loop scaled (under 3 minutes on SwiftShader)
  *   npm run bench:kernels:node -- --conformance  # fused vs reference cases on this adapter, JSON on stdout
+ *   npm run bench:kernels:node -- --ewc-breakdown  # EWC 1M per program from GPU timestamps (kernels-node-ewc-breakdown.json)
  *
  * Without a system Vulkan loader (or with `--swiftshader`) it uses Chromium's loader and SwiftShader (software).
  * On a GPU machine the vendor's Vulkan ICD is found as usual (see README, "Kernels on a GPU machine"); the first
@@ -45,7 +46,19 @@ const { runNodeBenchmark, runNodeConformance } = await import('./node/session');
 const outArg = args.indexOf('--out');
 const quick = args.includes('--quick');
 const out = outArg >= 0 ? path.resolve(args[outArg + 1]) : path.join(root, `bench-results/kernels-node${quick ? '-quick' : ''}.json`);
-if (args.includes('--conformance')) {
+if (args.includes('--ewc-breakdown')) {
+  const { startDawnWebGpu } = await import('./node/dawn');
+  const { runEwcBreakdown } = await import('./node/ewc-breakdown');
+  const setup = await startDawnWebGpu();
+  const loadBefore = os.loadavg();
+  const rows = await runEwcBreakdown();
+  console.log(`adapter "${setup.adapterDescription}", timestamp queries ${setup.device.features.has('timestamp-query') ? 'on' : 'OFF (GPU ms are 0)'}`);
+  console.table(rows.map((r) => ({ variant: r.name, wallMs: +r.wallMs.toFixed(1), gpuMs: +r.gpuMs.toFixed(1), programs: Object.entries(r.programs).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ') })));
+  const file = path.join(root, 'bench-results/kernels-node-ewc-breakdown.json');
+  const loadAverage = { before: loadBefore.map((x) => +x.toFixed(2)), after: os.loadavg().map((x) => +x.toFixed(2)) };
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: 'npm run bench:kernels:node -- --ewc-breakdown', adapter: setup.adapterDescription, loadAverage, rows }, null, 2) + '\n');
+  console.log(`wrote ${path.relative(root, file)}`);
+} else if (args.includes('--conformance')) {
   const results = await runNodeConformance();
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
