@@ -22,7 +22,7 @@ export function scaledSlicesWebGpu(inputs: tf.Tensor[]): tf.Tensor[] {
     const start = offset;
     offset += t.size;
     if (t.size === 0) return tf.zeros(t.shape);
-    const out = backend.runWebGPUProgram(new ScaleSliceProgram(t.size), [flat(arena), flat(dy)], 'float32', [
+    const out = backend.runWebGPUProgram(new ScaleSliceProgram(t.size, start), [flat(arena), flat(dy)], 'float32', [
       { type: 'int32', data: [start] },
       { type: 'int32', data: [t.size] },
     ]);
