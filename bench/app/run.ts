@@ -37,7 +37,7 @@ const OPEN_SET_PER_CLASS = Number(process.env.BENCH_OPEN_SET_PER_CLASS ?? 8);
 // BENCH_ONLY=balanced (with the open set) or exact runs one part and writes bench-results/app-<part>.json instead.
 const ONLY = process.env.BENCH_ONLY as 'balanced' | 'exact' | undefined;
 // BENCH_OPEN_SET_DUMP=<file>: also writes the project (stored embeddings), the head and probe pictures' embeddings
-// (fresh known, kinds 40.. and two more unknown sets) there, to compare open-set scores offline (lab/open-set/).
+// (fresh known, kinds 40.. and two more unknown sets) there, to compare open-set scores offline.
 const OPEN_SET_DUMP = process.env.BENCH_OPEN_SET_DUMP;
 if (ONLY !== undefined && ONLY !== 'balanced' && ONLY !== 'exact') throw new Error(`BENCH_ONLY must be balanced or exact, got ${ONLY}`);
 
