@@ -28,7 +28,7 @@ export const zhModel: Translation<typeof enModel> = {
   'notSure.group': '不确定',
   'notSure.setting': '已学类别图片的接受比例',
   'notSure.settingHint':
-    '已学类别的预留测试图片中有多大比例会被直接认出；离所有已学类别都比它们更远的图片会回答“不确定”，并给出最接近的类别。调低：更常回答“不确定”；设为 1：从不回答“不确定”。',
+    '已学类别的新图片中大约有多大比例会被直接认出（界线按预留测试图片划定）；离所有已学类别都太远的图片会回答“不确定”，并给出最接近的类别。调低：更常回答“不确定”；设为 1：从不回答“不确定”。',
   'notSure.nearest': '不确定——最接近：',
   'notSure.fileNearest': '{{file}}：不确定——最接近：',
 
