@@ -7,87 +7,13 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLASSES } from '../../../src/memory/class-rules';
-import { ProjectStore, type StoreTestHooks } from '../../../src/memory/store/project-store';
-import { AppError, type AppEvent, type LearnSettings, type Prediction } from '../../../src/app/protocol';
-import { clEngine } from '../../../src/app/worker/engine';
-import type { FeatureExtractor } from '../../../src/app/worker/engine-contract';
-import type { FrameReader } from '../../../src/app/worker/frames';
-import { LearnerService } from '../../../src/app/worker/service';
+import type { StoreTestHooks } from '../../../src/memory/store/project-store';
+import { AppError } from '../../../src/app/protocol';
+import type { LearnerService } from '../../../src/app/worker/service';
+import { QUICK, byName, capture, colourMeans, openService, picture, wasReleased } from '../support/service-harness';
 import { useWasmBackend } from '../support/setup-wasm';
 
 beforeAll(useWasmBackend);
-
-/** A picture as the tests make it: RGBA bytes (what an ImageBitmap would hold). */
-interface TestFrame {
-  width: number;
-  height: number;
-  rgba: Uint8ClampedArray;
-  released: boolean;
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** Frames without a canvas: nearest-neighbour resize; the thumbnail is a PNG-signed byte string of the pixels. */
-const testFrames: FrameReader = {
-  check(frame) {
-    const f = frame as TestFrame | null;
-    if (!f || !(f.rgba instanceof Uint8ClampedArray) || f.width === 0 || f.height === 0) throw new Error('The frame is empty (0 pixels)');
-  },
-  pixels(frame, size) {
-    const f = frame as unknown as TestFrame;
-    const out = new Uint8ClampedArray(size * size * 4);
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) {
-        const sx = Math.floor((x * f.width) / size), sy = Math.floor((y * f.height) / size);
-        out.set(f.rgba.subarray((sy * f.width + sx) * 4, (sy * f.width + sx) * 4 + 4), (y * size + x) * 4);
-      }
-    return out;
-  },
-  async thumbnail(frame) {
-    const f = frame as unknown as TestFrame;
-    const bytes = new Uint8Array(PNG_SIGNATURE.length + 48);
-    bytes.set(PNG_SIGNATURE);
-    bytes.set(f.rgba.subarray(0, 48), PNG_SIGNATURE.length);
-    return { bytes: bytes.buffer, type: 'image/png' };
-  },
-  release(frame) {
-    (frame as TestFrame).released = true;
-  },
-};
-
-const INPUT = 8;
-
-/** Feature extractor: mean R, G, B of the left and the right half, in [0, 1] (6 features). */
-const colourMeans: FeatureExtractor = {
-  config: { inputSize: INPUT },
-  featureDim: 6,
-  async embedRgba(frames) {
-    const out = new Float32Array(frames.length * 6);
-    frames.forEach((f, i) => {
-      for (let y = 0; y < INPUT; y++)
-        for (let x = 0; x < INPUT; x++)
-          for (let c = 0; c < 3; c++) out[i * 6 + (x < INPUT / 2 ? 0 : 3) + c] += f[(y * INPUT + x) * 4 + c] / 255 / (INPUT * INPUT / 2);
-    });
-    return out;
-  },
-  dispose() {},
-};
-
-/** Base colours of the test classes. */
-const COLOURS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 200, 40], blue: [30, 40, 220] };
-
-/** A 16x12 picture of a colour with seeded per-picture noise. */
-function picture(colour: keyof typeof COLOURS, seed: number): ImageBitmap {
-  let s = seed * 7919 + 17;
-  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 60;
-  const [r, g, b] = COLOURS[colour];
-  const rgba = new Uint8ClampedArray(16 * 12 * 4);
-  for (let i = 0; i < 16 * 12; i++) rgba.set([r + noise(), g + noise(), b + noise(), 255], i * 4);
-  const frame: TestFrame = { width: 16, height: 12, rgba, released: false };
-  return frame as unknown as ImageBitmap;
-}
-
-const FAST: LearnSettings = { preset: 'balanced', advanced: { epochs: 40, laterEpochs: 20, learningRate: 0.05, batchSize: 8 } };
 
 let dbCounter = 0;
 const services: LearnerService[] = [];
@@ -95,33 +21,11 @@ afterEach(() => {
   for (const s of services.splice(0)) s.dispose();
 });
 
-/** A service on a fresh database; `hooks` inject write failures. */
+/** A service on a fresh database (disposed after the test); `hooks` inject write failures. */
 async function newService(name = `svc-${++dbCounter}-${Date.now()}`, hooks: StoreTestHooks = {}) {
-  const events: AppEvent[] = [];
-  /** Called with every event as it is emitted (a test may act at a given moment of a round). */
-  const listener: { onEvent?: (e: AppEvent) => void } = {};
-  const service = new LearnerService({
-    openStore: () => ProjectStore.open({ name, hooks }),
-    deleteStore: () => ProjectStore.deleteDatabase(name),
-    backbone: colourMeans,
-    backend: { backend: 'wasm', note: 'unit test', adapter: null },
-    engine: clEngine,
-    emit: (e) => {
-      events.push(e);
-      listener.onEvent?.(e);
-    },
-    frames: testFrames,
-  });
-  await service.open();
-  services.push(service);
-  return { service, events, name, listener };
-}
-
-/** Adds `n` pictures of a colour to a class. */
-async function capture(service: LearnerService, classId: string, colour: keyof typeof COLOURS, n: number, seed0 = 0) {
-  const out = [];
-  for (let i = 0; i < n; i++) out.push(await service.addSample(classId, picture(colour, seed0 + i), 'camera'));
-  return out;
+  const ctx = await openService(name, hooks);
+  services.push(ctx.service);
+  return { ...ctx, name };
 }
 
 /** A project with Red and Green learned in one round. */
@@ -131,13 +35,8 @@ async function taughtRedGreen(name?: string, hooks?: StoreTestHooks) {
   const green = await ctx.service.addClass('Green');
   await capture(ctx.service, red.id, 'red', 10);
   await capture(ctx.service, green.id, 'green', 10, 100);
-  const report = await ctx.service.learn(FAST);
+  const report = await ctx.service.learn(QUICK);
   return { ...ctx, red, green, report };
-}
-
-/** Scores by class name. */
-function byName(p: Prediction): Record<string, number> {
-  return Object.fromEntries(p.scores.map((s) => [s.name, s.p]));
 }
 
 describe('LearnerService', () => {
@@ -156,9 +55,9 @@ describe('LearnerService', () => {
     expect(events.filter((e) => e.type === 'classes').length).toBeGreaterThanOrEqual(11);
     expect((await service.listSamples(red.id)).length).toBe(10);
     await service.addSample(red.id, frame, 'file');
-    expect((frame as unknown as TestFrame).released).toBe(true);
+    expect(wasReleased(frame)).toBe(true);
     await expect(service.addSample('999', picture('red', 2), 'camera')).rejects.toThrow(/No class with id 999/);
-    await expect(service.learn(FAST)).rejects.toThrow(/at least two classes/);
+    await expect(service.learn(QUICK)).rejects.toThrow(/at least two classes/);
   });
 
   it('refuses a class past the maximum count, and renaming keeps the count', async () => {
@@ -185,7 +84,7 @@ describe('LearnerService', () => {
     expect(metrics.accuracyMatrix).toEqual([[1]]);
     expect(metrics.perClass.map((c) => [c.name, c.accuracy, c.heldOut])).toEqual([['Red', 1, 2], ['Green', 1, 2]]);
     expect(service.status().classes.every((c) => c.learned)).toBe(true);
-    await expect(service.learn(FAST)).rejects.toThrow(/Nothing new to learn/);
+    await expect(service.learn(QUICK)).rejects.toThrow(/Nothing new to learn/);
 
     // A restart (a new worker on the same database) predicts exactly as before.
     service.dispose();
@@ -199,7 +98,7 @@ describe('LearnerService', () => {
     const { service, red, green } = await taughtRedGreen();
     const blue = await service.addClass('Blue');
     await capture(service, blue.id, 'blue', 10, 200);
-    const report = await service.learn(FAST);
+    const report = await service.learn(QUICK);
     expect(report.round).toBe(2);
     expect((await service.predict(picture('red', 600))).top).toBe(red.id);
     expect((await service.predict(picture('green', 601))).top).toBe(green.id);
@@ -214,12 +113,12 @@ describe('LearnerService', () => {
     const { service, green } = await taughtRedGreen();
     const blue = await service.addClass('Blue');
     await capture(service, blue.id, 'blue', 10, 200);
-    await service.learn(FAST);
+    await service.learn(QUICK);
     await service.deleteClass(blue.id);
     // Four pictures: the fifth would be the first held out, so this round's class has no held-out picture.
     const purple = await service.addClass('Purple');
     for (let i = 0; i < 4; i++) await service.addSample(purple.id, picture(i % 2 ? 'red' : 'blue', 300 + i), 'camera');
-    expect((await service.learn(FAST)).round).toBe(3);
+    expect((await service.learn(QUICK)).round).toBe(3);
     const metrics = await service.metrics();
     expect(metrics.accuracyMatrix[2]).toEqual([1, null, null]);
     expect(metrics.averageAccuracy).toBe(1);
@@ -280,7 +179,7 @@ describe('LearnerService', () => {
     const predictionBefore = byName(await service.predict(picture('red', 900)));
     const tensorsBefore = tf.memory().numTensors;
     failCommit = true;
-    const err = await service.learn(FAST).catch((e: unknown) => e);
+    const err = await service.learn(QUICK).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('storage-full');
     expect((err as Error).message).toMatch(/Storage is full/);
@@ -289,7 +188,7 @@ describe('LearnerService', () => {
     expect(byName(await service.predict(picture('red', 900)))).toEqual(predictionBefore);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     failCommit = false;
-    expect((await service.learn(FAST)).round).toBe(2);
+    expect((await service.learn(QUICK)).round).toBe(2);
     expect((await service.predict(picture('blue', 901))).top).toBe(blue.id);
   });
 
@@ -303,7 +202,7 @@ describe('LearnerService', () => {
     listener.onEvent = (e) => {
       if (e.type === 'progress') service.cancelLearn();
     };
-    expect(await service.learn(FAST)).toMatchObject({ cancelled: true, round: 1 });
+    expect(await service.learn(QUICK)).toMatchObject({ cancelled: true, round: 1 });
     listener.onEvent = undefined;
     expect(service.status().rounds).toBe(1);
     expect(byName(await service.predict(picture('green', 950)))).toEqual(before);
@@ -320,13 +219,13 @@ describe('LearnerService', () => {
     listener.onEvent = (e) => {
       if (e.type === 'progress') service.cancelLearn();
     };
-    expect(await service.learn(FAST)).toMatchObject({ cancelled: true, round: 0 });
+    expect(await service.learn(QUICK)).toMatchObject({ cancelled: true, round: 0 });
     listener.onEvent = undefined;
     expect(service.status()).toMatchObject({ rounds: 0, classes: [{ learned: false }, { learned: false }] });
     expect((await service.predict(picture('red', 1))).top).toBeNull();
     await expect(service.exportModel()).rejects.toThrow(/no model yet/);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
-    expect((await service.learn(FAST)).round).toBe(1);
+    expect((await service.learn(QUICK)).round).toBe(1);
   });
 
   it('a lost device fails the running round with device-lost and resumes from the last commit', async () => {
@@ -339,7 +238,7 @@ describe('LearnerService', () => {
       if (e.type === 'progress' && !switched)
         switched = service.switchBackend(async () => ({ backend: { backend: 'cpu', note: 'after loss', adapter: null }, backbone: colourMeans }));
     };
-    const err = await service.learn(FAST).catch((e: unknown) => e);
+    const err = await service.learn(QUICK).catch((e: unknown) => e);
     listener.onEvent = undefined;
     await switched;
     expect(err).toBeInstanceOf(AppError);
@@ -347,7 +246,7 @@ describe('LearnerService', () => {
     expect(service.status()).toMatchObject({ backend: 'cpu', ready: true, rounds: 1 });
     expect(events.at(-1)).toEqual({ type: 'backend', backend: 'cpu', note: 'after loss' });
     expect(byName(await service.predict(picture('red', 960)))).toEqual(before);
-    expect((await service.learn(FAST)).round).toBe(2);
+    expect((await service.learn(QUICK)).round).toBe(2);
   });
 
   it('keeps the tensor count stable across predictions, metrics, export and import', async () => {
@@ -357,7 +256,7 @@ describe('LearnerService', () => {
     const start = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) await service.predict(picture(i % 2 ? 'red' : 'green', 1000 + i));
     await service.metrics();
-    await service.fullRetrain(FAST);
+    await service.fullRetrain(QUICK);
     await service.importProject(await service.exportProject());
     await service.predict(picture('red', 1));
     expect(tf.memory().numTensors).toBe(start);
@@ -366,7 +265,7 @@ describe('LearnerService', () => {
   it('the full-retrain baseline learns every class without touching the project', async () => {
     const { service, red, green } = await taughtRedGreen();
     const before = byName(await service.predict(picture('red', 1100)));
-    const report = await service.fullRetrain(FAST);
+    const report = await service.fullRetrain(QUICK);
     expect(report.samples).toBe(16);
     expect(report.perClass).toEqual([
       { classId: red.id, correct: 2, total: 2 },

@@ -5,17 +5,23 @@
  * means of the left and right halves) and frame reader in place of MobileNet and the canvas.
  */
 import { ProjectStore, type StoreTestHooks } from '../../../src/memory/store/project-store';
-import type { AppEvent, LearnSettings, Prediction } from '../../../src/app/protocol';
+import type { AppEvent, LearnSettings, Prediction, SampleInfo } from '../../../src/app/protocol';
 import { clEngine } from '../../../src/app/worker/engine';
 import type { FeatureExtractor } from '../../../src/app/worker/engine-contract';
 import type { FrameReader } from '../../../src/app/worker/frames';
 import { LearnerService } from '../../../src/app/worker/service';
 
-/** A test picture: RGBA bytes of a plain colour with noise. */
+/** A test picture: RGBA bytes of a plain colour with noise; `released` once the service let go of it. */
 interface TestFrame {
   width: number;
   height: number;
   rgba: Uint8ClampedArray;
+  released?: boolean;
+}
+
+/** Whether the service released a picture made by `picture()` (it must, once it has read it). */
+export function wasReleased(frame: ImageBitmap): boolean {
+  return (frame as unknown as TestFrame).released === true;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -43,11 +49,13 @@ const testFrames: FrameReader = {
     bytes.set((frame as unknown as TestFrame).rgba.subarray(0, 48), PNG_SIGNATURE.length);
     return { bytes: bytes.buffer, type: 'image/png' };
   },
-  release() {},
+  release(frame) {
+    (frame as unknown as TestFrame).released = true;
+  },
 };
 
 /** Mean R, G, B of the left and the right half, in [0, 1] (6 features). */
-const colourMeans: FeatureExtractor = {
+export const colourMeans: FeatureExtractor = {
   config: { inputSize: INPUT },
   featureDim: 6,
   async embedRgba(frames) {
@@ -73,26 +81,37 @@ export function picture(colour: Colour, seed: number): ImageBitmap {
   const [r, g, b] = COLOURS[colour];
   const rgba = new Uint8ClampedArray(16 * 12 * 4);
   for (let i = 0; i < 16 * 12; i++) rgba.set([r + noise(), g + noise(), b + noise(), 255], i * 4);
-  return { width: 16, height: 12, rgba } as unknown as ImageBitmap;
+  const frame: TestFrame = { width: 16, height: 12, rgba, released: false };
+  return frame as unknown as ImageBitmap;
 }
 
 /** Quick rounds for tests. */
 export const QUICK: LearnSettings = { preset: 'balanced', advanced: { epochs: 40, laterEpochs: 20, learningRate: 0.05, batchSize: 8 } };
 
-/** One service (one "tab") on project database `name` (fresh unless it exists), with every event it emitted; `hooks` inject write failures. */
-export async function openService(name: string, hooks: StoreTestHooks = {}): Promise<{ service: LearnerService; events: AppEvent[] }> {
+/**
+ * One service (one "tab") on project database `name` (fresh unless it exists), with every event it emitted; `hooks`
+ * inject write failures; `listener.onEvent`, when set, hears each event as it is emitted (to act mid-round).
+ */
+export async function openService(
+  name: string,
+  hooks: StoreTestHooks = {},
+): Promise<{ service: LearnerService; events: AppEvent[]; listener: { onEvent?: (e: AppEvent) => void } }> {
   const events: AppEvent[] = [];
+  const listener: { onEvent?: (e: AppEvent) => void } = {};
   const service = new LearnerService({
     openStore: () => ProjectStore.open({ name, hooks }),
     deleteStore: () => ProjectStore.deleteDatabase(name),
     backbone: colourMeans,
     backend: { backend: 'wasm', note: 'unit test', adapter: null },
     engine: clEngine,
-    emit: (e) => events.push(e),
+    emit: (e) => {
+      events.push(e);
+      listener.onEvent?.(e);
+    },
     frames: testFrames,
   });
   await service.open();
-  return { service, events };
+  return { service, events, listener };
 }
 
 /** Adds class `name` with `n` pictures of `colour`; returns its id. */
@@ -102,9 +121,11 @@ export async function teach(service: LearnerService, name: string, colour: Colou
   return c.id;
 }
 
-/** Adds `n` pictures of a colour (seeds seed0...) to a class. */
-export async function capture(service: LearnerService, classId: string, colour: Colour, n: number, seed0 = 0): Promise<void> {
-  for (let i = 0; i < n; i++) await service.addSample(classId, picture(colour, seed0 + i), 'camera');
+/** Adds `n` pictures of a colour (seeds seed0...) to a class; returns what the service said of each. */
+export async function capture(service: LearnerService, classId: string, colour: Colour, n: number, seed0 = 0): Promise<SampleInfo[]> {
+  const out: SampleInfo[] = [];
+  for (let i = 0; i < n; i++) out.push(await service.addSample(classId, picture(colour, seed0 + i), 'camera'));
+  return out;
 }
 
 /** The predicted class name of a fresh picture of `colour`. */
