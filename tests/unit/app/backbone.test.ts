@@ -7,9 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { useWasmBackend } from '../support/setup-wasm';
-import { BACKBONE_DIR, backboneFileLoader, ensureBackboneFiles } from '../support/backbone-files';
-import { Backbone, type BackboneConfig } from '../../../src/app/platform/backbone';
+import { BACKBONE_DIR, backboneFileLoader, loadTestBackbone } from '../support/backbone-files';
+import type { Backbone } from '../../../src/app/platform/backbone';
 
 
 /** Synthetic scenes: a gradient background and a coloured disc at a class-specific place. */
@@ -34,12 +33,9 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 describe('MobileNetV2 backbone', () => {
   let backbone: Backbone;
-  const config: BackboneConfig = { url: 'file://model.json', cutLayer: 'flatten_1', inputSize: 224, normalisation: { scale: 1 / 255, offset: 0 } };
 
   beforeAll(async () => {
-    ensureBackboneFiles();
-    await useWasmBackend();
-    backbone = await Backbone.load(config, backboneFileLoader());
+    backbone = await loadTestBackbone();
   });
 
   it('embeds into 1280 finite, non-negative features, deterministically', async () => {

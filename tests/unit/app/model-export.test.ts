@@ -6,9 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
-import { useWasmBackend } from '../support/setup-wasm';
-import { backboneFileLoader, ensureBackboneFiles } from '../support/backbone-files';
-import { Backbone, type BackboneConfig } from '../../../src/app/platform/backbone';
+import { TEST_BACKBONE_CONFIG, loadTestBackbone } from '../support/backbone-files';
+import type { Backbone } from '../../../src/app/platform/backbone';
 import type { DenseHead } from '../../../src/app/worker/engine-contract';
 import { exportImageModel, selectColumns } from '../../../src/app/worker/model-export';
 
@@ -59,12 +58,10 @@ function appProbabilities(embedding: Float32Array, head: DenseHead, columns: num
 
 describe('exported image model', () => {
   let backbone: Backbone;
-  const config: BackboneConfig = { url: 'file://model.json', cutLayer: 'flatten_1', inputSize: 224, normalisation: { scale: 1 / 255, offset: 0 } };
+  const config = TEST_BACKBONE_CONFIG;
 
   beforeAll(async () => {
-    ensureBackboneFiles();
-    await useWasmBackend();
-    backbone = await Backbone.load(config, backboneFileLoader());
+    backbone = await loadTestBackbone();
   }, 120_000);
 
   it('reloads with tf.loadLayersModel and matches the app on TM-scaled pictures, without leaking tensors', async () => {
