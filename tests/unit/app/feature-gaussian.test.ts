@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RelativeMahalanobis, TiedGaussian } from '../../../src/app/worker/feature-gaussian';
+import { lcgStates } from '../support/lcg';
 
 /** Solves A y = b by Gaussian elimination with partial pivoting (A is n x n, row-major; both copied). */
 function solve(a: number[][], b: number[]): number[] {
@@ -30,8 +31,8 @@ function solve(a: number[][], b: number[]): number[] {
 
 describe('tied Gaussian', () => {
   it('matches the direct Mahalanobis distance with shrinkage', () => {
-    let seed = 3;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const state = lcgStates(3);
+    const rand = () => state() / 2 ** 32 - 0.5;
     const d = 6;
     const rows = Array.from({ length: 14 }, (_, i) => ({ classId: i % 2, x: Float32Array.from({ length: d }, () => rand() + (i % 2)) }));
     const alpha = 0.3;
@@ -61,8 +62,8 @@ describe('tied Gaussian', () => {
   });
 
   it('gives every class distance at once, and the relative distance against one background Gaussian', () => {
-    let seed = 9;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const state = lcgStates(9);
+    const rand = () => state() / 2 ** 32 - 0.5;
     const d = 5;
     const rows = Array.from({ length: 21 }, (_, i) => ({ classId: i % 3, x: Float32Array.from({ length: d }, (_, k) => rand() + (k === i % 3 ? 1 : 0)) }));
     const classes = new TiedGaussian(rows, 0.5);

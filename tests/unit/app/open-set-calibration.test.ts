@@ -5,12 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { acceptThreshold, betaCdf, harrellDavisQuantile, quantile, standardisation } from '../../../src/app/worker/open-set-calibration';
-
-/** A seeded uniform generator (LCG). */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-}
+import { lcgUniforms } from '../support/lcg';
 
 describe('open-set calibration', () => {
   it('computes the Beta CDF', () => {
@@ -35,7 +30,7 @@ describe('open-set calibration', () => {
     expect(harrellDavisQuantile([10, 20], 0.7)).toBeCloseTo(10 * w + 20 * (1 - w), 12);
     expect(() => harrellDavisQuantile([], 0.5)).toThrow(/No values/);
     // 300 samples of 90 uniforms: the estimate of the 0.95 quantile is centred on it and varies less than the order statistic's.
-    const u = uniforms(11);
+    const u = lcgUniforms(11);
     const hd: number[] = [];
     const order: number[] = [];
     for (let t = 0; t < 300; t++) {
@@ -49,7 +44,7 @@ describe('open-set calibration', () => {
   });
 
   it('sets a threshold that accepts at least the asked share of new draws on average', () => {
-    const u = uniforms(5);
+    const u = lcgUniforms(5);
     let accepted = 0;
     const trials = 400;
     for (let t = 0; t < trials; t++) {

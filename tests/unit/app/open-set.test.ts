@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OpenSet, calibrate, energy, powerNormalise, scoreOf, type PictureScores } from '../../../src/app/worker/open-set';
+import { lcgUniforms } from '../support/lcg';
 
 /** A seeded generator of standard normals (Box-Muller on an LCG). */
 function normals(seed: number): () => number {
-  let s = seed >>> 0;
-  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const u = lcgUniforms(seed);
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 

@@ -5,17 +5,9 @@ import { columnMask } from '../../../src/cl/losses';
 import { batchedDiagonalFisher, perSampleDiagonalFisher } from '../../../src/cl/strategies/fisher';
 import { fisherAccumulateDense } from '../../../src/ops';
 import { useWasmBackend } from '../support/setup-wasm';
+import { lcgValues } from '../support/lcg';
 
 beforeAll(useWasmBackend);
-
-/** Deterministic pseudo-random values in [-scale, scale). */
-function values(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * 2 * scale;
-  });
-}
 
 async function flatData(ts: tf.Tensor[]): Promise<number[]> {
   return (await Promise.all(ts.map((t) => t.data()))).flatMap((d) => Array.from(d));
@@ -25,10 +17,10 @@ describe('batched dense-layer Fisher', () => {
   it('equals the per-sample loop (3-layer ReLU MLP, task mask, online decay) within float32 rounding', async () => {
     const model = new ContinualModel({ inputDim: 12, hidden: [16, 9], outputs: 6, seed: 3, scenario: 'task-il' }, true);
     const rows = 300; // more than one chunk of 256 rows
-    const x = tf.tensor2d(values(rows * 12, 5, 2), [rows, 12]);
+    const x = tf.tensor2d(lcgValues(rows * 12, 5, 2), [rows, 12]);
     const labels = Array.from({ length: rows }, (_, i) => (i * 7) % 4);
     const mask = tf.tensor2d(columnMask([0, 1, 2, 3], 6), [1, 6]);
-    const previous = model.allVariables().map((v, k) => tf.abs(tf.tensor(values(v.size, 40 + k), v.shape)));
+    const previous = model.allVariables().map((v, k) => tf.abs(tf.tensor(lcgValues(v.size, 40 + k), v.shape)));
     const before = tf.memory().numTensors;
     const target = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 6) as tf.Tensor2D);
     const batched = batchedDiagonalFisher(model, x, target, { mask, previous, gamma: 0.9 });

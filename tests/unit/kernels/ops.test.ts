@@ -2,17 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { distillationKL, ewcPenalty, fisherAccumulate } from '../../../src/ops';
 import { useWasmBackend } from '../support/setup-wasm';
+import { lcgValues } from '../support/lcg';
 
 beforeAll(useWasmBackend);
-
-/** Deterministic pseudo-random values in [-scale, scale). */
-function values(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * 2 * scale;
-  });
-}
 
 /** Central finite difference of a scalar function of a flat parameter vector, in float64 arithmetic on top. */
 async function finiteDifference(
@@ -33,17 +25,17 @@ async function finiteDifference(
 
 describe('ewcPenalty', () => {
   it('is 0 at the anchor, whatever the Fisher', async () => {
-    const theta = tf.tensor2d(values(12, 1), [3, 4]);
-    const fisher = tf.tensor2d(values(12, 2).map(Math.abs), [3, 4]);
+    const theta = tf.tensor2d(lcgValues(12, 1), [3, 4]);
+    const fisher = tf.tensor2d(lcgValues(12, 2).map(Math.abs), [3, 4]);
     const v = ewcPenalty([theta], [theta.clone()], [fisher], 1e4);
     expect((await v.data())[0]).toBe(0);
     tf.dispose([theta, fisher, v]);
   });
 
   it('equals (lambda/2) sum F (theta - anchor)^2 over several tensors', async () => {
-    const p = [values(6, 3), values(5, 4)];
-    const a = [values(6, 5), values(5, 6)];
-    const f = [values(6, 7).map(Math.abs), values(5, 8).map(Math.abs)];
+    const p = [lcgValues(6, 3), lcgValues(5, 4)];
+    const a = [lcgValues(6, 5), lcgValues(5, 6)];
+    const f = [lcgValues(6, 7).map(Math.abs), lcgValues(5, 8).map(Math.abs)];
     let expected = 0;
     p.forEach((pi, k) => pi.forEach((v, i) => (expected += f[k][i] * (v - a[k][i]) ** 2)));
     expected *= 3 / 2;
@@ -57,9 +49,9 @@ describe('ewcPenalty', () => {
   });
 
   it('has the gradient lambda F (theta - anchor), matching finite differences', async () => {
-    const p0 = values(10, 11);
-    const anchor = tf.tensor1d(values(10, 12));
-    const fisher = tf.tensor1d(values(10, 13).map((v) => Math.abs(v) + 0.1));
+    const p0 = lcgValues(10, 11);
+    const anchor = tf.tensor1d(lcgValues(10, 12));
+    const fisher = tf.tensor1d(lcgValues(10, 13).map((v) => Math.abs(v) + 0.1));
     const lambda = 2.5;
     const theta = tf.variable(tf.tensor1d(p0));
     const { value, grads } = tf.variableGrads(() => ewcPenalty([theta], [anchor], [fisher], lambda), [theta]);
@@ -113,7 +105,7 @@ describe('fisherAccumulate', () => {
 
 describe('distillationKL', () => {
   it('is 0 when the student equals the teacher', async () => {
-    const z = tf.tensor2d(values(4 * 6, 21, 5), [4, 6]);
+    const z = tf.tensor2d(lcgValues(4 * 6, 21, 5), [4, 6]);
     for (const T of [1, 2, 5]) {
       const v = distillationKL(z, z, T);
       expect(Math.abs((await v.data())[0])).toBeLessThan(1e-6);
@@ -152,8 +144,8 @@ describe('distillationKL', () => {
     const B = 3;
     const C = 5;
     const cols = 4;
-    const s0 = values(B * C, 31, 3);
-    const teacher = tf.tensor2d(values(B * cols, 32, 3), [B, cols]);
+    const s0 = lcgValues(B * C, 31, 3);
+    const teacher = tf.tensor2d(lcgValues(B * cols, 32, 3), [B, cols]);
     const T = 2;
     const student = tf.variable(tf.tensor2d(s0, [B, C]));
     const { value, grads } = tf.variableGrads(() => distillationKL(student, teacher, T, cols), [student]);
