@@ -15,18 +15,29 @@ export type StorageAction =
   | 'import'
   | 'reset';
 
-/** The catalogue key of each action's words (a Record: a new action must be given words before this compiles). */
-const ACTION_KEYS = {
-  open: 'worker.actionOpen',
-  addClass: 'worker.actionAddClass',
-  renameClass: 'worker.actionRenameClass',
-  deleteClass: 'worker.actionDeleteClass',
-  storeSample: 'worker.actionStoreSample',
-  deleteSample: 'worker.actionDeleteSample',
-  saveRound: 'worker.actionSaveRound',
-  import: 'worker.actionImport',
-  reset: 'worker.actionReset',
-} as const satisfies Record<StorageAction, string>;
+/** The action in words, in the page's language. */
+function actionText(action: StorageAction): string {
+  switch (action) {
+    case 'open':
+      return t('worker.actionOpen');
+    case 'addClass':
+      return t('worker.actionAddClass');
+    case 'renameClass':
+      return t('worker.actionRenameClass');
+    case 'deleteClass':
+      return t('worker.actionDeleteClass');
+    case 'storeSample':
+      return t('worker.actionStoreSample');
+    case 'deleteSample':
+      return t('worker.actionDeleteSample');
+    case 'saveRound':
+      return t('worker.actionSaveRound');
+    case 'import':
+      return t('worker.actionImport');
+    case 'reset':
+      return t('worker.actionReset');
+  }
+}
 
 /** A refusal of the project store as the person reads it: the code sent to the page and the message. */
 interface StoreRefusal {
@@ -55,8 +66,7 @@ export const STORE_REFUSALS: Record<ProjectStoreErrorCode, StoreRefusal | null> 
  * (STORE_REFUSALS), or 'internal'.
  */
 export function storageError(error: unknown, what: StorageAction): Error {
-  // The action in words, in the page's language.
-  const action = t(ACTION_KEYS[what]);
+  const action = actionText(what);
   if (isQuotaError(error)) return new AppError('storage-full', t('worker.storageFull', { action }));
   const code = (error as { code?: unknown } | null)?.code;
   const refusal = typeof code === 'string' && Object.hasOwn(STORE_REFUSALS, code) ? STORE_REFUSALS[code as ProjectStoreErrorCode] : null;
