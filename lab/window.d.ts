@@ -2,6 +2,7 @@
 import type { LearnerClient } from '../src/app/client';
 import type { applyUpdate, onUpdateReady } from '../src/app/platform/update';
 import type { MemoryLab } from './memory';
+import type { addSceneClass, median, watchFrames } from './bench-page';
 
 declare global {
   interface Window {
@@ -13,6 +14,10 @@ declare global {
       onUpdateReady: typeof onUpdateReady;
       applyUpdate: typeof applyUpdate;
       swRegistered: Promise<boolean>;
+      /** bench:app's page helpers (lab/bench-page.ts). */
+      addSceneClass: typeof addSceneClass;
+      watchFrames: typeof watchFrames;
+      median: typeof median;
     };
     /** lab/memory.html: the project store, replay memory and export/import on real IndexedDB (memory.spec.ts, bench:memory). */
     memoryLab: MemoryLab;

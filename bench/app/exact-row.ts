@@ -21,41 +21,24 @@ export interface ExactRowArgs {
 /** Teaches, times and measures the Exact preset; returns the row written under `exact` in bench-results/app.json. */
 export async function measureExact(args: ExactRowArgs) {
   const { oldClasses, perClass, repeats, epochs, backend, projection } = args;
-  const { LearnerClient, makeScene } = window.retainLab;
+  const { LearnerClient, makeScene, addSceneClass, watchFrames, median } = window.retainLab;
   const client = await LearnerClient.start({ project: `bench-exact-${Date.now()}`, ...(backend ? { backend: backend as never } : {}) });
   const settings = { preset: 'exact' as Preset, advanced: projection !== undefined ? { exactProjection: projection } : {} };
   const ids: string[] = [];
   const addClass = async (k: number) => {
-    const c = await client.addClass(`Scene ${k}`);
-    ids.push(c.id);
-    for (let i = 0; i < perClass; i++) await client.addSample(c.id, await makeScene(k, i, 240), i % 2 ? 'camera' : 'file');
+    ids.push(await addSceneClass(client, makeScene, k, perClass));
   };
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   for (let k = 0; k < oldClasses; k++) await addClass(k);
   const t0 = performance.now();
   await client.learn(settings);
   const firstRoundSeconds = (performance.now() - t0) / 1000;
   await addClass(oldClasses);
 
-  let longest = 0;
-  let frames = 0;
-  let last = performance.now();
-  let running = true;
-  const tick = (now: number) => {
-    longest = Math.max(longest, now - last);
-    last = now;
-    frames++;
-    if (running) requestAnimationFrame(tick);
-  };
-  requestAnimationFrame((now) => {
-    last = now;
-    requestAnimationFrame(tick);
-  });
-  await new Promise((r) => setTimeout(r, 100));
+  const frameWatch = await watchFrames();
   const t1 = performance.now();
   const incremental = await client.learn(settings);
   const learnTimes = [(performance.now() - t1) / 1000];
-  running = false;
+  const { longestMs: longest, frames } = frameWatch.stop();
   const metrics = await client.metrics();
   const storage = await client.storage();
   const timings = [incremental.timings];

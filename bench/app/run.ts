@@ -55,14 +55,12 @@ try {
   await page.waitForFunction(() => window.retainLab !== undefined);
   const result = ONLY === 'exact' ? null : await page.evaluate(
     async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats, openSetUnknown, openSetPerClass, dump }) => {
-      const { LearnerClient, makeScene } = window.retainLab;
+      const { LearnerClient, makeScene, addSceneClass, watchFrames, median } = window.retainLab;
       const client = await LearnerClient.start({ project: `bench-${Date.now()}`, ...(backend ? { backend } : {}) });
       const status = await client.status();
       const ids: string[] = [];
       const addClass = async (k: number) => {
-        const c = await client.addClass(`Scene ${k}`);
-        ids.push(c.id);
-        for (let i = 0; i < perClass; i++) await client.addSample(c.id, await makeScene(k, i, 240), i % 2 ? 'camera' : 'file');
+        ids.push(await addSceneClass(client, makeScene, k, perClass));
       };
       const tEmbed = performance.now();
       for (let k = 0; k < oldClasses; k++) await addClass(k);
@@ -77,26 +75,11 @@ try {
       };
 
       // The incremental round, with a requestAnimationFrame loop timing the main thread meanwhile.
-      let longest = 0;
-      let frames = 0;
-      let last = performance.now();
-      let running = true;
-      const tick = (now: number) => {
-        longest = Math.max(longest, now - last);
-        last = now;
-        frames++;
-        if (running) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame((now) => {
-        last = now;
-        requestAnimationFrame(tick);
-      });
-      await new Promise((r) => setTimeout(r, 100));
-      const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+      const frameWatch = await watchFrames();
       const t0 = performance.now();
       const incremental = await client.learn(incrementalSettings);
       const incrementalTimes = [(performance.now() - t0) / 1000];
-      running = false;
+      const { longestMs: longest, frames } = frameWatch.stop();
       const memoryAfterSecond = await client.memory();
       const metrics = await client.metrics();
       // Timed like the baseline (median of REPEATS on a shared, noisy machine): the new class is deleted and
