@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   Learner,
   ReplayPlugin,
@@ -98,16 +98,13 @@ describe('strategy plugins', () => {
     const task = train[0];
     let seed = 3;
     const rng = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-    const slice = Float32Array.prototype.slice;
-    let copies = 0;
-    Float32Array.prototype.slice = function (this: Float32Array, ...args: [number?, number?]) {
-      copies++;
-      return slice.apply(this, args);
-    };
+    const slice = vi.spyOn(Float32Array.prototype, 'slice');
+    let copies: number;
     try {
       await replay.afterTask({ task, rng, model: { config: { inputDim: 8 } } } as unknown as TaskContext);
     } finally {
-      Float32Array.prototype.slice = slice;
+      copies = slice.mock.calls.length;
+      slice.mockRestore();
     }
     expect(memory.size()).toBe(20);
     // 200 samples offered, 20 kept: 20 copies (it was 400: the plugin's and the memory's copy of every sample).

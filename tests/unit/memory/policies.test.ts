@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   InMemoryReplayMemory,
   MemoryConfigError,
@@ -488,16 +488,13 @@ describe('a policy sees the offered samples without their being copied first', (
   it('only the kept samples are copied', async () => {
     const m = new InMemoryReplayMemory({ policy: 'class-balanced', capacity: 10 });
     const big = stream(1000, (i) => i % 5);
-    const slice = Float32Array.prototype.slice;
-    let copies = 0;
-    Float32Array.prototype.slice = function (this: Float32Array, ...args: [number?, number?]) {
-      copies++;
-      return slice.apply(this, args);
-    };
+    const slice = vi.spyOn(Float32Array.prototype, 'slice');
+    let copies: number;
     try {
       await m.add(big, seededRandom(3));
     } finally {
-      Float32Array.prototype.slice = slice;
+      copies = slice.mock.calls.length;
+      slice.mockRestore();
     }
     expect(m.size()).toBe(10);
     expect(copies).toBe(10);
