@@ -11,6 +11,7 @@ import type { EngineState } from '../../memory/types';
 import type { AdvancedSettings } from '../protocol';
 import { exactShrinkages } from '../shared/settings';
 import type { DenseHead, EngineModel } from './engine-contract';
+import { softmaxRowsInPlace } from './softmax';
 
 /**
  * Ridge scores are near 0 (other class) or 1 (this class); softmax over them would give nearly flat probabilities.
@@ -186,21 +187,7 @@ export class ExactModel implements EngineModel {
 
   /** Softmax of the logits per row (columns at -Infinity get 0). */
   async predictProba(x: Float32Array, n: number): Promise<Float32Array> {
-    const logits = await this.predictLogits(x, n);
-    const k = this.numOutputs;
-    for (let i = 0; i < n; i++) {
-      const row = logits.subarray(i * k, (i + 1) * k);
-      let max = -Infinity;
-      for (const v of row) max = Math.max(max, v);
-      if (max === -Infinity) {
-        row.fill(0);
-        continue;
-      }
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += row[j] = Math.exp(row[j] - max);
-      for (let j = 0; j < k; j++) row[j] /= sum;
-    }
-    return logits;
+    return softmaxRowsInPlace(await this.predictLogits(x, n), n, this.numOutputs);
   }
 
   /**

@@ -241,13 +241,15 @@ export class OpenSetCache {
   }
 
   /**
-   * The open-set answer for one embedding whose top class is `top`: "Not sure" when its score is above the
-   * threshold calibrated at `acceptRate` (default: the settings table's); never with 1 or without a calibration.
+   * The open-set answer for one embedding whose head logits (one row, numOutputs wide, as the prediction read them)
+   * are `logits` and top class `top`: "Not sure" when its score is above the threshold calibrated at `acceptRate`
+   * (default: the settings table's); never with 1 or without a calibration.
    */
   async answer(
     model: EngineModel,
     view: ProjectView,
     embedding: Float32Array,
+    logits: Float32Array,
     top: string | null,
     acceptRate: number = SETTINGS.notSureAccept.default,
   ): Promise<Pick<Prediction, 'notSure' | 'openSet'>> {
@@ -255,8 +257,7 @@ export class OpenSetCache {
     const { openSet, calibrations, live } = await this.get(model, view, acceptRate);
     const calibration = calibrations?.byScore.get(DEFAULT_SCORE);
     if (top === null || !calibrations || !calibration || acceptRate >= 1) return { notSure: false };
-    const logits = liveLogits(await model.predictLogits(embedding, 1), 0, model.numOutputs, live);
-    const measures = openSet.scores(embedding, logits, Number(top));
+    const measures = openSet.scores(embedding, liveLogits(logits, 0, model.numOutputs, live), Number(top));
     const score = scoreOf(DEFAULT_SCORE, measures, calibrations.scales);
     // Every score with its own calibrated threshold: bench:app compares them on classes never taught.
     const variants: Record<string, { score: number; threshold: number }> = {};

@@ -38,6 +38,7 @@ import { deleteUnlearning } from './exact-unlearn';
 import { compareWithRetraining } from './compare';
 import { LiveModel, tensorMemory } from './live-model';
 import { OpenSetCache } from './open-set';
+import { softmaxRowsInPlace } from './softmax';
 import { exportClassifier, projectImageModel } from './model-export';
 import { openProject, restoreCommitted } from './project-open';
 import type { ProjectView } from './project-view';
@@ -303,9 +304,11 @@ export class LearnerService {
       const model = this.live.model;
       if (!model || this.view.rounds.length === 0) return { scores: [], top: null, ms: 0 };
       const embedding = await embedFrame(this.captureContext(), frame);
-      const scores = predictionScores(await model.predictProba(embedding, 1), this.view);
+      // One head pass a frame: the logits serve "Not sure" (energy) and, through a softmax, the class scores.
+      const logits = await model.predictLogits(embedding, 1);
+      const scores = predictionScores(softmaxRowsInPlace(Float32Array.from(logits), 1, model.numOutputs), this.view);
       const top = scores[0]?.classId ?? null;
-      const answer = await this.openSet.answer(model, this.view, embedding, top, options.notSureAccept);
+      const answer = await this.openSet.answer(model, this.view, embedding, logits, top, options.notSureAccept);
       return { scores, top, ms: performance.now() - t0, ...answer };
     } finally {
       this.frames.release(frame);
