@@ -111,8 +111,9 @@ export async function writeRound(
   const meta = tx.objectStore('meta');
   const classes = tx.objectStore('classes');
   const checkpoints = tx.objectStore('checkpoints');
-  // A round's trained samples are mostly the ones its memory keeps: each row is read once for both.
-  const getSample = sampleReader(tx);
+  // A round's trained samples are mostly the ones its memory keeps: each row is read once for both, and the
+  // rows of the rounds the memory's new members were captured for are read in one request per round.
+  const getSample = sampleReader(tx, bufferChanges?.put.map((s) => s.task) ?? []);
   const [roundRow, bufferReads, trainedRows, checkpointKeys, classList] = await Promise.all([
     meta.get('round'),
     bufferChanges ? readBufferCommit(tx, bufferChanges, getSample) : Promise.resolve(null),

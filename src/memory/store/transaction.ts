@@ -28,14 +28,25 @@ export function addDelta(deltas: CountDeltas, classId: number, by: number, heldO
   deltas.set(classId, d);
 }
 
-/** Reads sample rows in `tx`, each id once: a second request for an id shares the first one's read. */
-export function sampleReader(tx: AnyTx): (id: string) => Promise<SampleRecord | undefined> {
+/**
+ * Reads sample rows in `tx`, each id once: a second request for an id shares the first one's read. With
+ * `prefetchRounds`, the rows captured for those rounds come back first in one index read per round, and only ids
+ * not among them are read one by one: in Chromium one `getAll` of a round's ~30 rows takes ~1 ms where 30
+ * separate gets take 5-15 ms (each is a trip to the storage process).
+ */
+export function sampleReader(tx: AnyTx, prefetchRounds: readonly number[] = []): (id: string) => Promise<SampleRecord | undefined> {
   const store = tx.objectStore('samples');
   const pending = new Map<string, Promise<SampleRecord | undefined>>();
+  const rounds = [...new Set(prefetchRounds)].filter((r) => Number.isInteger(r));
+  const prefetched =
+    rounds.length === 0
+      ? null
+      : Promise.all(rounds.map((r) => store.index('by-round').getAll(r))).then((lists) => new Map(lists.flat().map((row) => [row.id, row] as const)));
   return (id) => {
     let read = pending.get(id);
     if (!read) {
-      read = store.get(id) as Promise<SampleRecord | undefined>;
+      // A row missing from the prefetch (another round's, or gone) is read by id, still inside the transaction.
+      read = prefetched ? prefetched.then((rows) => rows.get(id) ?? store.get(id)) : (store.get(id) as Promise<SampleRecord | undefined>);
       pending.set(id, read);
     }
     return read;

@@ -20,6 +20,11 @@ afterAll(() => filler.uninstall());
 
 /** The service's open database (the test reads it directly). */
 const dbOf = (service: LearnerService) => (service as unknown as { store: { db: Parameters<typeof digestStores>[0] } }).store.db;
+/**
+ * The memory's packed snapshot is a load cache written ~0.4 s after a round, in its own transaction: the digest
+ * "before" must be taken after it, or a late pack write reads as a change made by the failed round.
+ */
+const packWritten = (service: LearnerService) => (service as unknown as { memory: { packed(): Promise<void> } }).memory.packed();
 
 describe('a round on a full disk', () => {
   it('changes nothing, says how to make room, and commits once space is freed, without a restart', async () => {
@@ -29,6 +34,7 @@ describe('a round on a full disk', () => {
       await teach(service, 'Green', 'green');
       await service.learn(QUICK);
       await teach(service, 'Blue', 'blue');
+      await packWritten(service);
       const before = await digestStores(dbOf(service));
       for (const at of [1, 2, 5]) {
         filler.fillFrom(at);

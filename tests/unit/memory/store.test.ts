@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ClassRuleError,
   ImportError,
@@ -318,6 +318,48 @@ describe('commitRound', () => {
     expect((await store.db.getAll('samples')).filter((r) => r.heldOut).length).toBe(3 * 2 * 2);
     expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(memory.size());
     expect(memory.hasPendingChanges()).toBe(false);
+  });
+
+  it("reads a round's new members in one index request and keeps each row's capture fields, a row of another round too", async () => {
+    const store = await freshStore();
+    // Room for every picture: each trained row becomes a member (the Exact preset's case).
+    const memory = await store.openReplayMemory({ policy: 'class-balanced', perClass: 100, writeMode: 'deferred' });
+    const rng = seededRandom(7);
+    await runRound(store, memory, FIX, rng);
+    await prepareRound(store, FIX, rng);
+    const [cls] = (await store.listClasses()).slice(-1);
+    // A picture whose row says another round (captured for a round that another tab then committed).
+    await store.addSamples([{ id: 'other-round', classId: cls.id, embedding: new Float32Array(16).fill(3), source: 'file', round: 7, thumbnail: new Uint8Array([1, 2, 3]).buffer, thumbnailType: 'image/jpeg' }]);
+    // As the app offers them: every pending picture under the round being learned.
+    const round = (await store.currentRound()) + 1;
+    const pending = await store.pendingSamples();
+    await memory.add(pending.map((r) => ({ id: r.id, x: r.embedding, label: r.classId, task: round })), rng);
+    const classes = await store.listClasses();
+    const indexReads = vi.spyOn(IDBIndex.prototype, 'getAll');
+    const rowReads = vi.spyOn(IDBObjectStore.prototype, 'get');
+    try {
+      await store.commitRound({
+        engineState: fakeEngineState(round, FIX.dim, classes.length),
+        classToOutput: Object.fromEntries(classes.map((c, i) => [String(c.id), i])),
+        bufferChanges: memory,
+        classes: classes.map((c) => ({ id: c.id })),
+        trainedSampleIds: pending.map((r) => r.id),
+      });
+      // One index read for the round's rows; the one row of another round is read by id.
+      expect(indexReads.mock.contexts.filter((index) => (index as IDBIndex).name === 'by-round')).toHaveLength(1);
+      expect(rowReads.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'samples')).toHaveLength(1);
+    } finally {
+      indexReads.mockRestore();
+      rowReads.mockRestore();
+    }
+    const rows = await store.db.getAll('samples');
+    const members = rows.filter((r) => r.replay === 1);
+    expect(members.length).toBe(memory.size());
+    expect(members.length).toBe(pending.length + 2 * FIX.samplesPerClass);
+    expect(members.filter((r) => r.id !== 'other-round').every((r) => r.source === 'camera')).toBe(true);
+    const odd = rows.find((r) => r.id === 'other-round')!;
+    expect(odd).toMatchObject({ replay: 1, source: 'file', classId: cls.id });
+    expect(new Uint8Array((await store.db.get('thumbnails', 'other-round'))!.bytes)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
   it('a failure at any point of the commit leaves the store unchanged and the memory back in sync', async () => {
