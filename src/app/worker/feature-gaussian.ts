@@ -11,18 +11,27 @@
  * Detection") subtracts the distance to one Gaussian of all the stored pictures (the background): directions in
  * which every picture varies (lighting, framing) stop counting as "far", and what is left is how much more the
  * picture looks like its nearest class than like pictures in general.
+ *
+ * Leave-one-out distances of the stored pictures themselves (what "Not sure" calibrates on, beside the held-out
+ * pictures) come in closed form: leaving picture i of class c out moves its class mean to mu_c - r/(n_c - 1),
+ * r = x_i - mu_c, and takes c r r^T (c = n_c / (n_c - 1)) off the scatter; Sherman-Morrison then gives every
+ * quadratic form from the full fit's, v^T (A - c r r^T)^-1 w = v^T A^-1 w + c (v^T A^-1 r)(r^T A^-1 w) / (1 - c r^T A^-1 r).
+ * Only the shrinkage is kept at the full fit's (it would shrink by |r|^2 / trace, well under 1 %).
  */
 
 /** The shrunk tied-covariance Gaussian of the stored pictures' (unit-length) embeddings. */
 export class TiedGaussian {
   private readonly means = new Map<number, Float32Array>();
-  /** Centred rows, n x d. */
+  /** Centred rows, n x d, and each row's class. */
   private readonly centred: Float32Array[];
-  /** Lower Cholesky factor of n lambda I + Xc Xc^T, row-major n x n (float64). */
+  private readonly rowClass: number[];
+  /** Xc Xc^T, row-major n x n (float64), kept for the leave-one-out distances. */
+  private readonly gram: Float64Array;
+  /** Lower Cholesky factor L of n lambda I + Xc Xc^T, row-major n x n (float64). */
   private readonly chol: Float64Array;
   private readonly lambda: number;
-  /** Per class: Xc mu (n) and |mu|^2, so one picture's distances to every class share one pass over Xc. */
-  private readonly projected = new Map<number, { xcMu: Float64Array; muNorm: number }>();
+  /** Per class: Xc mu, L^-1 Xc mu (n each) and |mu|^2, so one picture's distances to every class share one solve. */
+  private readonly projected = new Map<number, { xcMu: Float64Array; solvedMu: Float64Array; muNorm: number }>();
 
   constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number) {
     const d = rows[0]?.x.length ?? 0;
@@ -34,6 +43,7 @@ export class TiedGaussian {
       sums.set(r.classId, e);
     }
     for (const [id, e] of sums) this.means.set(id, Float32Array.from(e.sum, (v) => v / e.n));
+    this.rowClass = rows.map((r) => r.classId);
     this.centred = rows.map((r) => {
       const mu = this.means.get(r.classId)!;
       return r.x.map((v, i) => v - mu[i]);
@@ -43,20 +53,21 @@ export class TiedGaussian {
     let trace = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) {
-        let s = 0;
-        const a = this.centred[i];
-        const b = this.centred[j];
-        for (let k = 0; k < d; k++) s += a[k] * b[k];
+        const s = dot(this.centred[i], this.centred[j]);
         gram[i * n + j] = s;
         gram[j * n + i] = s;
       }
       trace += gram[i * n + i];
     }
+    this.gram = gram.slice();
     // A floor keeps lambda positive when every picture of a class is identical.
     this.lambda = Math.max(1e-9, (alpha * trace) / Math.max(1, n) / Math.max(1, d));
     for (let i = 0; i < n; i++) gram[i * n + i] += n * this.lambda;
     this.chol = cholesky(gram, n);
-    for (const [id, mu] of this.means) this.projected.set(id, { xcMu: this.project(mu), muNorm: dot(mu, mu) });
+    for (const [id, mu] of this.means) {
+      const xcMu = this.project(mu);
+      this.projected.set(id, { xcMu, solvedMu: this.solve(xcMu.slice()), muNorm: dot(mu, mu) });
+    }
   }
 
   /** Xc y (n). */
@@ -64,30 +75,75 @@ export class TiedGaussian {
     return Float64Array.from(this.centred, (r) => dot(r, y));
   }
 
-  /** |L^-1 u|^2 = u^T (n lambda I + Xc Xc^T)^-1 u (u is overwritten). */
-  private solvedNorm(u: Float64Array): number {
+  /** L^-1 u, in place. */
+  private solve(u: Float64Array): Float64Array {
     const n = u.length;
-    let quad = 0;
     for (let i = 0; i < n; i++) {
       let s = u[i];
       for (let k = 0; k < i; k++) s -= this.chol[i * n + k] * u[k];
       u[i] = s / this.chol[i * n + i];
-      quad += u[i] * u[i];
     }
-    return quad;
+    return u;
   }
 
   /** Squared Mahalanobis distance of `x` to every class's mean, by class id. */
   distances(x: Float32Array): Map<number, number> {
-    const xcX = this.project(x);
+    // v = x - mu: |v|^2 = |x|^2 - 2 x.mu + |mu|^2 and L^-1 Xc v = L^-1 Xc x - L^-1 Xc mu.
+    const solvedX = this.solve(this.project(x));
     const xx = dot(x, x);
     const out = new Map<number, number>();
     for (const [id, mu] of this.means) {
-      const { xcMu, muNorm } = this.projected.get(id)!;
-      // v = x - mu: |v|^2 = |x|^2 - 2 x.mu + |mu|^2 and u = Xc x - Xc mu.
+      const { solvedMu, muNorm } = this.projected.get(id)!;
       const vv = xx - 2 * dot(x, mu) + muNorm;
-      const u = Float64Array.from(xcX, (v, i) => v - xcMu[i]);
-      out.set(id, Math.max(0, vv - this.solvedNorm(u)) / this.lambda);
+      let quad = 0;
+      for (let i = 0; i < solvedX.length; i++) quad += (solvedX[i] - solvedMu[i]) ** 2;
+      out.set(id, Math.max(0, vv - quad) / this.lambda);
+    }
+    return out;
+  }
+
+  /**
+   * Each stored picture's squared distance to its nearest class had it been left out of the fit (NaN for a
+   * picture whose class has no other picture), in the order the rows were given.
+   */
+  leaveOneOut(): Float64Array {
+    const n = this.centred.length;
+    const kappa = n * this.lambda;
+    const ids = [...this.means.keys()];
+    const counts = new Map<number, number>();
+    for (const c of this.rowClass) counts.set(c, (counts.get(c) ?? 0) + 1);
+    const out = new Float64Array(n).fill(NaN);
+    for (let i = 0; i < n; i++) {
+      const own = this.rowClass[i];
+      const nc = counts.get(own)!;
+      if (nc < 2) continue;
+      const r = this.centred[i];
+      const ownMu = this.means.get(own)!;
+      const ownProjected = this.projected.get(own)!;
+      // L^-1 Xc x_i with Xc x_i = Xc r + Xc mu_own, Xc r being column i of the Gram matrix.
+      const solvedX = this.solve(Float64Array.from(ownProjected.xcMu, (v, j) => v + this.gram[j * n + i]));
+      // Bilinear form v^T A^-1 w = (v.w - (L^-1 Xc v).(L^-1 Xc w)) / kappa, A = Xc^T Xc + kappa I.
+      const solvedV = (id: number) => Float64Array.from(solvedX, (v, j) => v - this.projected.get(id)!.solvedMu[j]);
+      const solvedR = solvedV(own);
+      const rr = this.gram[i * n + i];
+      const c = nc / (nc - 1);
+      const q = (rr - dot(solvedR, solvedR)) / kappa;
+      if (!(1 - c * q > 0)) continue;
+      let nearest = (c * c * q) / (1 - c * q);
+      for (const id of ids) {
+        if (id === own) continue;
+        const mu = this.means.get(id)!;
+        // v = x_i - mu = r + (mu_own - mu): v.v and v.r from r's and the means' dot products.
+        const rMu = dot(r, mu) - dot(r, ownMu);
+        const gap = this.projected.get(id)!.muNorm - 2 * dot(ownMu, mu) + ownProjected.muNorm;
+        const vr = rr - rMu;
+        const vv = rr - 2 * rMu + gap;
+        const sv = solvedV(id);
+        const qvv = (vv - dot(sv, sv)) / kappa;
+        const qvr = (vr - dot(sv, solvedR)) / kappa;
+        nearest = Math.min(nearest, qvv + (c * qvr * qvr) / (1 - c * q));
+      }
+      out[i] = (n - 1) * nearest;
     }
     return out;
   }
@@ -102,7 +158,8 @@ export class TiedGaussian {
     const mu = this.means.get(classId);
     if (!mu) return Infinity;
     const v = x.map((value, i) => value - mu[i]);
-    return Math.max(0, dot(v, v) - this.solvedNorm(this.project(v))) / this.lambda;
+    const solved = this.solve(this.project(v));
+    return Math.max(0, dot(v, v) - dot(solved, solved)) / this.lambda;
   }
 }
 
@@ -125,6 +182,14 @@ export class RelativeMahalanobis {
   distance(x: Float32Array): number {
     const nearest = Math.min(...this.classes.distances(x).values());
     return this.background ? nearest - this.background.distance(x, 0) : nearest;
+  }
+
+  /** Each stored picture's distance had it been left out of both fits (NaN where its class has no other picture). */
+  leaveOneOut(): Float64Array {
+    const nearest = this.classes.leaveOneOut();
+    if (!this.background) return nearest;
+    const background = this.background.leaveOneOut();
+    return nearest.map((v, i) => v - background[i]);
   }
 }
 

@@ -6,8 +6,13 @@
  *    closer to the Gaussian the distance assumes; Perronnin et al. 2010, Hu et al. 2021) to the nearest class;
  *  - the head's energy, -log sum exp of its logits over the live classes (Liu et al. 2020): low when some class
  *    fits the picture well.
- * The threshold is calibrated on the held-out pictures (never trained on), open-set-calibration.ts, so about the
- * `acceptRate` share of new pictures of taught classes is accepted and the rest answer "Not sure". The older
+ * The threshold is calibrated (open-set-calibration.ts: a tolerance bound, so at least the `acceptRate` share of new
+ * pictures of taught classes is accepted with 90 % confidence; the rest answer "Not sure") on every stored picture,
+ * not only the held-out ones (~1 in 5): a held-out picture as it is, a training picture by its leave-one-out
+ * Mahalanobis distance (feature-gaussian.ts: the distance a fit without it gives, so it is as new to the Gaussians
+ * as a held-out one) and its energy standardised by the training pictures' own mean and spread (the head was trained
+ * on them, so their energies are lower than a new picture's; standardising each group by its own statistics takes
+ * out that shift in level and spread). Five times the pictures make the threshold's accepted share ~2x steadier. The older
  * nearest-neighbour score (cosine distance to the top class's K nearest pictures over the class's spread) and
  * each measure alone are reported beside it for bench:app.
  */
@@ -38,9 +43,9 @@ interface ClassReferences {
 export interface OpenSetCalibration {
   /** Scores above this answer "Not sure". */
   threshold: number;
-  /** The share of held-out pictures of taught classes accepted at this threshold. */
+  /** The share of the calibration pictures accepted at this threshold. */
   acceptRate: number;
-  /** Held-out pictures the threshold was calibrated on. */
+  /** Pictures the threshold was calibrated on (held-out and, for the Mahalanobis scores, training pictures). */
   pictures: number;
 }
 
@@ -129,20 +134,38 @@ export interface OpenSetCalibrations {
   byScore: Map<OpenSetScore, OpenSetCalibration>;
 }
 
+/** A training picture's measures for calibration: its leave-one-out Mahalanobis distance and the head's energy. */
+export interface StoredScores {
+  mahalanobis: number;
+  energy: number;
+}
+
+/** Scores that training pictures calibrate too: those with no nearest-picture part (knn is held-out only). */
+const POOLED_SCORES: ReadonlySet<OpenSetScore> = new Set(['mahalanobis+energy', 'mahalanobis']);
+
 /**
- * Calibrates every score on the held-out pictures' measures: the threshold accepting about `acceptRate` of new
- * pictures like them; null with fewer than MIN_CALIBRATION_PICTURES.
+ * Calibrates every score: the threshold accepting at least `acceptRate` of new pictures like the held-out pictures
+ * (and, for the Mahalanobis scores, the training pictures' `stored` leave-one-out measures); null with fewer than
+ * MIN_CALIBRATION_PICTURES held-out pictures.
  */
-export function calibrate(heldOut: readonly PictureScores[], acceptRate: number): OpenSetCalibrations | null {
+export function calibrate(heldOut: readonly PictureScores[], acceptRate: number, stored: readonly StoredScores[] = []): OpenSetCalibrations | null {
   const usable = heldOut.filter((s) => Number.isFinite(s.mahalanobis) && Number.isFinite(s.energy) && Number.isFinite(s.knn));
   if (usable.length < MIN_CALIBRATION_PICTURES) return null;
+  const training = stored.filter((s) => Number.isFinite(s.mahalanobis) && Number.isFinite(s.energy));
   const scales = {
-    mahalanobis: standardisation(usable.map((s) => s.mahalanobis)),
+    mahalanobis: standardisation([...usable, ...training].map((s) => s.mahalanobis)),
     energy: standardisation(usable.map((s) => s.energy)),
   };
+  // A training picture's energy on the held-out pictures' scale: standardised by the training pictures' own statistics.
+  const trainingEnergy = training.length > 1 ? standardisation(training.map((s) => s.energy)) : null;
+  const trainingScore = (kind: OpenSetScore, s: StoredScores) =>
+    kind === 'mahalanobis'
+      ? s.mahalanobis
+      : (s.mahalanobis - scales.mahalanobis.mean) / scales.mahalanobis.sd + (s.energy - trainingEnergy!.mean) / trainingEnergy!.sd;
   const byScore = new Map<OpenSetScore, OpenSetCalibration>();
   for (const kind of OPEN_SET_SCORES) {
     const scores = usable.map((s) => scoreOf(kind, s, scales));
+    if (POOLED_SCORES.has(kind) && trainingEnergy) for (const s of training) scores.push(trainingScore(kind, s));
     const threshold = acceptThreshold(scores, acceptRate);
     byScore.set(kind, { threshold, acceptRate: scores.filter((v) => v <= threshold).length / scores.length, pictures: scores.length });
   }
@@ -153,6 +176,8 @@ export function calibrate(heldOut: readonly PictureScores[], acceptRate: number)
 export class OpenSet {
   private readonly classes = new Map<number, ClassReferences>();
   private readonly gaussian: RelativeMahalanobis | null;
+  /** The training pictures the Gaussians are fitted on. */
+  private readonly gaussianRows: readonly { classId: number; embedding: Float32Array }[];
 
   /** `training`: the stored training pictures (embeddings) of the learned classes. */
   constructor(training: readonly { classId: number; embedding: Float32Array }[]) {
@@ -173,8 +198,19 @@ export class OpenSet {
     for (const c of this.classes.values()) if (!(Number.isFinite(c.spread) && c.spread > 0)) c.spread = fallback;
     // Every stride-th picture when there are many: the Gaussians' cost grows with the square of their pictures.
     const stride = Math.max(1, Math.ceil(training.length / MAX_GAUSSIAN_ROWS));
-    const kept = training.filter((_, i) => i % stride === 0).map((s) => ({ classId: s.classId, x: powerNormalise(s.embedding) }));
+    this.gaussianRows = training.filter((_, i) => i % stride === 0);
+    const kept = this.gaussianRows.map((s) => ({ classId: s.classId, x: powerNormalise(s.embedding) }));
     this.gaussian = kept.length > 1 ? new RelativeMahalanobis(kept, SHRINKAGE) : null;
+  }
+
+  /**
+   * The training pictures the Gaussians were fitted on, each with its leave-one-out relative Mahalanobis distance
+   * (those of a class with one picture left out: there is no class without it).
+   */
+  leaveOneOut(): { embedding: Float32Array; mahalanobis: number }[] {
+    if (!this.gaussian) return [];
+    const distances = this.gaussian.leaveOneOut();
+    return this.gaussianRows.map((s, i) => ({ embedding: s.embedding, mahalanobis: distances[i] })).filter((s) => Number.isFinite(s.mahalanobis));
   }
 
   /** Whether `classId` has stored pictures to compare with. */
@@ -206,6 +242,13 @@ function liveLogits(logits: Float32Array, row: number, numOutputs: number, live:
   return Float64Array.from(live, (c) => logits[row * numOutputs + c]);
 }
 
+/** Embeddings of width `dim` as one row-major batch. */
+function stack(rows: readonly Float32Array[], dim: number): Float32Array {
+  const x = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => x.set(r, i * dim));
+  return x;
+}
+
 /** The open-set test of the current model, rebuilt only when the rounds, classes or stored pictures change. */
 export class OpenSetCache {
   private key = '';
@@ -224,16 +267,18 @@ export class OpenSetCache {
     let calibrations: OpenSetCalibrations | null = null;
     if (heldOut.length > 0 && live.length > 0) {
       const dim = heldOut[0].embedding.length;
-      const x = new Float32Array(heldOut.length * dim);
-      heldOut.forEach((s, i) => x.set(s.embedding, i * dim));
-      const logits = await model.predictLogits(x, heldOut.length);
+      const logits = await model.predictLogits(stack(heldOut.map((s) => s.embedding), dim), heldOut.length);
       // Each held-out picture is measured as at prediction time: against the class the model predicts for it.
       const measured = heldOut.map((s, i) => {
         const row = liveLogits(logits, i, model.numOutputs, live);
         const top = live[row.indexOf(Math.max(...row))];
         return openSet.scores(s.embedding, row, top);
       });
-      calibrations = calibrate(measured, acceptRate);
+      // The training pictures by their leave-one-out distances, and the energies the head gives them.
+      const stored = openSet.leaveOneOut();
+      const storedLogits = stored.length ? await model.predictLogits(stack(stored.map((s) => s.embedding), dim), stored.length) : new Float32Array(0);
+      const storedScores = stored.map((s, i) => ({ mahalanobis: s.mahalanobis, energy: energy(liveLogits(storedLogits, i, model.numOutputs, live)) }));
+      calibrations = calibrate(measured, acceptRate, storedScores);
     }
     this.key = key;
     this.value = { openSet, calibrations, live };

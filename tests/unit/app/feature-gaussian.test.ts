@@ -82,4 +82,30 @@ describe('tied Gaussian', () => {
     const x = Float32Array.from({ length: d }, () => rand());
     expect(new RelativeMahalanobis(one, 0.5).distance(x)).toBeCloseTo(new TiedGaussian(one, 0.5).distance(x, 1), 4);
   });
+
+  it('gives each stored picture the distance a fit without it gives, shrinkage apart, with n < d as in the app', () => {
+    const state = lcgStates(21);
+    const rand = () => state() / 2 ** 32 - 0.5;
+    const d = 150;
+    const rows = Array.from({ length: 90 }, (_, i) => ({ classId: i % 3, x: Float32Array.from({ length: d }, (_, k) => rand() + (k % 3 === i % 3 ? 0.8 : 0)) }));
+    rows.push({ classId: 5, x: Float32Array.from({ length: d }, () => rand()) });
+    const classesLoo = new TiedGaussian(rows, 1).leaveOneOut();
+    const relativeLoo = new RelativeMahalanobis(rows, 1).leaveOneOut();
+    const full = new RelativeMahalanobis(rows, 1);
+    let optimism = 0;
+    for (let i = 0; i < 90; i += 7) {
+      const without = rows.filter((_, j) => j !== i);
+      const nearest = Math.min(...new TiedGaussian(without, 1).distances(rows[i].x).values());
+      // Only the shrinkage stays at the full fit's (it moves by |r|^2 / trace, ~1/n): within 2 % of the refit.
+      expect(classesLoo[i] / nearest).toBeCloseTo(1, 1);
+      expect(Math.abs(classesLoo[i] - nearest)).toBeLessThan(0.02 * nearest);
+      expect(Math.abs(relativeLoo[i] - new RelativeMahalanobis(without, 1).distance(rows[i].x))).toBeLessThan(0.02 * nearest);
+      optimism += relativeLoo[i] - full.distance(rows[i].x);
+    }
+    // A stored picture is nearer to a fit that includes it: leaving it out matters.
+    expect(optimism / 13).toBeGreaterThan(0.05 * classesLoo[0]);
+    // The lone picture of class 5 has no class left without it.
+    expect(classesLoo[90]).toBeNaN();
+    expect(relativeLoo[90]).toBeNaN();
+  });
 });

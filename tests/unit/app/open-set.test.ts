@@ -1,7 +1,8 @@
 /**
  * "Not sure" (src/app/worker/open-set.ts): on clustered ReLU-like embeddings with a linear head, the threshold
- * calibrated on held-out pictures accepts about the asked share of new pictures of taught classes, refuses pictures
- * of clusters it never saw and a picture unlike any class, and accepts a held-out one.
+ * calibrated on held-out pictures (and on training pictures by their leave-one-out distances, which are as far as
+ * held-out ones where in-sample ones are not) accepts about the asked share of new pictures of taught classes,
+ * refuses pictures of clusters it never saw and a picture unlike any class, and accepts a held-out one.
  */
 import { describe, expect, it } from 'vitest';
 import { OpenSet, calibrate, energy, powerNormalise, scoreOf, type PictureScores } from '../../../src/app/worker/open-set';
@@ -54,6 +55,25 @@ describe('open set', () => {
     expect(trueAccept).toBeLessThan(0.98);
     const unknown = [4, 5].flatMap((c) => Array.from({ length: 50 }, () => score(draw(c))));
     expect(unknown.filter((s) => s <= threshold).length / unknown.length).toBeLessThan(0.05);
+  });
+
+  it('calibrates on the training pictures too, by their leave-one-out distances: as far as held-out pictures, at least the asked share accepted', () => {
+    const stored = openSet.leaveOneOut().map((s) => ({ mahalanobis: s.mahalanobis, energy: energy(logits(s.embedding)) }));
+    expect(stored.length).toBe(160);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const heldOutDistance = mean(heldOut.map((x) => measure(openSet, x).mahalanobis));
+    const inSample = mean(training.map((s) => measure(openSet, s.embedding).mahalanobis));
+    const looDistance = mean(stored.map((s) => s.mahalanobis));
+    // In-sample distances are optimistic; left out, a training picture is about as far as a held-out one.
+    expect(heldOutDistance - inSample).toBeGreaterThan(3 * Math.abs(looDistance - heldOutDistance));
+    const pooled = calibrate(heldOut.map((x) => measure(openSet, x)), 0.9, stored)!;
+    const c = pooled.byScore.get('mahalanobis+energy')!;
+    expect(c.pictures).toBe(260);
+    expect(pooled.byScore.get('knn')!.pictures).toBe(100);
+    const fresh = taught.flatMap((c) => Array.from({ length: 100 }, () => scoreOf('mahalanobis+energy', measure(openSet, draw(c)), pooled.scales)));
+    const trueAccept = fresh.filter((s) => s <= c.threshold).length / fresh.length;
+    expect(trueAccept).toBeGreaterThan(0.88);
+    expect(trueAccept).toBeLessThan(0.99);
   });
 
   it('answers "Not sure" for a picture unlike any class and accepts a held-out picture', () => {

@@ -28,7 +28,7 @@ export const enModel = {
   'notSure.group': 'Not sure',
   'notSure.setting': 'Known pictures accepted',
   'notSure.settingHint':
-    'About this share of new pictures of taught classes is recognised at once (the line is drawn on the held-out pictures); a picture farther from every taught class answers “Not sure” with the nearest class. Lower: more “Not sure”; 1: never.',
+    'At least this share of new pictures of taught classes is recognised at once (the line is drawn on the stored pictures, each measured as if new); a picture farther from every taught class answers “Not sure” with the nearest class. Lower: more “Not sure”; 1: never.',
   'notSure.nearest': 'Not sure — nearest:',
   'notSure.fileNearest': '{{file}}: not sure — nearest:',
 
