@@ -102,6 +102,8 @@ export class ExactModel implements EngineModel {
       // A round of one new class has ~24 training pictures: a fifth (~5) is the least that can rank shrinkages.
       validationFraction: 0.2,
       seed: 1,
+      // The host's float64 Cholesky (M <= 256) needs no check; the round's wait is the user's.
+      residual: false,
     };
     const learner = new AnalyticLearner(config);
     const model = new ExactModel(inputDim, width > 0 ? drawProjection(inputDim, width, PROJECTION_SEED) : null, PROJECTION_SEED);
@@ -121,7 +123,7 @@ export class ExactModel implements EngineModel {
     const patched: AnalyticState = {
       format: 'retain-analytic',
       version: 1,
-      json: { ...json.analytic, config: { ...analytic.config, lambdas: exactShrinkages(settings.exactShrinkage) } },
+      json: { ...json.analytic, config: { ...analytic.config, lambdas: exactShrinkages(settings.exactShrinkage), residual: false } },
       tensors: state.tensors,
     };
     const projection = json.projection > 0 ? drawProjection(json.inputDim, json.projection, json.projectionSeed) : null;

@@ -1,5 +1,5 @@
 /** Closed-form classifiers from sufficient statistics: ridge regression on one-hot targets and shrinkage LDA. */
-import { solveSpd } from '../../ops/spd_solve';
+import { residualInto, solveSpd, solveSpdHost } from '../../ops/spd_solve';
 import type { SufficientStatistics } from './statistics';
 
 /**
@@ -75,4 +75,85 @@ export async function solveClassifier(stats: SufficientStatistics, kind: Classif
     }
   }
   return { classes, weights: Float32Array.from(x), bias, lambda, relativeResidual };
+}
+
+/** A ridge classifier on all the statistics, with the scores its fit without some of their rows gives those rows. */
+export interface RidgeWithHeldOut {
+  classifier: LinearClassifier;
+  /** h x classes (row-major, the classifier's columns): the scores of the held-out rows by the ridge fit without them. */
+  heldOutScores: Float64Array;
+}
+
+/**
+ * Ridge on statistics that already include h held-out rows `held` (h x M, row-major) with labels `labels`: the
+ * classifier on everything, and, from the same factorisation, what the classifier fit without those rows would
+ * score them. With A = G + shift I, [W | U] = A^-1 [C | H^T], S = H U: the held-out fit's scores are
+ * (I - S)^-1 (H W - S Y) (Woodbury; the k-fold formula for ridge). One factorisation per shrinkage candidate
+ * instead of two (a fit without the rows, then one with them). The shift is the whole statistics' (trace / M).
+ */
+export async function solveRidgeWithHeldOut(
+  stats: SufficientStatistics,
+  lambda: number,
+  held: Float64Array,
+  labels: Int32Array,
+  options: { residual?: boolean } = {},
+): Promise<RidgeWithHeldOut> {
+  if (!(lambda > 0 && Number.isFinite(lambda))) throw new Error(`classifier: lambda must be > 0, got ${lambda}`);
+  const classes = stats.classes;
+  const m = stats.dim;
+  const k = classes.length;
+  const h = labels.length;
+  if (k === 0) throw new Error('classifier: no class has been learned');
+  if (held.length !== h * m) throw new Error(`classifier: ${held.length} held-out values are not ${h} rows of ${m}`);
+  const column = new Map(classes.map((c, j) => [c, j]));
+  const width = k + h;
+  const rhs = new Float64Array(m * width);
+  classes.forEach((c, j) => {
+    const sum = stats.sum(c);
+    for (let i = 0; i < m; i++) rhs[i * width + j] = sum[i];
+  });
+  for (let r = 0; r < h; r++) for (let i = 0; i < m; i++) rhs[i * width + k + r] = held[r * m + i];
+  let trace = 0;
+  for (let i = 0; i < m; i++) trace += stats.gram[i * m + i];
+  const shift = lambda * (trace > 0 ? trace / m : 1);
+  const { x } = await solveSpd(stats.gram, m, rhs, width, { shift, residual: false });
+  const weights = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) weights[i * k + j] = x[i * width + j];
+  // H W (h x k) and S = H U (h x h), then R = H W - S Y and (I - S) P = R.
+  const hw = new Float64Array(h * k);
+  const iMinusS = new Float64Array(h * h);
+  for (let r = 0; r < h; r++) {
+    const row = r * m;
+    for (let i = 0; i < m; i++) {
+      const v = held[row + i];
+      if (v === 0) continue;
+      const xi = i * width;
+      for (let j = 0; j < k; j++) hw[r * k + j] += v * x[xi + j];
+      for (let q = 0; q < h; q++) iMinusS[r * h + q] -= v * x[xi + k + q];
+    }
+    iMinusS[r * h + r] += 1;
+  }
+  const residualOfFit = new Float64Array(h * k);
+  for (let r = 0; r < h; r++) {
+    for (let j = 0; j < k; j++) residualOfFit[r * k + j] = hw[r * k + j];
+    // - S Y: Y is one-hot, so column label(q) of row r loses S[r][q] = -(I - S)[r][q] (q != r) or 1 - (I - S)[r][r].
+    for (let q = 0; q < h; q++) {
+      const j = column.get(labels[q]);
+      if (j === undefined) throw new Error(`classifier: held-out label ${labels[q]} is not in the statistics`);
+      const sRq = (q === r ? 1 : 0) - iMinusS[r * h + q];
+      residualOfFit[r * k + j] -= sRq;
+    }
+  }
+  // I - S is positive definite (it equals I - H A^-1 H^T with A - H^T H = the fit's G + shift I, positive definite).
+  const heldOutScores = solveSpdHost(iMinusS, h, residualOfFit, k, 0, false).x;
+  let relativeResidual = NaN;
+  if (options.residual ?? true) {
+    // The classifier alone, checked as solveClassifier checks it.
+    const b = new Float64Array(m * k);
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) b[i * k + j] = rhs[i * width + j];
+    let bNorm = 0;
+    for (let i = 0; i < b.length; i++) bNorm += b[i] * b[i];
+    relativeResidual = residualInto(new Float64Array(m * k), stats.gram, m, shift, weights, b, k) / (Math.sqrt(bNorm) || 1);
+  }
+  return { classifier: { classes, weights: Float32Array.from(weights), bias: new Float32Array(k), lambda, relativeResidual }, heldOutScores };
 }

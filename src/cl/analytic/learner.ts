@@ -9,7 +9,7 @@ import type { Evaluation } from '../learner';
 import { SeededRandom } from '../rng';
 import type { Scenario } from '../config';
 import type { TaskData } from '../types';
-import { solveClassifier, type ClassifierKind, type LinearClassifier } from './classifier';
+import { solveClassifier, solveRidgeWithHeldOut, type ClassifierKind, type LinearClassifier } from './classifier';
 import { RandomFeatureMap, validateFeatureMapConfig, type FeatureMapConfig } from './feature-map';
 import { SufficientStatistics } from './statistics';
 
@@ -28,6 +28,8 @@ export interface AnalyticLearnerConfig {
   validationFraction?: number;
   /** Seed of the held-out draw. */
   seed: number;
+  /** Whether each round checks its solve's residual (float64, reported); default true. The app skips it. */
+  residual?: boolean;
 }
 
 /** What one round did. */
@@ -48,6 +50,12 @@ export interface AnalyticState {
   json: Record<string, unknown>;
   tensors: TensorRecord[];
 }
+
+/**
+ * Most held-out rows whose held-out scores come from the closed form (their columns join the solve's right-hand
+ * side); a larger hold-out (the benchmarks' thousands of rows) solves a fit without them instead.
+ */
+const MAX_CLOSED_FORM_HELD_OUT = 64;
 
 /** Rows of features computed at once (bounds the backend memory of a round). */
 const BATCH_VALUES = 8 * 1024 * 1024;
@@ -169,16 +177,46 @@ export class AnalyticLearner {
     const labelsOf = (rows: Int32Array) => Int32Array.from(rows, (r) => task.y[r]);
     // Statistics are added in place; if the round fails half-way they are rebuilt by subtracting what was added.
     const added: Int32Array[] = [];
+    const mask = this.config.scenario === 'task-il' ? task.classes : null;
+    const candidates = [...this.config.lambdas].sort((a, b) => b - a);
+    const validation: { lambda: number; accuracy: number }[] = [];
+    let lambda = this.config.lambdas[0];
+    let chosen: LinearClassifier | null = null;
     try {
       await this.forEachBatch(xp, fit, async (phi, rows) => {
         await this.stats.update(phi, labelsOf(rows), 1);
         added.push(rows);
       }, options.signal);
-      const validation: { lambda: number; accuracy: number }[] = [];
-      let lambda = this.config.lambdas[0];
-      if (choosing) {
-        const mask = this.config.scenario === 'task-il' ? task.classes : null;
-        const candidates = [...this.config.lambdas].sort((a, b) => b - a);
+      if (choosing && this.config.classifier === 'ridge' && hold.length <= MAX_CLOSED_FORM_HELD_OUT) {
+        // Ridge: every row joins the statistics now, and each candidate's one solve also gives what its fit
+        // without the held-out rows would score them (solveRidgeWithHeldOut).
+        const m = this.featureMap.outputDim;
+        const held = new Float64Array(hold.length * m);
+        let at = 0;
+        await this.forEachBatch(xp, hold, async (phi, rows) => {
+          const values = await phi.data();
+          held.set(values, at);
+          at += values.length;
+          await this.stats.update(phi, labelsOf(rows), 1);
+          added.push(rows);
+        });
+        const holdLabels = labelsOf(hold);
+        let best = -1;
+        for (const candidate of candidates) {
+          if (options.signal?.aborted) throw new Error('analytic learner: round cancelled');
+          const { classifier, heldOutScores } = await solveRidgeWithHeldOut(this.stats, candidate, held, holdLabels, { residual: this.config.residual ?? true });
+          const predicted = argmaxClasses(heldOutScores, classifier.classes, mask);
+          const accuracy = predicted.reduce((a, c, i) => a + (c === holdLabels[i] ? 1 : 0), 0) / hold.length;
+          validation.push({ lambda: candidate, accuracy });
+          if (accuracy > best) {
+            best = accuracy;
+            lambda = candidate;
+            chosen = classifier;
+          }
+          // As below: once one is right on every held-out row, no smaller one can be chosen.
+          if (best === 1) break;
+        }
+      } else if (choosing) {
         let best = -1;
         for (const candidate of candidates) {
           if (options.signal?.aborted) throw new Error('analytic learner: round cancelled');
@@ -203,7 +241,7 @@ export class AnalyticLearner {
           added.push(rows);
         });
       }
-      const clf = await solveClassifier(this.stats, this.config.classifier, lambda);
+      const clf = chosen ?? (await solveClassifier(this.stats, this.config.classifier, lambda, { residual: this.config.residual ?? true }));
       this.setClassifier(clf);
       this.taskClasses.set(task.task, [...task.classes]);
       this.seen++;
@@ -229,7 +267,7 @@ export class AnalyticLearner {
       this.setClassifier(null);
       return;
     }
-    this.setClassifier(await solveClassifier(this.stats, this.config.classifier, this.classifier?.lambda ?? this.config.lambdas[0]));
+    this.setClassifier(await solveClassifier(this.stats, this.config.classifier, this.classifier?.lambda ?? this.config.lambdas[0], { residual: this.config.residual ?? true }));
   }
 
   private setClassifier(clf: LinearClassifier | null): void {
@@ -308,7 +346,7 @@ export class AnalyticLearner {
     learner.seen = json.tasksSeen;
     for (const [t, c] of json.taskClasses) learner.taskClasses.set(t, c);
     if (json.lambda !== null && learner.stats.classes.length > 0) {
-      learner.setClassifier(await solveClassifier(learner.stats, json.config.classifier, json.lambda));
+      learner.setClassifier(await solveClassifier(learner.stats, json.config.classifier, json.lambda, { residual: json.config.residual ?? true }));
     }
     return learner;
   }
@@ -336,6 +374,19 @@ function argMax(scores: Float32Array, offset: number, width: number, allowed: re
 }
 
 /** Predicted classes of feature rows under a classifier not yet installed (the lambda search). */
+/** The class of the best column of each row of `scores` (rows x classes.length), among `allowed` classes if given. */
+function argmaxClasses(scores: Float64Array, classes: readonly number[], allowed: readonly number[] | null): number[] {
+  const k = classes.length;
+  const columns = allowed ? classes.map((c, j) => (allowed.includes(c) ? j : -1)).filter((j) => j >= 0) : classes.map((_, j) => j);
+  const out: number[] = [];
+  for (let i = 0; i < scores.length / k; i++) {
+    let best = columns[0];
+    for (const j of columns) if (scores[i * k + j] > scores[i * k + best]) best = j;
+    out.push(classes[best]);
+  }
+  return out;
+}
+
 async function predictWith(clf: LinearClassifier, phi: tf.Tensor2D, allowed: readonly number[] | null): Promise<Int32Array> {
   const k = clf.classes.length;
   const scores = tf.tidy(() => tf.add(tf.matMul(phi, tf.tensor2d(clf.weights, [phi.shape[1], k])), tf.tensor1d(clf.bias)));

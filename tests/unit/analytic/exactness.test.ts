@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticLearner, type AnalyticLearnerConfig } from '../../../src/cl/analytic';
+import { solveClassifier, solveRidgeWithHeldOut } from '../../../src/cl/analytic/classifier';
+import { SufficientStatistics } from '../../../src/cl/analytic/statistics';
+import { SeededRandom } from '../../../src/cl/rng';
+import { solveSpd } from '../../../src/ops/spd_solve';
 import type { TaskData } from '../../../src/cl/types';
 import { loadMnistDigits } from '../../../bench/cl/mnist-node';
 import { useWasmBackend } from '../support/setup-wasm';
@@ -149,6 +153,56 @@ describe('AnalyticLearner: exact, order-free, unlearnable', () => {
     expect(relativeDiff(restored.linearClassifier!.weights, learner.linearClassifier!.weights)).toBeLessThanOrEqual(1e-6);
     learner.dispose();
     restored.dispose();
+  });
+
+  it("ridge's held-out scores from one solve equal those of a fit without the held-out rows, and the round then equals a one-shot fit", async () => {
+    const m = 48;
+    const rng = new SeededRandom(11);
+    const rows = 90;
+    const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
+    const x = Float32Array.from({ length: rows * m }, (_, i) => rng.next() + (i % m === labels[Math.floor(i / m)] ? 2 : 0));
+    const holdRows = [3, 10, 11, 40, 62, 88];
+    const fitRows = [...Array(rows).keys()].filter((r) => !holdRows.includes(r));
+    const take = (ids: number[]) => {
+      const out = new Float32Array(ids.length * m);
+      ids.forEach((r, i) => out.set(x.subarray(r * m, (r + 1) * m), i * m));
+      return out;
+    };
+    const all = new SufficientStatistics(m);
+    const fitOnly = new SufficientStatistics(m);
+    const phiAll = tf.tensor2d(x, [rows, m]);
+    const phiFit = tf.tensor2d(take(fitRows), [fitRows.length, m]);
+    await all.update(phiAll, labels, 1);
+    await fitOnly.update(phiFit, Int32Array.from(fitRows, (r) => labels[r]), 1);
+    tf.dispose([phiAll, phiFit]);
+    const held = Float64Array.from(take(holdRows));
+    const holdLabels = Int32Array.from(holdRows, (r) => labels[r]);
+    const lambda = 0.05;
+    const { classifier, heldOutScores } = await solveRidgeWithHeldOut(all, lambda, held, holdLabels);
+    // The fit without the rows, solved directly (same shift: the whole statistics' trace / M).
+    let trace = 0;
+    for (let i = 0; i < m; i++) trace += all.gram[i * m + i];
+    const rhs = new Float64Array(m * 3);
+    for (let c = 0; c < 3; c++) fitOnly.sum(c).forEach((v, i) => (rhs[i * 3 + c] = v));
+    const direct = (await solveSpd(fitOnly.gram, m, rhs, 3, { shift: (lambda * trace) / m, path: 'host' })).x;
+    const expected = new Float64Array(holdRows.length * 3);
+    for (let r = 0; r < holdRows.length; r++)
+      for (let c = 0; c < 3; c++) for (let i = 0; i < m; i++) expected[r * 3 + c] += held[r * m + i] * direct[i * 3 + c];
+    // Equal to the float32 rounding of the two sets of statistics (each batch product is a float32 matMul).
+    expect(relativeDiff(heldOutScores, expected)).toBeLessThanOrEqual(1e-5);
+    // The classifier is the one on all rows.
+    const whole = await solveClassifier(all, 'ridge', lambda);
+    expect(relativeDiff(classifier.weights, whole.weights)).toBeLessThanOrEqual(1e-6);
+    expect(classifier.relativeResidual).toBeLessThanOrEqual(1e-9);
+
+    // In a learner: a ridge round choosing among shrinkages equals the one-shot fit at the chosen one.
+    const learner = new AnalyticLearner({ ...config('ridge', [1e-4, 1e-2, 1]), validationFraction: 0.1 });
+    for (const t of data.train) await learner.learnTask(t);
+    const oneShot = new AnalyticLearner({ ...config('ridge', [learner.lambda!]) });
+    await oneShot.learnTask(joint(data.train));
+    expect(relativeDiff(learner.linearClassifier!.weights, oneShot.linearClassifier!.weights)).toBeLessThanOrEqual(1e-3);
+    learner.dispose();
+    oneShot.dispose();
   });
 
   it('rejects bad input with specific errors and keeps its state', async () => {
