@@ -110,38 +110,45 @@ export class TiedGaussian {
     const n = this.centred.length;
     const kappa = n * this.lambda;
     const ids = [...this.means.keys()];
+    const means = ids.map((id) => this.means.get(id)!);
+    const solvedMus = ids.map((id) => this.projected.get(id)!.solvedMu);
+    const muNorms = ids.map((id) => this.projected.get(id)!.muNorm);
+    const muDots = means.map((a) => means.map((b) => dot(a, b)));
     const counts = new Map<number, number>();
     for (const c of this.rowClass) counts.set(c, (counts.get(c) ?? 0) + 1);
     const out = new Float64Array(n).fill(NaN);
+    const solvedR = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const own = this.rowClass[i];
-      const nc = counts.get(own)!;
+      const nc = counts.get(this.rowClass[i])!;
       if (nc < 2) continue;
+      const own = ids.indexOf(this.rowClass[i]);
       const r = this.centred[i];
-      const ownMu = this.means.get(own)!;
-      const ownProjected = this.projected.get(own)!;
       // L^-1 Xc x_i with Xc x_i = Xc r + Xc mu_own, Xc r being column i of the Gram matrix.
-      const solvedX = this.solve(Float64Array.from(ownProjected.xcMu, (v, j) => v + this.gram[j * n + i]));
-      // Bilinear form v^T A^-1 w = (v.w - (L^-1 Xc v).(L^-1 Xc w)) / kappa, A = Xc^T Xc + kappa I.
-      const solvedV = (id: number) => Float64Array.from(solvedX, (v, j) => v - this.projected.get(id)!.solvedMu[j]);
-      const solvedR = solvedV(own);
+      const solvedX = this.solve(Float64Array.from(this.projected.get(ids[own])!.xcMu, (v, j) => v + this.gram[j * n + i]));
+      // Bilinear forms v^T A^-1 w = (v.w - (L^-1 Xc v).(L^-1 Xc w)) / kappa, A = Xc^T Xc + kappa I, L^-1 Xc v = solvedX - L^-1 Xc mu.
+      for (let j = 0; j < n; j++) solvedR[j] = solvedX[j] - solvedMus[own][j];
       const rr = this.gram[i * n + i];
       const c = nc / (nc - 1);
       const q = (rr - dot(solvedR, solvedR)) / kappa;
       if (!(1 - c * q > 0)) continue;
       let nearest = (c * c * q) / (1 - c * q);
-      for (const id of ids) {
-        if (id === own) continue;
-        const mu = this.means.get(id)!;
+      const rOwn = dot(r, means[own]);
+      for (let k = 0; k < ids.length; k++) {
+        if (k === own) continue;
         // v = x_i - mu = r + (mu_own - mu): v.v and v.r from r's and the means' dot products.
-        const rMu = dot(r, mu) - dot(r, ownMu);
-        const gap = this.projected.get(id)!.muNorm - 2 * dot(ownMu, mu) + ownProjected.muNorm;
+        const rMu = dot(r, means[k]) - rOwn;
         const vr = rr - rMu;
-        const vv = rr - 2 * rMu + gap;
-        const sv = solvedV(id);
-        const qvv = (vv - dot(sv, sv)) / kappa;
-        const qvr = (vr - dot(sv, solvedR)) / kappa;
-        nearest = Math.min(nearest, qvv + (c * qvr * qvr) / (1 - c * q));
+        const vv = rr - 2 * rMu + muNorms[k] - 2 * muDots[own][k] + muNorms[own];
+        let svv = 0;
+        let svr = 0;
+        const sm = solvedMus[k];
+        for (let j = 0; j < n; j++) {
+          const sv = solvedX[j] - sm[j];
+          svv += sv * sv;
+          svr += sv * solvedR[j];
+        }
+        const qvr = (vr - svr) / kappa;
+        nearest = Math.min(nearest, (vv - svv) / kappa + (c * qvr * qvr) / (1 - c * q));
       }
       out[i] = (n - 1) * nearest;
     }
