@@ -7,12 +7,12 @@
  *  - the head's energy, -log sum exp of its logits over the live classes (Liu et al. 2020): low when some class
  *    fits the picture well.
  * The threshold is calibrated (open-set-calibration.ts: a tolerance bound, so at least the `acceptRate` share of new
- * pictures of taught classes is accepted with 90 % confidence; the rest answer "Not sure") on every stored picture,
+ * pictures of taught classes is accepted with 95 % confidence; the rest answer "Not sure") on every stored picture,
  * not only the held-out ones (~1 in 5): a held-out picture as it is, a training picture by its leave-one-out
  * Mahalanobis distance (feature-gaussian.ts: the distance a fit without it gives, so it is as new to the Gaussians
- * as a held-out one) and its energy standardised by the training pictures' own mean and spread (the head was trained
- * on them, so their energies are lower than a new picture's; standardising each group by its own statistics takes
- * out that shift in level and spread). Five times the pictures make the threshold's accepted share ~2x steadier. The older
+ * as a held-out one) and its energy moved by the difference of the two groups' mean energies (the head was trained
+ * on them, so their energies sit lower than a new picture's); the energy's spread is taken over both groups. Five
+ * times the pictures make the threshold's accepted share ~2x steadier. The older
  * nearest-neighbour score (cosine distance to the top class's K nearest pictures over the class's spread) and
  * each measure alone are reported beside it for bench:app.
  */
@@ -151,21 +151,23 @@ const POOLED_SCORES: ReadonlySet<OpenSetScore> = new Set(['mahalanobis+energy', 
 export function calibrate(heldOut: readonly PictureScores[], acceptRate: number, stored: readonly StoredScores[] = []): OpenSetCalibrations | null {
   const usable = heldOut.filter((s) => Number.isFinite(s.mahalanobis) && Number.isFinite(s.energy) && Number.isFinite(s.knn));
   if (usable.length < MIN_CALIBRATION_PICTURES) return null;
-  const training = stored.filter((s) => Number.isFinite(s.mahalanobis) && Number.isFinite(s.energy));
+  const finite = stored.filter((s) => Number.isFinite(s.mahalanobis) && Number.isFinite(s.energy));
+  const training = finite.length > 1 ? finite : [];
+  // The head was trained on the training pictures, so their energies sit lower than a new picture's: each group is
+  // centred on its own mean (a new picture on the held-out pictures'), and the spread is taken over both groups.
+  const heldOutEnergy = standardisation(usable.map((s) => s.energy)).mean;
+  const trainingEnergy = training.length ? standardisation(training.map((s) => s.energy)).mean : 0;
+  const energyDeviations = [...usable.map((s) => s.energy - heldOutEnergy), ...training.map((s) => s.energy - trainingEnergy)];
   const scales = {
     mahalanobis: standardisation([...usable, ...training].map((s) => s.mahalanobis)),
-    energy: standardisation(usable.map((s) => s.energy)),
+    energy: { mean: heldOutEnergy, sd: standardisation(energyDeviations).sd },
   };
-  // A training picture's energy on the held-out pictures' scale: standardised by the training pictures' own statistics.
-  const trainingEnergy = training.length > 1 ? standardisation(training.map((s) => s.energy)) : null;
   const trainingScore = (kind: OpenSetScore, s: StoredScores) =>
-    kind === 'mahalanobis'
-      ? s.mahalanobis
-      : (s.mahalanobis - scales.mahalanobis.mean) / scales.mahalanobis.sd + (s.energy - trainingEnergy!.mean) / trainingEnergy!.sd;
+    kind === 'mahalanobis' ? s.mahalanobis : scoreOf(kind, { ...s, energy: s.energy - trainingEnergy + heldOutEnergy, knn: NaN }, scales);
   const byScore = new Map<OpenSetScore, OpenSetCalibration>();
   for (const kind of OPEN_SET_SCORES) {
     const scores = usable.map((s) => scoreOf(kind, s, scales));
-    if (POOLED_SCORES.has(kind) && trainingEnergy) for (const s of training) scores.push(trainingScore(kind, s));
+    if (POOLED_SCORES.has(kind)) for (const s of training) scores.push(trainingScore(kind, s));
     const threshold = acceptThreshold(scores, acceptRate);
     byScore.set(kind, { threshold, acceptRate: scores.filter((v) => v <= threshold).length / scores.length, pictures: scores.length });
   }

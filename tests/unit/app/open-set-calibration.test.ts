@@ -1,7 +1,7 @@
 /**
  * "Not sure"'s calibration statistics (src/app/worker/open-set-calibration.ts): the Beta CDF against closed forms,
  * the tolerance threshold's rank against Wilks's binomial bound and its accept rate on new draws (at least the asked
- * share in >= 90 % of calibrations), the textbook interpolated quantile.
+ * share in >= 95 % of calibrations), the textbook interpolated quantile.
  */
 import { describe, expect, it } from 'vitest';
 import { acceptThreshold, betaCdf, quantile, standardisation, toleranceRank } from '../../../src/app/worker/open-set-calibration';
@@ -21,7 +21,7 @@ describe('open-set calibration', () => {
     expect(() => betaCdf(0.5, 0, 1)).toThrow(/positive/);
   });
 
-  it('ranks the tolerance threshold by the binomial bound: the smallest k with P(Binomial(n, a) <= k - 1) >= 0.9', () => {
+  it('ranks the tolerance threshold by the binomial bound: the smallest k with P(Binomial(n, a) <= k - 1) >= 0.95', () => {
     // The k-th of n uniforms is below a with P(Binomial(n, a) >= k) = betaCdf(a, k, n + 1 - k).
     const binomialAtLeast = (n: number, a: number, k: number) => {
       let p = 0;
@@ -34,17 +34,18 @@ describe('open-set calibration', () => {
     };
     for (const [n, a] of [[90, 0.95], [450, 0.95], [220, 0.8], [60, 0.5]] as const) {
       const k = toleranceRank(n, a);
-      expect(binomialAtLeast(n, a, k)).toBeLessThanOrEqual(0.1 + 1e-9);
-      expect(binomialAtLeast(n, a, k - 1)).toBeGreaterThan(0.1);
+      expect(binomialAtLeast(n, a, k)).toBeLessThanOrEqual(0.05 + 1e-9);
+      expect(binomialAtLeast(n, a, k - 1)).toBeGreaterThan(0.05);
     }
-    // 450 pictures at 0.95: the 434th, an expected share of 434 / 451 = 0.962.
-    expect(toleranceRank(450, 0.95)).toBe(434);
-    // Too few pictures to be that sure: the largest.
-    expect(toleranceRank(20, 0.95)).toBe(20);
+    // 450 pictures at 0.95: the 436th, an expected share of 436 / 451 = 0.967; 90 at 0.9 with 90 % confidence: the 86th.
+    expect(toleranceRank(450, 0.95)).toBe(436);
+    expect(toleranceRank(90, 0.9, 0.9)).toBe(86);
+    // Too few pictures to be that sure (58 < log 0.05 / log 0.95): the largest.
+    expect(toleranceRank(58, 0.95)).toBe(58);
     expect(() => toleranceRank(0, 0.95)).toThrow(/No values/);
   });
 
-  it('sets a threshold that accepts at least the asked share of new draws in about 90 % of calibrations', () => {
+  it('sets a threshold that accepts at least the asked share of new draws in about 95 % of calibrations', () => {
     const u = lcgUniforms(5);
     const shares: number[] = [];
     for (let t = 0; t < 400; t++) {
@@ -52,11 +53,11 @@ describe('open-set calibration', () => {
       shares.push(Math.min(1, acceptThreshold(Array.from({ length: 200 }, u), 0.95)));
     }
     const atLeast = shares.filter((s) => s >= 0.95).length / shares.length;
-    expect(atLeast).toBeGreaterThanOrEqual(0.86);
-    expect(atLeast).toBeLessThan(0.96);
+    expect(atLeast).toBeGreaterThanOrEqual(0.92);
+    expect(atLeast).toBeLessThan(0.99);
     const mean = standardisation(shares).mean;
-    expect(mean).toBeGreaterThan(0.955);
-    expect(mean).toBeLessThan(0.975);
+    expect(mean).toBeGreaterThan(0.96);
+    expect(mean).toBeLessThan(0.98);
   });
 
   it('takes interpolated quantiles and refuses an empty list', () => {
