@@ -33,7 +33,8 @@ export class TiedGaussian {
   /** Per class: Xc mu, L^-1 Xc mu (n each) and |mu|^2, so one picture's distances to every class share one solve. */
   private readonly projected = new Map<number, { xcMu: Float64Array; solvedMu: Float64Array; muNorm: number }>();
 
-  constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number) {
+  /** `raw`: the rows' X X^T when already computed (rawGram), shared by the Gaussians of one RelativeMahalanobis. */
+  constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number, raw: Float64Array = rawGram(rows.map((r) => r.x))) {
     const d = rows[0]?.x.length ?? 0;
     const sums = new Map<number, { sum: Float64Array; n: number }>();
     for (const r of rows) {
@@ -49,16 +50,9 @@ export class TiedGaussian {
       return r.x.map((v, i) => v - mu[i]);
     });
     const n = this.centred.length;
-    const gram = new Float64Array(n * n);
+    const gram = centredGram(raw, this.rowClass);
     let trace = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) {
-        const s = dot(this.centred[i], this.centred[j]);
-        gram[i * n + j] = s;
-        gram[j * n + i] = s;
-      }
-      trace += gram[i * n + i];
-    }
+    for (let i = 0; i < n; i++) trace += gram[i * n + i];
     this.gram = gram.slice();
     // A floor keeps lambda positive when every picture of a class is identical.
     this.lambda = Math.max(1e-9, (alpha * trace) / Math.max(1, n) / Math.max(1, d));
@@ -180,9 +174,11 @@ export class RelativeMahalanobis {
   private readonly background: TiedGaussian | null;
 
   constructor(rows: readonly { classId: number; x: Float32Array }[], alpha: number) {
-    this.classes = new TiedGaussian(rows, alpha);
+    // Both Gaussians centre the same X X^T: the one O(n^2 d) product is computed once.
+    const raw = rawGram(rows.map((r) => r.x));
+    this.classes = new TiedGaussian(rows, alpha, raw);
     const classCount = new Set(rows.map((r) => r.classId)).size;
-    this.background = classCount > 1 ? new TiedGaussian(rows.map((r) => ({ classId: 0, x: r.x })), alpha) : null;
+    this.background = classCount > 1 ? new TiedGaussian(rows.map((r) => ({ classId: 0, x: r.x })), alpha, raw) : null;
   }
 
   /** How much nearer `x` is to its nearest class than to the pictures as a whole (smaller: more familiar). */
@@ -198,6 +194,52 @@ export class RelativeMahalanobis {
     const background = this.background.leaveOneOut();
     return nearest.map((v, i) => v - background[i]);
   }
+}
+
+/** X X^T of the rows, row-major n x n (float64). */
+export function rawGram(rows: readonly Float32Array[]): Float64Array {
+  const n = rows.length;
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const a = rows[i];
+    for (let j = 0; j <= i; j++) {
+      const b = rows[j];
+      let s = 0;
+      for (let k = 0; k < a.length; k++) s += a[k] * b[k];
+      gram[i * n + j] = s;
+      gram[j * n + i] = s;
+    }
+  }
+  return gram;
+}
+
+/**
+ * Xc Xc^T from X X^T and each row's class, in O(n^2): (x_i - mu_a).(x_j - mu_b) = x_i.x_j - x_i.mu_b - x_j.mu_a +
+ * mu_a.mu_b, where x_i.mu_b is the mean of row i of X X^T over class b and mu_a.mu_b that over class a's rows.
+ */
+function centredGram(raw: Float64Array, rowClass: readonly number[]): Float64Array {
+  const n = rowClass.length;
+  const ids = [...new Set(rowClass)];
+  const c = ids.length;
+  const classOf = rowClass.map((id) => ids.indexOf(id));
+  const counts = new Float64Array(c);
+  for (const k of classOf) counts[k]++;
+  const rowMean = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) rowMean[i * c + classOf[j]] += raw[i * n + j];
+    for (let k = 0; k < c; k++) rowMean[i * c + k] /= counts[k];
+  }
+  const meanDot = new Float64Array(c * c);
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) meanDot[classOf[i] * c + k] += rowMean[i * c + k] / counts[classOf[i]];
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const a = classOf[i];
+    for (let j = 0; j < n; j++) {
+      const b = classOf[j];
+      out[i * n + j] = raw[i * n + j] - rowMean[i * c + b] - rowMean[j * c + a] + meanDot[a * c + b];
+    }
+  }
+  return out;
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
