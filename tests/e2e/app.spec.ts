@@ -296,7 +296,9 @@ test('no camera: a clear message, then teaching from files works; learning can b
   await expect.poll(() => sampleCount(page, CLASS.C.name), { timeout: 120_000 }).toBe(2);
   await snap(page, testInfo, 'nocam-0-files-added');
 
-  // A long round, cancelled from the UI: the model stays as it was (nothing learned).
+  // A long round, cancelled from the UI: the model stays as it was (nothing learned). Balanced: Exact, the default,
+  // has no training steps to make long.
+  await page.getByTestId('preset-balanced').check();
   await page.getByTestId('advanced').locator('summary').click();
   await page.getByTestId('adv-epochs').fill('1000');
   await page.getByTestId('adv-epochs').press('Tab');
@@ -355,6 +357,7 @@ test('WebGPU forced: the WGSL path captures, learns two rounds and predicts in t
   // The other classes come from files, as a person without the scene at hand would do.
   await classCard(page, CLASS.B.name).getByTestId('class-files').setInputFiles(stills['green-circles'][0]);
   await expect.poll(() => sampleCount(page, CLASS.B.name), { timeout: 120_000 }).toBe(1);
+  await page.getByTestId('preset-max-retention').check();
   await page.getByTestId('advanced').locator('summary').click();
   await page.getByTestId('adv-epochs').fill('5');
   await page.getByTestId('adv-epochs').press('Tab');

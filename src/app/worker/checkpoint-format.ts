@@ -2,6 +2,7 @@
 import type { CheckpointRecord } from '../../memory/store/schema';
 import type { EngineState } from '../../memory/types';
 import type { AdvancedSettings, Preset } from '../protocol';
+import { isExactState } from './exact-model';
 
 /** What one committed round measured (kept, cumulatively, in each checkpoint's metrics). */
 export interface RoundRecord {
@@ -48,6 +49,14 @@ export function checkpointStrategy(checkpoint: CheckpointRecord | null | undefin
   return strategy?.settings && strategy.preset ? (strategy as CheckpointStrategy) : null;
 }
 
+/**
+ * The preset of a checkpoint that names none: Exact for a project with no model yet (the default since it beat
+ * Balanced on old-class accuracy and on time in bench:app, 2026-12-02), else the kind of model it holds.
+ */
+function defaultPreset(engineState: EngineState | null): Preset {
+  return !engineState || isExactState(engineState) ? 'exact' : 'balanced';
+}
+
 /** Reads the committed state out of the latest checkpoint (none: a project before its first round). */
 export function readCheckpoint(checkpoint: CheckpointRecord | null | undefined): CommittedState {
   const strategy = checkpoint?.strategy as CheckpointStrategy | null | undefined;
@@ -55,7 +64,7 @@ export function readCheckpoint(checkpoint: CheckpointRecord | null | undefined):
   return {
     engineState: checkpoint?.engineState ?? null,
     settings: strategy?.settings ?? null,
-    preset: strategy?.preset ?? 'balanced',
+    preset: strategy?.preset ?? defaultPreset(checkpoint?.engineState ?? null),
     rounds: metrics?.format === 'retain-app-metrics' ? metrics.rounds : [],
   };
 }

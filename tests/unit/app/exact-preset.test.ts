@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineState } from '../../../src/memory/types';
 import type { LearnSettings } from '../../../src/app/protocol';
 import { PRESET_DEFAULTS } from '../../../src/app/worker/settings';
+import { readCheckpoint } from '../../../src/app/worker/checkpoint-format';
 import { EXACT_LOGIT_SCALE, ExactModel } from '../../../src/app/worker/exact-model';
 import type { LiveModel } from '../../../src/app/worker/live-model';
 import type { LearnerService } from '../../../src/app/worker/service';
@@ -70,6 +71,18 @@ async function predictions(service: LearnerService) {
 }
 
 describe('the Exact preset in the app', () => {
+  it('is the preset a new project starts with; a project with a gradient model keeps Balanced', async () => {
+    const fresh = await start();
+    expect(fresh.service.status().preset).toBe('exact');
+    const { service } = await start();
+    await teach(service, [['red', 'green']], BALANCED);
+    expect(service.status().preset).toBe('balanced');
+    // A checkpoint that names no preset: its model's kind decides.
+    const gradient = await (service as unknown as { live: LiveModel }).live.model!.exportState();
+    expect(readCheckpoint({ round: 0, created: 0, engineState: gradient, classToOutput: {}, strategy: null, metrics: null }).preset).toBe('balanced');
+    expect(readCheckpoint(null).preset).toBe('exact');
+  });
+
   it('a round adds the pictures to the statistics and solves; the storage panel sees their size', async () => {
     const { service, events } = await start();
     const tensorsBefore = tf.memory().numTensors;

@@ -62,9 +62,10 @@ export const zhModel: Translation<typeof enModel> = {
     '在本项目中：学习最近一次改动，增量学习用了 {{incremental}}，从头重新训练用了 {{retrain}}；旧类别准确率 {{oldIncremental}} 对 {{oldRetrain}}；存储 {{storageIncremental}} 对 {{storageRetrain}}。',
   'compare.helpFast': '最快，不额外存储，但旧类别会逐渐被遗忘（在 Split MNIST 上单纯微调只保留约 20 %）。适合快速试一试。',
   'compare.helpBalanced':
-    '经验回放一个有上限的记忆库，并对上一版模型做知识蒸馏：旧类别得以保留（Split MNIST 上 90.8–92.3 %），代价是稍多的时间和每张保留图片约 8 KB。默认选项。',
+    '经验回放一个有上限的记忆库，并对上一版模型做知识蒸馏：旧类别得以保留（Split MNIST 上 90.8–92.3 %），代价是稍多的时间和每张保留图片约 8 KB。',
   'compare.helpMax': '在“均衡”基础上对以前重要的权重加正则化惩罚：最慢；适合记忆库很小的情况。',
-  'compare.helpExact': '由累积的统计量以闭式解求出分类器：从原理上不会遗忘，删除的类别也能被精确地“忘掉”。',
+  'compare.helpExact':
+    '由累积的统计量以闭式解求出分类器：从原理上不会遗忘，删除的类别也能被精确地“忘掉”。默认选项：在基准测试中，它学一个新类别比“均衡”更快，而且旧类别一个不忘。',
   'compare.retrainName': '从头重新训练',
   'compare.helpRetrain': '准确率的参照标准，但必须保留拍过的每一张图片，耗时也随图片总数增长：适合不在乎存储、改动又很少的情况。',
   'worker.compareBusy': '请等正在进行的学习或与重新训练的比较结束（或取消它）。',
