@@ -5,7 +5,7 @@
 import { LearnerClient } from '../src/app/client';
 import { seededRng } from '../src/util/rng';
 import { registerServiceWorker, onUpdateReady, applyUpdate } from '../src/app/platform/update';
-import { addSceneClass, median, watchFrames } from './bench-page';
+import { addSceneClass, median, openSetFigures, watchFrames } from './bench-page';
 
 /**
  * A synthetic scene of class `kind`: a class-specific background hue, shape and position, with per-sample jitter
@@ -67,5 +67,5 @@ async function makeScene(kind: number, seed: number, size = 320): Promise<ImageB
   return createImageBitmap(canvas);
 }
 
-window.retainLab = { LearnerClient, makeScene, onUpdateReady, applyUpdate, swRegistered: registerServiceWorker(), addSceneClass, watchFrames, median };
+window.retainLab = { LearnerClient, makeScene, onUpdateReady, applyUpdate, swRegistered: registerServiceWorker(), addSceneClass, watchFrames, median, openSetFigures };
 document.getElementById('state')!.textContent = 'ready';

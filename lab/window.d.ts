@@ -2,7 +2,7 @@
 import type { LearnerClient } from '../src/app/client';
 import type { applyUpdate, onUpdateReady } from '../src/app/platform/update';
 import type { MemoryLab } from './memory';
-import type { addSceneClass, median, watchFrames } from './bench-page';
+import type { addSceneClass, median, openSetFigures, watchFrames } from './bench-page';
 
 declare global {
   interface Window {
@@ -18,6 +18,7 @@ declare global {
       addSceneClass: typeof addSceneClass;
       watchFrames: typeof watchFrames;
       median: typeof median;
+      openSetFigures: typeof openSetFigures;
     };
     /** lab/memory.html: the project store, replay memory and export/import on real IndexedDB (memory.spec.ts, bench:memory). */
     memoryLab: MemoryLab;

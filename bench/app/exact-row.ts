@@ -3,7 +3,7 @@
  * same synthetic pictures as the Balanced row, OLD_CLASSES classes in a first Exact round, then one new class per
  * Exact round (median of REPEATS; the previous new class is deleted, i.e. unlearned, before the next is added),
  * beside a full retrain timed in the same project and moment, each side after one untimed run of its own. Also the
- * longest main-thread frame while learning.
+ * longest main-thread frame while learning, and "Not sure" on the Exact model with the Balanced row's probes.
  */
 import type { Preset } from '../../src/app/protocol';
 
@@ -14,6 +14,9 @@ export interface ExactRowArgs {
   repeats: number;
   /** Epochs of the full-retrain baseline (the Balanced row's). */
   epochs: number;
+  /** "Not sure": kinds never taught (40..) and pictures per kind, as in the Balanced row. */
+  openSetUnknown: number;
+  openSetPerClass: number;
   backend?: string;
   /** `exactProjection` override (unset: the preset's). */
   projection?: number;
@@ -21,8 +24,8 @@ export interface ExactRowArgs {
 
 /** Teaches, times and measures the Exact preset; returns the row written under `exact` in bench-results/app.json. */
 export async function measureExact(args: ExactRowArgs) {
-  const { oldClasses, perClass, repeats, epochs, backend, projection } = args;
-  const { LearnerClient, makeScene, addSceneClass, watchFrames, median } = window.retainLab;
+  const { oldClasses, perClass, repeats, epochs, backend, projection, openSetUnknown, openSetPerClass } = args;
+  const { LearnerClient, makeScene, addSceneClass, watchFrames, median, openSetFigures } = window.retainLab;
   const client = await LearnerClient.start({ project: `bench-exact-${Date.now()}`, ...(backend ? { backend: backend as never } : {}) });
   const settings = { preset: 'exact' as Preset, advanced: projection !== undefined ? { exactProjection: projection } : {} };
   const ids: string[] = [];
@@ -68,6 +71,15 @@ export async function measureExact(args: ExactRowArgs) {
     fullTimes.push((performance.now() - t) / 1000);
   }
   if (!full) throw new Error('no full-retrain measurement');
+  // "Not sure" on the Exact model (the default preset): the Balanced row's probes, on the classes taught first.
+  const openSet = await openSetFigures(
+    client,
+    makeScene,
+    ids,
+    Array.from({ length: oldClasses }, (_, k) => k),
+    Array.from({ length: openSetUnknown }, (_, j) => 40 + j),
+    openSetPerClass,
+  );
   const oldIds = new Set(ids.slice(0, oldClasses));
   const old = metrics.perClass.filter((p) => oldIds.has(p.classId) && p.accuracy !== null);
   const oldCorrect = old.reduce((a, p) => a + (p.accuracy as number) * p.heldOut, 0);
@@ -92,6 +104,7 @@ export async function measureExact(args: ExactRowArgs) {
     bytesStored: storage.statisticsBytes + storage.samples * storage.bytesPerSample,
     uiLongestFrameMsDuringLearn: longest,
     uiFramesDuringLearn: frames,
+    openSet,
     details: {
       projection: projection ?? 'preset',
       firstRoundSeconds,

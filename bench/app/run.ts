@@ -55,7 +55,7 @@ try {
   await page.waitForFunction(() => window.retainLab !== undefined);
   const result = ONLY === 'exact' ? null : await page.evaluate(
     async ({ oldClasses, perClass, epochs, incrementalEpochs, backend, repeats, openSetUnknown, openSetPerClass, dump }) => {
-      const { LearnerClient, makeScene, addSceneClass, watchFrames, median } = window.retainLab;
+      const { LearnerClient, makeScene, addSceneClass, watchFrames, median, openSetFigures } = window.retainLab;
       const client = await LearnerClient.start({ project: `bench-${Date.now()}`, ...(backend ? { backend } : {}) });
       const status = await client.status();
       const ids: string[] = [];
@@ -131,58 +131,11 @@ try {
       frames2.forEach((f) => f.close());
 
       // "Not sure" (open set): fresh pictures of the taught classes against pictures of classes never taught,
-      // at the default calibration (the held-out pictures' notSureAccept quantile).
-      const openScores = async (kinds: number[], perKind: number, seed: number) => {
-        const out: {
-          score: number;
-          threshold: number;
-          notSure: boolean;
-          right: boolean;
-          variants?: Record<string, { score: number; threshold: number }>;
-        }[] = [];
-        for (const k of kinds)
-          for (let i = 0; i < perKind; i++) {
-            const p = await client.predict(await makeScene(k, seed + i, 240));
-            if (!p.openSet) throw new Error('The open-set test was not calibrated');
-            out.push({ ...p.openSet, notSure: !!p.notSure, right: p.top === ids[k] });
-          }
-        return out;
-      };
+      // at the default calibration.
       const knownKinds = Array.from({ length: oldClasses }, (_, k) => k);
       const unknownKinds = Array.from({ length: openSetUnknown }, (_, j) => 40 + j);
-      const known = await openScores(knownKinds, openSetPerClass, 5000);
-      const unknown = await openScores(unknownKinds, openSetPerClass, 6000);
-      const share = (v: { notSure: boolean }[]) => v.filter((x) => !x.notSure).length / v.length;
-      // The threshold that accepts 95 % of these fresh known pictures, and what it lets through.
-      const knownSorted = known.map((x) => x.score).sort((a, b) => a - b);
-      const at95 = knownSorted[Math.min(knownSorted.length - 1, Math.ceil(0.95 * knownSorted.length) - 1)];
-      const openSet = {
-        openSetTrueAccept: share(known),
-        openSetFalseAccept: share(unknown),
-        openSetThreshold: known[0].threshold,
-        openSetCalibrationPictures: (await client.predict(await makeScene(0, 7000, 240))).openSet?.calibrationPictures ?? null,
-        openSetFalseAcceptAtTrueAccept95: unknown.filter((x) => x.score <= at95).length / unknown.length,
-        openSetKnownTop1WhenAccepted: known.filter((x) => !x.notSure && x.right).length / Math.max(1, known.filter((x) => !x.notSure).length),
-        openSetKnownPictures: known.length,
-        openSetUnknownPictures: unknown.length,
-        openSetUnknownKinds: unknownKinds,
-        // Each open-set score of src/app/worker/open-set.ts at its own held-out calibration, and at 95 % of these known.
-        openSetByScore: Object.fromEntries(
-          Object.keys(known[0].variants ?? {}).map((kind) => {
-            const accepted = (v: typeof known) => v.filter((x) => x.variants![kind].score <= x.variants![kind].threshold).length / v.length;
-            const sorted = known.map((x) => x.variants![kind].score).sort((a, b) => a - b);
-            const cut = sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)];
-            return [
-              kind,
-              {
-                trueAccept: accepted(known),
-                falseAccept: accepted(unknown),
-                falseAcceptAtTrueAccept95: unknown.filter((x) => x.variants![kind].score <= cut).length / unknown.length,
-              },
-            ];
-          }),
-        ),
-      };
+      const openSet = await openSetFigures(client, makeScene, ids, knownKinds, unknownKinds, openSetPerClass);
+
       // Offline comparison (BENCH_OPEN_SET_DUMP): probe pictures become samples of classes never learned, so the
       // project file carries their embeddings; the head is exported beside it.
       let openSetDump: unknown = null;
@@ -272,6 +225,8 @@ try {
     perClass: SAMPLES_PER_CLASS,
     repeats: EXACT_REPEATS,
     epochs: EPOCHS,
+    openSetUnknown: OPEN_SET_UNKNOWN_CLASSES,
+    openSetPerClass: OPEN_SET_PER_CLASS,
     ...(backend ? { backend } : {}),
     ...(process.env.BENCH_EXACT_PROJECTION ? { projection: Number(process.env.BENCH_EXACT_PROJECTION) } : {}),
   });
@@ -290,6 +245,8 @@ try {
     exactNewClassAtLeast95: exact.newClassAccuracy !== null && exact.newClassAccuracy >= 0.95,
     exactSpeedupAtLeast10: exact.speedup >= 10,
     exactLongestFrameUnder100ms: exact.uiLongestFrameMsDuringLearn < 100,
+    // The default preset's "Not sure", held to the same figure as Balanced's.
+    exactOpenSetFalseAcceptAtMost20PercentAtTrueAccept95: exact.openSet.openSetTrueAccept >= 0.95 && exact.openSet.openSetFalseAccept <= 0.2,
   };
   const out = {
     ...result,
