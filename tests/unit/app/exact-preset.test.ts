@@ -101,6 +101,10 @@ describe('the Exact preset in the app', () => {
     // 6 features: G's lower triangle (21) + 3 class sums (18) in float64, and 3 counts.
     expect((await service.storage()).statisticsBytes).toBe(8 * (21 + 18) + 8 * 3);
     expect((await service.storage()).memoryBudget).toBe(1_000_000);
+    // "Compare with retraining": the incremental column's storage is the pictures plus these sums.
+    const comparison = await service.compareWithRetraining({ preset: 'fast', advanced: { epochs: 5 } });
+    const storage = await service.storage();
+    expect(comparison.incremental.storageBytes).toBe(comparison.incremental.storedPictures * storage.bytesPerSample + storage.statisticsBytes);
     // The model's tensors: the classifier's weights and bias (and nothing left over from the rounds).
     expect(tf.memory().numTensors - tensorsBefore).toBeLessThanOrEqual(2);
   });
