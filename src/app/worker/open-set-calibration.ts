@@ -8,6 +8,7 @@
  * calibration's share then misses by +-0.02). At the default 0.95 this is Wilks's 95 %/95 % bound: with 450
  * pictures the 436th, an expected share of 0.967.
  */
+import { logGamma } from '../../util/log-gamma';
 
 /** How sure the threshold is to accept at least the asked share of new pictures of taught classes. */
 export const CONFIDENCE = 0.95;
@@ -23,20 +24,6 @@ export function quantile(values: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(s.length - 1, lo + 1);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-
-/** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: ~15 digits). */
-function logGamma(x: number): number {
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let a = c[0];
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 /** Continued fraction of the incomplete Beta function (modified Lentz), valid for x < (a + 1) / (a + b + 2). */
