@@ -1,5 +1,5 @@
 /** Closed-form classifiers from sufficient statistics: ridge regression on one-hot targets and shrinkage LDA. */
-import { residualInto, solveSpd, solveSpdHost } from '../../ops/spd_solve';
+import { solveSpd, solveSpdHost } from '../../ops/spd_solve';
 import type { SufficientStatistics } from './statistics';
 
 /**
@@ -23,12 +23,31 @@ export interface LinearClassifier {
   relativeResidual: number;
 }
 
+function checkLambda(lambda: number): void {
+  if (!(lambda > 0 && Number.isFinite(lambda))) throw new Error(`classifier: lambda must be > 0, got ${lambda}`);
+}
+
+/** lambda x trace / M: the shrinkage in the matrix's own scale (an all-zero matrix, e.g. one LDA sample, still gets lambda). */
+function relativeShift(matrix: Float64Array, m: number, lambda: number): number {
+  let trace = 0;
+  for (let i = 0; i < m; i++) trace += matrix[i * m + i];
+  return lambda * (trace > 0 ? trace / m : 1);
+}
+
+/** Puts each class's feature sum into the first classes.length columns of `rhs` (M x width, row-major). */
+function putClassSums(rhs: Float64Array, stats: SufficientStatistics, width: number): void {
+  stats.classes.forEach((c, j) => {
+    const sum = stats.sum(c);
+    for (let i = 0; i < stats.dim; i++) rhs[i * width + j] = sum[i];
+  });
+}
+
 /**
  * Solves the classifier of `kind` with relative shrinkage `lambda` from the statistics; `residual: false` (a
  * candidate of the shrinkage search) skips the residual check where the solver allows it (then NaN).
  */
 export async function solveClassifier(stats: SufficientStatistics, kind: ClassifierKind, lambda: number, options: { residual?: boolean } = {}): Promise<LinearClassifier> {
-  if (!(lambda > 0 && Number.isFinite(lambda))) throw new Error(`classifier: lambda must be > 0, got ${lambda}`);
+  checkLambda(lambda);
   const classes = stats.classes;
   if (classes.length === 0) throw new Error('classifier: no class has been learned');
   const m = stats.dim;
@@ -37,10 +56,7 @@ export async function solveClassifier(stats: SufficientStatistics, kind: Classif
   let matrix: Float64Array;
   if (kind === 'ridge') {
     matrix = stats.gram;
-    classes.forEach((c, j) => {
-      const s = stats.sum(c);
-      for (let i = 0; i < m; i++) rhs[i * k + j] = s[i];
-    });
+    putClassSums(rhs, stats, k);
   } else {
     // S = (G - sum_c n_c mu_c mu_c^T) / n = (G - sum_c s_c s_c^T / n_c) / n.
     const n = stats.total;
@@ -61,10 +77,7 @@ export async function solveClassifier(stats: SufficientStatistics, kind: Classif
       for (let i = 0; i < m; i++) rhs[i * k + j] = s[i] * inv;
     });
   }
-  let trace = 0;
-  for (let i = 0; i < m; i++) trace += matrix[i * m + i];
-  // An all-zero matrix (one sample of one class in LDA) still gets a positive shift.
-  const shift = lambda * (trace > 0 ? trace / m : 1);
+  const shift = relativeShift(matrix, m, lambda);
   const { x, relativeResidual } = await solveSpd(matrix, m, rhs, k, { shift, residual: options.residual ?? true });
   const bias = new Float32Array(k);
   if (kind === 'lda') {
@@ -98,7 +111,7 @@ export async function solveRidgeWithHeldOut(
   labels: Int32Array,
   options: { residual?: boolean } = {},
 ): Promise<RidgeWithHeldOut> {
-  if (!(lambda > 0 && Number.isFinite(lambda))) throw new Error(`classifier: lambda must be > 0, got ${lambda}`);
+  checkLambda(lambda);
   const classes = stats.classes;
   const m = stats.dim;
   const k = classes.length;
@@ -108,16 +121,11 @@ export async function solveRidgeWithHeldOut(
   const column = new Map(classes.map((c, j) => [c, j]));
   const width = k + h;
   const rhs = new Float64Array(m * width);
-  classes.forEach((c, j) => {
-    const sum = stats.sum(c);
-    for (let i = 0; i < m; i++) rhs[i * width + j] = sum[i];
-  });
+  putClassSums(rhs, stats, width);
   for (let r = 0; r < h; r++) for (let i = 0; i < m; i++) rhs[i * width + k + r] = held[r * m + i];
-  let trace = 0;
-  for (let i = 0; i < m; i++) trace += stats.gram[i * m + i];
-  const shift = lambda * (trace > 0 ? trace / m : 1);
-  const { x } = await solveSpd(stats.gram, m, rhs, width, { shift, residual: false });
-  const weights = new Float64Array(m * k);
+  // The residual covers the held-out columns too: one check of the one solve.
+  const { x, relativeResidual } = await solveSpd(stats.gram, m, rhs, width, { shift: relativeShift(stats.gram, m, lambda), residual: options.residual ?? true });
+  const weights = new Float32Array(m * k);
   for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) weights[i * k + j] = x[i * width + j];
   // H W (h x k) and S = H U (h x h), then R = H W - S Y and (I - S) P = R.
   const hw = new Float64Array(h * k);
@@ -146,14 +154,5 @@ export async function solveRidgeWithHeldOut(
   }
   // I - S is positive definite (it equals I - H A^-1 H^T with A - H^T H = the fit's G + shift I, positive definite).
   const heldOutScores = solveSpdHost(iMinusS, h, residualOfFit, k, 0, false).x;
-  let relativeResidual = NaN;
-  if (options.residual ?? true) {
-    // The classifier alone, checked as solveClassifier checks it.
-    const b = new Float64Array(m * k);
-    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) b[i * k + j] = rhs[i * width + j];
-    let bNorm = 0;
-    for (let i = 0; i < b.length; i++) bNorm += b[i] * b[i];
-    relativeResidual = residualInto(new Float64Array(m * k), stats.gram, m, shift, weights, b, k) / (Math.sqrt(bNorm) || 1);
-  }
-  return { classifier: { classes, weights: Float32Array.from(weights), bias: new Float32Array(k), lambda, relativeResidual }, heldOutScores };
+  return { classifier: { classes, weights, bias: new Float32Array(k), lambda, relativeResidual }, heldOutScores };
 }

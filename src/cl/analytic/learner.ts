@@ -182,64 +182,61 @@ export class AnalyticLearner {
     const validation: { lambda: number; accuracy: number }[] = [];
     let lambda = this.config.lambdas[0];
     let chosen: LinearClassifier | null = null;
+    const addRows = (rows: Int32Array, signal?: AbortSignal, keep?: (phi: tf.Tensor2D) => Promise<void>) =>
+      this.forEachBatch(xp, rows, async (phi, batch) => {
+        await keep?.(phi);
+        await this.stats.update(phi, labelsOf(batch), 1);
+        added.push(batch);
+      }, signal);
     try {
-      await this.forEachBatch(xp, fit, async (phi, rows) => {
-        await this.stats.update(phi, labelsOf(rows), 1);
-        added.push(rows);
-      }, options.signal);
-      if (choosing && this.config.classifier === 'ridge' && hold.length <= MAX_CLOSED_FORM_HELD_OUT) {
-        // Ridge: every row joins the statistics now, and each candidate's one solve also gives what its fit
-        // without the held-out rows would score them (solveRidgeWithHeldOut).
-        const m = this.featureMap.outputDim;
-        const held = new Float64Array(hold.length * m);
+      await addRows(fit, options.signal);
+      // Ridge with a small hold-out: every row joins the statistics now, and each candidate's one solve also gives
+      // what its fit without the held-out rows would score them (solveRidgeWithHeldOut). Otherwise each candidate
+      // is fit without them and the held-out rows join after.
+      const closedForm = choosing && this.config.classifier === 'ridge' && hold.length <= MAX_CLOSED_FORM_HELD_OUT;
+      const holdLabels = labelsOf(hold);
+      let tryCandidate: (candidate: number) => Promise<{ predicted: ArrayLike<number>; classifier: LinearClassifier | null }>;
+      if (closedForm) {
+        const held = new Float64Array(hold.length * this.featureMap.outputDim);
         let at = 0;
-        await this.forEachBatch(xp, hold, async (phi, rows) => {
+        await addRows(hold, undefined, async (phi) => {
           const values = await phi.data();
           held.set(values, at);
           at += values.length;
-          await this.stats.update(phi, labelsOf(rows), 1);
-          added.push(rows);
         });
-        const holdLabels = labelsOf(hold);
+        tryCandidate = async (candidate) => {
+          const { classifier, heldOutScores } = await solveRidgeWithHeldOut(this.stats, candidate, held, holdLabels, { residual: this.config.residual ?? true });
+          return { predicted: classesOfRows(heldOutScores, classifier.classes, mask), classifier };
+        };
+      } else {
+        tryCandidate = async (candidate) => {
+          const clf = await solveClassifier(this.stats, this.config.classifier, candidate, { residual: false });
+          const predicted: number[] = [];
+          await this.forEachBatch(xp, hold, async (phi) => {
+            predicted.push(...(await predictWith(clf, phi, mask)));
+          });
+          return { predicted, classifier: null };
+        };
+      }
+      if (choosing) {
         let best = -1;
         for (const candidate of candidates) {
           if (options.signal?.aborted) throw new Error('analytic learner: round cancelled');
-          const { classifier, heldOutScores } = await solveRidgeWithHeldOut(this.stats, candidate, held, holdLabels, { residual: this.config.residual ?? true });
-          const predicted = argmaxClasses(heldOutScores, classifier.classes, mask);
-          const accuracy = predicted.reduce((a, c, i) => a + (c === holdLabels[i] ? 1 : 0), 0) / hold.length;
+          const { predicted, classifier } = await tryCandidate(candidate);
+          let correct = 0;
+          for (let i = 0; i < hold.length; i++) if (predicted[i] === holdLabels[i]) correct++;
+          const accuracy = correct / hold.length;
           validation.push({ lambda: candidate, accuracy });
           if (accuracy > best) {
             best = accuracy;
             lambda = candidate;
             chosen = classifier;
           }
-          // As below: once one is right on every held-out row, no smaller one can be chosen.
-          if (best === 1) break;
-        }
-      } else if (choosing) {
-        let best = -1;
-        for (const candidate of candidates) {
-          if (options.signal?.aborted) throw new Error('analytic learner: round cancelled');
-          const clf = await solveClassifier(this.stats, this.config.classifier, candidate, { residual: false });
-          let correct = 0;
-          await this.forEachBatch(xp, hold, async (phi, rows) => {
-            const pred = await predictWith(clf, phi, mask);
-            for (let i = 0; i < rows.length; i++) if (pred[i] === task.y[rows[i]]) correct++;
-          });
-          const accuracy = correct / hold.length;
-          validation.push({ lambda: candidate, accuracy });
-          if (accuracy > best) {
-            best = accuracy;
-            lambda = candidate;
-          }
           // Candidates run from the largest and ties keep the larger: once one is right on every held-out row,
           // no smaller one can be chosen, so their solves would change nothing (a one-class round: one solve).
           if (best === 1) break;
         }
-        await this.forEachBatch(xp, hold, async (phi, rows) => {
-          await this.stats.update(phi, labelsOf(rows), 1);
-          added.push(rows);
-        });
+        if (!closedForm) await addRows(hold);
       }
       const clf = chosen ?? (await solveClassifier(this.stats, this.config.classifier, lambda, { residual: this.config.residual ?? true }));
       this.setClassifier(clf);
@@ -359,7 +356,7 @@ export class AnalyticLearner {
 }
 
 /** Index of the largest score among `allowed` columns (all when null) of one row. */
-function argMax(scores: Float32Array, offset: number, width: number, allowed: readonly number[] | null): number {
+function argMax(scores: ArrayLike<number>, offset: number, width: number, allowed: readonly number[] | null): number {
   let best = -1;
   let bestScore = -Infinity;
   const columns = allowed ?? Array.from({ length: width }, (_, j) => j);
@@ -373,32 +370,18 @@ function argMax(scores: Float32Array, offset: number, width: number, allowed: re
   return best;
 }
 
-/** Predicted classes of feature rows under a classifier not yet installed (the lambda search). */
 /** The class of the best column of each row of `scores` (rows x classes.length), among `allowed` classes if given. */
-function argmaxClasses(scores: Float64Array, classes: readonly number[], allowed: readonly number[] | null): number[] {
+function classesOfRows(scores: ArrayLike<number>, classes: readonly number[], allowed: readonly number[] | null): Int32Array {
   const k = classes.length;
-  const columns = allowed ? classes.map((c, j) => (allowed.includes(c) ? j : -1)).filter((j) => j >= 0) : classes.map((_, j) => j);
-  const out: number[] = [];
-  for (let i = 0; i < scores.length / k; i++) {
-    let best = columns[0];
-    for (const j of columns) if (scores[i * k + j] > scores[i * k + best]) best = j;
-    out.push(classes[best]);
-  }
-  return out;
+  const columns = allowed ? classes.map((c, j) => (allowed.includes(c) ? j : -1)).filter((j) => j >= 0) : null;
+  return Int32Array.from({ length: scores.length / k }, (_, i) => classes[argMax(scores, i * k, k, columns)]);
 }
 
+/** Predicted classes of feature rows under a classifier not yet installed (the lambda search). */
 async function predictWith(clf: LinearClassifier, phi: tf.Tensor2D, allowed: readonly number[] | null): Promise<Int32Array> {
   const k = clf.classes.length;
   const scores = tf.tidy(() => tf.add(tf.matMul(phi, tf.tensor2d(clf.weights, [phi.shape[1], k])), tf.tensor1d(clf.bias)));
   const s = (await scores.data()) as Float32Array;
   scores.dispose();
-  const n = phi.shape[0];
-  const out = new Int32Array(n);
-  const columns = allowed ? clf.classes.map((c, j) => (allowed.includes(c) ? j : -1)).filter((j) => j >= 0) : clf.classes.map((_, j) => j);
-  for (let i = 0; i < n; i++) {
-    let best = columns[0];
-    for (const j of columns) if (s[i * k + j] > s[i * k + best]) best = j;
-    out[i] = clf.classes[best];
-  }
-  return out;
+  return classesOfRows(s, clf.classes, allowed);
 }
