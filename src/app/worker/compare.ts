@@ -6,7 +6,7 @@
 import type { LearnSettings, RetrainComparison, StrategyFigures } from '../protocol';
 import type { Engine, EngineModel } from './engine-contract';
 import { evaluate, type ClassTally } from './evaluation';
-import { ExactModel } from './exact-model';
+import { statisticsBytesOf } from './exact-model';
 import { fullRetrain, type RetrainControl } from './full-retrain';
 import type { ProjectView } from './project-view';
 
@@ -61,7 +61,7 @@ export async function compareWithRetraining(ctx: CompareContext, settings: Learn
     newAccuracy: accuracyOver(incrementalEval.perClass, newLabels),
     storedPictures: members + pending,
     // Exact also keeps its running sums (0.3 MB with the 256-wide projection) beside the pictures.
-    storageBytes: (members + pending) * ctx.bytesPerPicture + (model instanceof ExactModel ? await model.statisticsBytes() : 0),
+    storageBytes: (members + pending) * ctx.bytesPerPicture + (await statisticsBytesOf(model)),
     trainedOn: Object.values(last.trainedPerLabel).reduce((a, b) => a + b, 0),
   };
   const full: StrategyFigures = {

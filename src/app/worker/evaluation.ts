@@ -5,6 +5,7 @@
 import { averageMeasuredAccuracy, forgettingOfMeasured } from '../../metrics';
 import { t } from '../i18n';
 import type { MetricsView, Prediction } from '../protocol';
+import { embeddingsOf } from './embeddings';
 import type { EngineModel } from './engine-contract';
 import type { ProjectView } from './project-view';
 
@@ -45,9 +46,7 @@ export async function evaluate(
 ): Promise<{ row: (number | null)[]; perClass: Map<number, ClassTally> }> {
   const trained = new Set(rounds.flatMap((r) => r.newLabels));
   const held = view.heldOutSamples(trained, model.numOutputs);
-  const x = new Float32Array(held.length * dim);
-  held.forEach((s, i) => x.set(s.embedding, i * dim));
-  const predicted = await predictLabels(model, view, x, held.length);
+  const predicted = await predictLabels(model, view, embeddingsOf(held, dim), held.length);
   const perClass = new Map<number, ClassTally>();
   held.forEach((s, i) => {
     const e = perClass.get(s.classId) ?? { correct: 0, total: 0 };

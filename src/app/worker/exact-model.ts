@@ -32,6 +32,11 @@ interface ExactStateJson {
 /** Seed of the projection: fixed, so nothing random is stored and every restore draws the same matrix. */
 const PROJECTION_SEED = 0x5eed;
 
+/** Bytes of a live model's running sums: an Exact model's statistics, 0 for any other (or none). */
+export async function statisticsBytesOf(model: EngineModel | null | undefined): Promise<number> {
+  return model instanceof ExactModel ? model.statisticsBytes() : 0;
+}
+
 /** Whether a committed engine state is the Exact preset's (else it is src/cl's gradient `Learner`'s). */
 export function isExactState(state: EngineState | null | undefined): boolean {
   return (state?.json as Partial<ExactStateJson> | undefined)?.engine === 'exact';

@@ -8,7 +8,7 @@ import { deleteAndUpdateModel, type UnlearnTarget } from '../../memory/store/unl
 import { ExactModel, isExactState } from './exact-model';
 import type { LiveModel } from './live-model';
 import type { ProjectView } from './project-view';
-import { embeddingsOf } from './round';
+import { embeddingsOf } from './embeddings';
 
 /** What a deletion under the Exact preset works on; the service provides it. */
 export interface UnlearnContext {

@@ -6,6 +6,7 @@ import { InMemoryReplayMemory } from '../../memory/replay-memory';
 import { t } from '../i18n';
 import type { FullRetrainReport, LearnSettings } from '../protocol';
 import type { Engine } from './engine-contract';
+import { embeddingsOf } from './embeddings';
 import { evaluate } from './evaluation';
 import type { ProjectView } from './project-view';
 import { resolveSettings } from './settings';
@@ -31,12 +32,8 @@ export async function fullRetrain(
   const train = view.trainingSamples();
   if (new Set(train.map((s) => s.classId)).size < 2) throw new Error(t('worker.retrainNeedsTwo'));
   const started = performance.now();
-  const x = new Float32Array(train.length * dim);
-  const y = new Int32Array(train.length);
-  train.forEach((s, i) => {
-    x.set(s.embedding, i * dim);
-    y[i] = s.classId;
-  });
+  const x = embeddingsOf(train, dim);
+  const y = Int32Array.from(train, (s) => s.classId);
   const labels = [...new Set(train.map((s) => s.classId))].sort((a, b) => a - b);
   // The 'fast' preset has no replay: the memory only fills the engine's argument.
   const scratch = new InMemoryReplayMemory({ policy: 'reservoir', capacity: 1 });

@@ -18,6 +18,7 @@
  */
 import type { Prediction } from '../protocol';
 import { SETTINGS, acceptsValue } from '../shared/settings';
+import { embeddingsOf } from './embeddings';
 import type { EngineModel } from './engine-contract';
 import { RelativeMahalanobis } from './feature-gaussian';
 import { MIN_CALIBRATION_PICTURES, acceptThreshold, standardisation, type Standardisation } from './open-set-calibration';
@@ -244,13 +245,6 @@ function liveLogits(logits: Float32Array, row: number, numOutputs: number, live:
   return Float64Array.from(live, (c) => logits[row * numOutputs + c]);
 }
 
-/** Embeddings of width `dim` as one row-major batch. */
-function stack(rows: readonly Float32Array[], dim: number): Float32Array {
-  const x = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => x.set(r, i * dim));
-  return x;
-}
-
 /** The open-set test of the current model, rebuilt only when the rounds, classes or stored pictures change. */
 export class OpenSetCache {
   private key = '';
@@ -269,7 +263,7 @@ export class OpenSetCache {
     let calibrations: OpenSetCalibrations | null = null;
     if (heldOut.length > 0 && live.length > 0) {
       const dim = heldOut[0].embedding.length;
-      const logits = await model.predictLogits(stack(heldOut.map((s) => s.embedding), dim), heldOut.length);
+      const logits = await model.predictLogits(embeddingsOf(heldOut, dim), heldOut.length);
       // Each held-out picture is measured as at prediction time: against the class the model predicts for it.
       const measured = heldOut.map((s, i) => {
         const row = liveLogits(logits, i, model.numOutputs, live);
@@ -278,7 +272,7 @@ export class OpenSetCache {
       });
       // The training pictures by their leave-one-out distances, and the energies the head gives them.
       const stored = openSet.leaveOneOut();
-      const storedLogits = stored.length ? await model.predictLogits(stack(stored.map((s) => s.embedding), dim), stored.length) : new Float32Array(0);
+      const storedLogits = stored.length ? await model.predictLogits(embeddingsOf(stored, dim), stored.length) : new Float32Array(0);
       const storedScores = stored.map((s, i) => ({ mahalanobis: s.mahalanobis, energy: energy(liveLogits(storedLogits, i, model.numOutputs, live)) }));
       calibrations = calibrate(measured, acceptRate, storedScores);
     }

@@ -12,6 +12,7 @@ import type { MemorySample } from '../../memory/types';
 import { AppError, type AdvancedSettings, type AppEvent, type LearnSettings, type Preset, type RoundReport } from '../protocol';
 import { checkpointJson, type RoundRecord } from './checkpoint-format';
 import type { RoundTuning } from './engine-contract';
+import { embeddingsOf } from './embeddings';
 import { evaluate } from './evaluation';
 import { ExactModel, isExactState } from './exact-model';
 import { PRESETS } from '../shared/settings';
@@ -78,13 +79,9 @@ export async function runRound(
   const model = ctx.live.forRound(switching ? null : committed.engineState, dim, memory, preset, settings, tuning);
 
   const tPrepared = performance.now();
-  const x = new Float32Array(data.length * dim);
-  const y = new Int32Array(data.length);
+  const x = embeddingsOf(data, dim);
+  const y = Int32Array.from(data, (s) => s.classId);
   const trainedPerLabel: Record<string, number> = {};
-  data.forEach((s, i) => {
-    x.set(s.embedding, i * dim);
-    y[i] = s.classId;
-  });
   for (const s of pending) trainedPerLabel[String(s.classId)] = (trainedPerLabel[String(s.classId)] ?? 0) + 1;
   // The first round trains a fresh head; a later one starts from the trained head and needs fewer passes.
   const epochs = committed.engineState && !switching ? settings.laterEpochs : settings.epochs;
@@ -185,13 +182,6 @@ export async function runRound(
     store: (tStored - tExported) / 1000,
   };
   return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: round.steps, cancelled: false, finalLoss, timings };
-}
-
-/** The embeddings of `samples`, row after row. */
-export function embeddingsOf(samples: readonly SampleRecord[], dim: number): Float32Array {
-  const x = new Float32Array(samples.length * dim);
-  samples.forEach((s, i) => x.set(s.embedding, i * dim));
-  return x;
 }
 
 /** The settings and pictures of a requested round, checked: something new, and two classes for a first round. */

@@ -3,7 +3,7 @@ import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
 import type { StorageInfo } from '../protocol';
 import type { EngineModel } from './engine-contract';
-import { ExactModel } from './exact-model';
+import { statisticsBytesOf } from './exact-model';
 import type { ProjectView } from './project-view';
 
 /** What the storage panel shows for the open project. */
@@ -23,6 +23,6 @@ export async function storageInfo(
     memoryBudget: memory.capacity,
     // Embedding + stored logits + a ~96 px thumbnail (~3 KB) + row overhead.
     bytesPerSample: featureDim * 4 + Math.max(1, model?.numOutputs ?? 1) * 4 + 3500,
-    statisticsBytes: model instanceof ExactModel ? await model.statisticsBytes() : 0,
+    statisticsBytes: await statisticsBytesOf(model),
   };
 }
