@@ -7,7 +7,7 @@ import { t } from '../i18n';
 import { SeededRandom } from '../../cl/rng';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
 import type { ProjectStore } from '../../memory/store/project-store';
-import type { SampleRecord } from '../../memory/store/schema';
+import type { ClassRecord, SampleRecord } from '../../memory/store/schema';
 import type { MemorySample } from '../../memory/types';
 import { AppError, type AdvancedSettings, type AppEvent, type LearnSettings, type Preset, type RoundReport } from '../protocol';
 import { checkpointJson, type RoundRecord } from './checkpoint-format';
@@ -155,22 +155,23 @@ export async function runRound(
   const engineState = await model.exportState();
   const tExported = performance.now();
   const rounds = [...view.rounds, round];
+  let committedClasses: ClassRecord[];
   try {
-    await ctx.store.commitRound({
+    committedClasses = await ctx.store.commitRoundWithClasses({
       engineState,
       classToOutput: Object.fromEntries([...view.classes.keys()].map((id) => [String(id), id])),
       ...checkpointJson(preset, settings, rounds),
       bufferChanges: memory,
       classes: labels.filter((l) => view.classes.has(l)).map((id) => ({ id })),
-      trainedSampleIds: pending.map((s) => s.id),
-    });
+      trainedRows: pending,
+    }).then((c) => c.classes);
   } catch (error) {
     await rollback(ctx, memory, preset, settings);
     throw storageError(error, 'saveRound');
   }
   const tStored = performance.now();
   view.commitRound({ engineState, settings, preset, rounds }, pending, memory);
-  for (const c of await ctx.store.listClasses()) view.classes.set(c.id, c);
+  for (const c of committedClasses) view.classes.set(c.id, c);
   ctx.emit({ type: 'classes', classes: view.classList() });
   const tCommitted = performance.now();
   const timings = {

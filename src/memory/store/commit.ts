@@ -6,7 +6,7 @@ import type { EngineState } from '../types';
 import { isFloat32Array } from '../validate';
 import type { IdbReplayMemory } from './idb-replay-memory';
 import type { BufferCommit } from './replay-persistence';
-import type { CheckpointRecord, SampleRecord } from './schema';
+import type { CheckpointRecord, ClassRecord, SampleRecord } from './schema';
 import { addDelta, applyCountDeltas, queueDeletes, quiet, sampleReader, type AnyTx, type CountDeltas, type WriteHook } from './transaction';
 
 /** Everything one committed round writes, atomically. */
@@ -26,6 +26,11 @@ export interface CommitRoundInput {
   classes?: { id: number; name?: string; colour?: string }[];
   /** Samples trained this round: those the replay memory did not keep are deleted (they live on in the weights). */
   trainedSampleIds?: string[];
+  /**
+   * The same as `trainedSampleIds`, given as the rows the caller read from this store: the commit only checks that
+   * they are still stored (keys, not values) and refuses (`project-changed`, nothing written) if one is gone.
+   */
+  trainedRows?: readonly SampleRecord[];
   /** The engine's RNG state (to resume sampling exactly). */
   rngState?: number;
   /** Checkpoint time (ms); default now. */
@@ -49,6 +54,12 @@ interface BufferCommitReads {
   existingPut: (SampleRecord | undefined)[];
   existingDel: (SampleRecord | undefined)[];
   tableRecord: { value?: unknown } | undefined;
+}
+
+/** What a committed round wrote: its number and every class row as stored after it. */
+export interface CommittedRound {
+  round: number;
+  classes: ClassRecord[];
 }
 
 /** Validates an EngineState's shape (format, tensors typed and sized by their shapes). */
@@ -76,6 +87,8 @@ export function checkRoundInput(input: CommitRoundInput, baseRound: number | nul
   if (!input.classToOutput || typeof input.classToOutput !== 'object') throw new ProjectStoreError('bad-input', 'classToOutput is required');
   for (const [k, v] of Object.entries(input.classToOutput))
     if (!Number.isInteger(Number(k)) || !Number.isInteger(v) || v < 0) throw new ProjectStoreError('bad-input', `classToOutput: bad entry ${k} -> ${v}`);
+  if (input.trainedRows !== undefined && (!Array.isArray(input.trainedRows) || input.trainedRows.some((r) => !r || typeof r.id !== 'string' || !Number.isInteger(r.round))))
+    throw new ProjectStoreError('bad-input', 'trainedRows must be stored sample rows (an id and a round each)');
   const classEdits = (input.classes ?? []).map((c) => {
     if (!c || !Number.isInteger(c.id)) throw new ProjectStoreError('bad-input', 'classes: every edit needs an integer id');
     const edit: { id: number; name?: string; colour?: string } = { id: c.id };
@@ -98,7 +111,7 @@ export function checkRoundInput(input: CommitRoundInput, baseRound: number | nul
  * Writes one round inside `tx` and returns its number: checkpoint, buffer changes, class edits and counts,
  * trained-sample clean-up, old checkpoints, meta (round, RNG). Every read is issued at once (one round trip to
  * the storage process), then every write is queued and awaited once: a round costs two round trips, not one
- * per dependent step.
+ * per dependent step. Returns the round and the class rows as they are after it.
  */
 export async function writeRound(
   tx: AnyTx,
@@ -106,24 +119,31 @@ export async function writeRound(
   bufferChanges: BufferCommit | null | undefined,
   keepOldCheckpoints: number,
   hook: WriteHook,
-): Promise<number> {
+): Promise<CommittedRound> {
   const { input, classEdits } = checked;
   const meta = tx.objectStore('meta');
   const classes = tx.objectStore('classes');
   const checkpoints = tx.objectStore('checkpoints');
-  // A round's trained samples are mostly the ones its memory keeps: each row is read once for both, and the
-  // rows of the rounds the memory's new members were captured for are read in one request per round.
-  const getSample = sampleReader(tx, bufferChanges?.put.map((s) => s.task) ?? []);
+  // A round's trained samples are mostly the ones its memory keeps: each row is read once for both. Rows the
+  // caller holds are only checked by key; the rows of the rounds the memory's other new members were captured
+  // for are read in one request per round.
+  const known = new Map((input.trainedRows ?? []).map((r) => [r.id, r] as const));
+  const getSample = sampleReader(tx, bufferChanges?.put.filter((s) => !known.has(s.id!)).map((s) => s.task) ?? [], known);
+  const trainedIds = [...new Set([...known.keys(), ...(input.trainedSampleIds ?? [])])];
   const [roundRow, bufferReads, trainedRows, checkpointKeys, classList] = await Promise.all([
     meta.get('round'),
     bufferChanges ? readBufferCommit(tx, bufferChanges, getSample) : Promise.resolve(null),
-    Promise.all((input.trainedSampleIds ?? []).map((id) => getSample(id))),
+    Promise.all(trainedIds.map((id) => getSample(id))),
     checkpoints.getAllKeys(),
     classes.getAll(),
   ]);
   const stored = (roundRow?.value as number | undefined) ?? -1;
   if (checked.baseRound !== null && stored !== checked.baseRound)
     throw new ProjectStoreError('project-changed', `another tab changed this project (it is at round ${stored + 1}, this round was trained from round ${checked.baseRound + 1})`);
+  // A picture the round trained on was deleted meanwhile (another tab): storing the round would bring it back
+  // without its thumbnail, or keep a model that counts a picture nobody can delete any more.
+  const gone = trainedIds.filter((id, i) => known.has(id) && !trainedRows[i]);
+  if (gone.length > 0) throw new ProjectStoreError('project-changed', `another tab deleted ${gone.length} of this round's pictures`);
   const round = stored + 1;
   let step = 0;
   const checkpoint: CheckpointRecord = {
@@ -170,7 +190,7 @@ export async function writeRound(
   hook('commitRound', step);
   writes.push(quiet(meta.put({ key: 'round', value: round })));
   await Promise.all(writes);
-  return round;
+  return { round, classes: [...classRows.values()] };
 }
 
 /** Applies replay-memory changes inside `tx`: upserts members (keeping captured rows' thumbnail/source), deletes evicted rows. */

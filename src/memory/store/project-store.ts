@@ -5,7 +5,7 @@ import { isQuotaError, ProjectStoreError, StorageFullError } from '../errors';
 import { ChangeFeed, type ProjectChange, type ProjectChangeKind } from './change-feed';
 import { deleteProjectDatabase, openProjectDatabase, type VersionChangeReason } from './connection';
 import { deleteClassRows, insertClass, recolourClassRow, renameClassRow, type NewClass } from './classes';
-import { checkRoundInput, writeBufferCommit, writeRound, type CommitRoundInput } from './commit';
+import { checkRoundInput, writeBufferCommit, writeRound, type CommitRoundInput, type CommittedRound } from './commit';
 import { IdbReplayMemory, type IdbReplayMemoryOptions } from './idb-replay-memory';
 import { replayPersistence } from './members';
 import type { BufferCommit } from './replay-persistence';
@@ -335,6 +335,11 @@ export class ProjectStore {
    * `input.baseRound`, by default the round this store last read or wrote: another tab committed in between.
    */
   async commitRound(input: CommitRoundInput): Promise<number> {
+    return (await this.commitRoundWithClasses(input)).round;
+  }
+
+  /** `commitRound`, also answering every class row as stored after the round (what a view shows next, unread). */
+  async commitRoundWithClasses(input: CommitRoundInput): Promise<CommittedRound> {
     this.ensureOpen();
     const checked = checkRoundInput(input, input?.baseRound ?? this.knownRound);
     const keep = this.options.keepOldCheckpoints ?? 1;
@@ -350,11 +355,11 @@ export class ProjectStore {
       // Each attempt takes the memory's pending changes afresh: a quota retry adds the policy's evictions.
       // The packed snapshot (the whole memory, megabytes) is a load cache: it is dropped by the round and
       // rewritten just after it, so the user's wait does not grow with the memory.
-      const round = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)), mem);
-      this.knownRound = round;
+      const committed = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)), mem);
+      this.knownRound = committed.round;
       mem?.markCommitted();
       mem?.writePackSoon();
-      return round;
+      return committed;
     } catch (e) {
       // The memory in RAM is ahead of the database now: reload it from what is stored.
       if (mem) await mem.reload();

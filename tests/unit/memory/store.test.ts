@@ -13,6 +13,7 @@ import {
   exportProject,
   importProject,
   seededRandom,
+  type SampleRecord,
   type StoreTestHooks,
 } from '../../../src/memory';
 import { corruptVariants } from '../../../lab/fixtures/memory/corruptions';
@@ -360,6 +361,53 @@ describe('commitRound', () => {
     const odd = rows.find((r) => r.id === 'other-round')!;
     expect(odd).toMatchObject({ replay: 1, source: 'file', classId: cls.id });
     expect(new Uint8Array((await store.db.get('thumbnails', 'other-round'))!.bytes)).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('given the rows it trained on, a commit reads no row value, answers the classes as stored, and refuses when one was deleted meanwhile', async () => {
+    const store = await freshStore();
+    const memory = await store.openReplayMemory({ policy: 'class-balanced', perClass: 100, writeMode: 'deferred' });
+    const rng = seededRandom(11);
+    await runRound(store, memory, FIX, rng);
+    await prepareRound(store, FIX, rng);
+    const round = (await store.currentRound()) + 1;
+    const commitWith = async (pending: SampleRecord[]) => {
+      await memory.add(pending.map((r) => ({ id: r.id, x: r.embedding, label: r.classId, task: round })), rng);
+      const classes = await store.listClasses();
+      return store.commitRoundWithClasses({
+        engineState: fakeEngineState(round, FIX.dim, classes.length),
+        classToOutput: Object.fromEntries(classes.map((c, i) => [String(c.id), i])),
+        bufferChanges: memory,
+        classes: classes.map((c) => ({ id: c.id })),
+        trainedRows: pending,
+      });
+    };
+    // Another tab deletes one picture after this one read them: nothing is written, the picture stays deleted.
+    const pending = await store.pendingSamples();
+    const victim = pending[3];
+    await store.db.delete('samples', victim.id);
+    const before = await dump(store);
+    await expect(commitWith(pending)).rejects.toMatchObject({ code: 'project-changed' });
+    expect(sameBytes(await dump(store), before)).toBe(true);
+    expect(await store.db.get('samples', victim.id)).toBeUndefined();
+    expect(memory.has(victim.id)).toBe(false);
+    // Read again (as the app does after 'project-changed'): the commit goes through without reading row values.
+    const again = await store.pendingSamples();
+    const valueReads = [vi.spyOn(IDBIndex.prototype, 'getAll'), vi.spyOn(IDBObjectStore.prototype, 'get')];
+    let committed;
+    try {
+      committed = await commitWith(again);
+      const storeOf = (c: unknown) => (c instanceof IDBIndex ? c.objectStore.name : (c as IDBObjectStore).name);
+      const sampleReads = valueReads.flatMap((spy) => spy.mock.contexts).filter((c) => storeOf(c) === 'samples');
+      expect(sampleReads).toHaveLength(0);
+    } finally {
+      for (const spy of valueReads) spy.mockRestore();
+    }
+    expect(committed.round).toBe(round);
+    expect(committed.classes).toEqual(await store.listClasses());
+    const rows = await store.db.getAll('samples');
+    // Every trained row is a member now, with its capture fields and embedding as stored.
+    for (const r of again) expect(rows.find((s) => s.id === r.id)).toEqual({ ...r, replay: 1, round });
+    expect(rows.filter((r) => r.replay === 1).length).toBe(memory.size());
   });
 
   it('a failure at any point of the commit leaves the store unchanged and the memory back in sync', async () => {
