@@ -60,6 +60,24 @@ const MAX_CLOSED_FORM_HELD_OUT = 64;
 /** Rows of features computed at once (bounds the backend memory of a round). */
 const BATCH_VALUES = 8 * 1024 * 1024;
 
+/**
+ * Most multiply-adds (rows x M^2 for statistics, rows x M x classes for scores) of a batch whose identity
+ * features stay on the host: for a round's few new pictures that costs less than a backend matMul and its
+ * read-back (~1-3 ms each in a browser); 4M is ~60 rows of statistics at M = 256, ~3 ms of float64 loops.
+ */
+const HOST_BATCH_MAX_WORK = 4 * 1024 * 1024;
+
+/** One batch of feature rows: on the host (the identity map's few rows) or as a backend tensor. */
+interface FeatureBatch {
+  n: number;
+  /** The rows on the host (n x M, row-major), or null when they are a tensor. */
+  host: Float32Array | null;
+  /** The rows as a tensor (created on first use for host rows; the batch disposes it). */
+  tensor(): tf.Tensor2D;
+  /** The rows' values (read back from the backend for a tensor batch). */
+  values(): Promise<Float32Array>;
+}
+
 function splitFloat64(name: string, values: Float64Array): TensorRecord[] {
   const hi = Float32Array.from(values);
   const lo = new Float32Array(values.length);
@@ -140,22 +158,40 @@ export class AnalyticLearner {
     if (x.length !== n * d) throw new Error(`analytic learner: ${what} has ${x.length} values, expected ${n} rows of ${d}`);
   }
 
-  /** Feature batches of the given rows of preprocessed inputs, in order. */
-  private async forEachBatch(xp: Float32Array, rows: Int32Array, visit: (phi: tf.Tensor2D, rows: Int32Array) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  /**
+   * Feature batches of the given rows of preprocessed inputs, in order. Identity features stay on the host when the
+   * batch's work there (rows x `hostWorkPerRow`, default M^2: the statistics) is small.
+   */
+  private async forEachBatch(
+    xp: Float32Array,
+    rows: Int32Array,
+    visit: (phi: FeatureBatch, rows: Int32Array) => Promise<void>,
+    signal?: AbortSignal,
+    hostWorkPerRow = this.featureMap.outputDim ** 2,
+  ): Promise<void> {
     const d = this.config.featureMap.inputDim;
-    const batch = Math.max(64, Math.floor(BATCH_VALUES / Math.max(d, this.featureMap.outputDim)));
+    const m = this.featureMap.outputDim;
+    const batch = Math.max(64, Math.floor(BATCH_VALUES / Math.max(d, m)));
     for (let start = 0; start < rows.length; start += batch) {
       if (signal?.aborted) throw new Error('analytic learner: round cancelled');
       const part = rows.subarray(start, Math.min(rows.length, start + batch));
       const x = new Float32Array(part.length * d);
       for (let i = 0; i < part.length; i++) x.set(xp.subarray(part[i] * d, (part[i] + 1) * d), i * d);
-      const phi = this.featureMap.applyPreprocessed(x, part.length);
+      const onHost = this.config.featureMap.kind === 'identity' && part.length * hostWorkPerRow <= HOST_BATCH_MAX_WORK;
+      let phi: tf.Tensor2D | null = onHost ? null : this.featureMap.applyPreprocessed(x, part.length);
+      const tensor = () => (phi ??= this.featureMap.applyPreprocessed(x, part.length));
       try {
-        await visit(phi, part);
+        await visit({ n: part.length, host: onHost ? x : null, tensor, values: async () => (onHost ? x : ((await tensor().data()) as Float32Array)) }, part);
       } finally {
-        phi.dispose();
+        phi?.dispose();
       }
     }
+  }
+
+  /** Adds (+1) or removes (-1) a batch's rows from the statistics, on the host when the batch is there. */
+  private async updateStatistics(phi: FeatureBatch, labels: Int32Array, sign: 1 | -1): Promise<void> {
+    if (phi.host) this.stats.updateHost(phi.host, phi.n, labels, sign);
+    else await this.stats.update(phi.tensor(), labels, sign);
   }
 
   /**
@@ -182,10 +218,10 @@ export class AnalyticLearner {
     const validation: { lambda: number; accuracy: number }[] = [];
     let lambda = this.config.lambdas[0];
     let chosen: LinearClassifier | null = null;
-    const addRows = (rows: Int32Array, signal?: AbortSignal, keep?: (phi: tf.Tensor2D) => Promise<void>) =>
+    const addRows = (rows: Int32Array, signal?: AbortSignal, keep?: (phi: FeatureBatch) => Promise<void>) =>
       this.forEachBatch(xp, rows, async (phi, batch) => {
         await keep?.(phi);
-        await this.stats.update(phi, labelsOf(batch), 1);
+        await this.updateStatistics(phi, labelsOf(batch), 1);
         added.push(batch);
       }, signal);
     try {
@@ -200,7 +236,7 @@ export class AnalyticLearner {
         const held = new Float64Array(hold.length * this.featureMap.outputDim);
         let at = 0;
         await addRows(hold, undefined, async (phi) => {
-          const values = await phi.data();
+          const values = await phi.values();
           held.set(values, at);
           at += values.length;
         });
@@ -244,7 +280,7 @@ export class AnalyticLearner {
       this.seen++;
       return { task: task.task, seconds: (performance.now() - started) / 1000, lambda, validation, relativeResidual: clf.relativeResidual };
     } catch (e) {
-      await this.forEachBatch(xp, Int32Array.from(added.flatMap((r) => [...r])), (phi, rows) => this.stats.update(phi, labelsOf(rows), -1));
+      await this.forEachBatch(xp, Int32Array.from(added.flatMap((r) => [...r])), (phi, rows) => this.updateStatistics(phi, labelsOf(rows), -1));
       throw e;
     }
   }
@@ -259,7 +295,7 @@ export class AnalyticLearner {
     this.checkRows(x, n, 'unlearn');
     if (n === 0) return;
     const xp = this.featureMap.preprocess(x, n);
-    await this.forEachBatch(xp, Int32Array.from({ length: n }, (_, i) => i), (phi, rows) => this.stats.update(phi, Int32Array.from(rows, (r) => y[r]), -1));
+    await this.forEachBatch(xp, Int32Array.from({ length: n }, (_, i) => i), (phi, rows) => this.updateStatistics(phi, Int32Array.from(rows, (r) => y[r]), -1));
     if (this.stats.classes.length === 0) {
       this.setClassifier(null);
       return;
@@ -283,12 +319,10 @@ export class AnalyticLearner {
     if (!clf || n === 0) return out;
     const xp = this.featureMap.preprocess(x, n);
     await this.forEachBatch(xp, Int32Array.from({ length: n }, (_, i) => i), async (phi, rows) => {
-      const scores = tf.tidy(() => tf.add(tf.matMul(phi, this.weights!), this.bias!));
-      const s = (await scores.data()) as Float32Array;
-      scores.dispose();
+      const s = await scoresOf(clf, phi, this.weights!, this.bias!);
       const k = clf.classes.length;
       for (let i = 0; i < rows.length; i++) for (let j = 0; j < k; j++) out[rows[i] * width + clf.classes[j]] = s[i * k + j];
-    });
+    }, undefined, this.featureMap.outputDim * clf.classes.length);
     return out;
   }
 
@@ -377,11 +411,37 @@ function classesOfRows(scores: ArrayLike<number>, classes: readonly number[], al
   return Int32Array.from({ length: scores.length / k }, (_, i) => classes[argMax(scores, i * k, k, columns)]);
 }
 
-/** Predicted classes of feature rows under a classifier not yet installed (the lambda search). */
-async function predictWith(clf: LinearClassifier, phi: tf.Tensor2D, allowed: readonly number[] | null): Promise<Int32Array> {
+/**
+ * Scores phi W + bias of a batch (n x classes, row-major): host rows on the host (n M k multiply-adds, fewer than
+ * the statistics' n M^2), tensor rows on the backend with `weights` / `bias` (the classifier's, or made here).
+ */
+async function scoresOf(clf: LinearClassifier, phi: FeatureBatch, weights?: tf.Tensor2D, bias?: tf.Tensor1D): Promise<Float32Array> {
   const k = clf.classes.length;
-  const scores = tf.tidy(() => tf.add(tf.matMul(phi, tf.tensor2d(clf.weights, [phi.shape[1], k])), tf.tensor1d(clf.bias)));
+  if (phi.host) {
+    const m = phi.host.length / phi.n;
+    const out = new Float32Array(phi.n * k);
+    const acc = new Float64Array(k);
+    for (let r = 0; r < phi.n; r++) {
+      for (let j = 0; j < k; j++) acc[j] = clf.bias[j];
+      for (let i = 0; i < m; i++) {
+        const v = phi.host[r * m + i];
+        if (v === 0) continue;
+        for (let j = 0; j < k; j++) acc[j] += v * clf.weights[i * k + j];
+      }
+      for (let j = 0; j < k; j++) out[r * k + j] = acc[j];
+    }
+    return out;
+  }
+  const scores = tf.tidy(() => {
+    const x = phi.tensor();
+    return tf.add(tf.matMul(x, weights ?? tf.tensor2d(clf.weights, [x.shape[1], k])), bias ?? tf.tensor1d(clf.bias));
+  });
   const s = (await scores.data()) as Float32Array;
   scores.dispose();
-  return classesOfRows(s, clf.classes, allowed);
+  return s;
+}
+
+/** Predicted classes of feature rows under a classifier not yet installed (the lambda search). */
+async function predictWith(clf: LinearClassifier, phi: FeatureBatch, allowed: readonly number[] | null): Promise<Int32Array> {
+  return classesOfRows(await scoresOf(clf, phi), clf.classes, allowed);
 }
