@@ -236,7 +236,7 @@ function queueBufferCommit(
   let step = 0;
   change.put.forEach((s, i) => {
     const old = existingPut[i];
-  const row: SampleRecord = old
+    const row: SampleRecord = old
       ? { ...old, replay: 1, classId: s.label, round: s.task, embedding: s.x }
       : { id: s.id!, classId: s.label, round: s.task, embedding: s.x, source: 'import', created: Date.now(), heldOut: false, replay: 1 };
     if (s.logits) row.logits = s.logits;
