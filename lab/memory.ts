@@ -223,7 +223,7 @@ const lab = {
       closeProject(name);
     }
     const s = await ProjectStore.open({ name, appVersion: 'lab' });
-    await s.db.delete('meta', 'pack');
+    await s.db.delete('meta', 'memberPack');
     s.close();
     const t1 = performance.now();
     const fromRows = await openProject(name, opts);
@@ -292,7 +292,7 @@ window.memoryLoadBreakdown = async (name: string) => {
   const t2 = performance.now();
   const keys = await store.db.getAllKeys('samples');
   const tp = performance.now();
-  const pack = await store.db.get('meta', 'pack');
+  const pack = await store.db.get('meta', 'memberPack');
   const packMs = performance.now() - tp;
   const t3 = performance.now();
   const mem = await store.openReplayMemory({ policy: 'class-balanced', capacity: 5000, writeMode: 'deferred' });

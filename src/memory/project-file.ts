@@ -171,7 +171,7 @@ export function encodeProject(rows: ProjectRows, options: EncodeOptions = {}): U
     samples,
     checkpoints,
     // The schema row is the importer's own; the pack is a cache rebuilt from the samples; readAll folds the logits table into them.
-    meta: rows.meta.filter((m) => m.key !== 'schema' && m.key !== 'pack' && m.key !== 'logits').map((m) => ({ key: m.key, value: m.value })),
+    meta: rows.meta.filter((m) => m.key !== 'schema' && m.key !== 'pack' && m.key !== 'memberPack' && m.key !== 'logits').map((m) => ({ key: m.key, value: m.value })),
   };
   const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
   const out = new Uint8Array(HEADER_BYTES + manifestBytes.byteLength + rel);

@@ -54,6 +54,8 @@ interface BufferCommitReads {
   existingPut: (SampleRecord | undefined)[];
   existingDel: (SampleRecord | undefined)[];
   tableRecord: { value?: unknown } | undefined;
+  /** The round the project is at after this change (a pack written with it is stamped with it). */
+  round: number;
 }
 
 /** What a committed round wrote: its number and every class row as stored after it. */
@@ -157,7 +159,7 @@ export async function writeRound(
   hook('commitRound', step++);
   const writes: Promise<unknown>[] = [quiet(checkpoints.put(checkpoint))];
   const deltas: CountDeltas = new Map();
-  if (bufferChanges && bufferReads) queueBufferCommit(tx, bufferChanges, bufferReads, 'commitRound', deltas, writes, hook);
+  if (bufferChanges && bufferReads) queueBufferCommit(tx, bufferChanges, { ...bufferReads, round }, 'commitRound', deltas, writes, hook);
   // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped). The rows
   // were read before the buffer's writes, so the buffer's own puts and deletes are taken from the change.
   const keptIds = new Set(bufferChanges?.put.map((s) => s.id!) ?? []);
@@ -216,7 +218,13 @@ function readBufferCommit(
     Promise.all(change.put.map((s) => getSample(s.id!))),
     Promise.all(deleteIds.map((id) => getSample(id))),
     needTable ? tx.objectStore('meta').get('logits') : Promise.resolve(undefined),
-  ]).then(([existingPut, existingDel, tableRecord]) => ({ existingPut, existingDel, tableRecord }));
+    change.pack ? tx.objectStore('meta').get('round') : Promise.resolve(undefined),
+  ]).then(([existingPut, existingDel, tableRecord, roundRow]) => ({
+    existingPut,
+    existingDel,
+    tableRecord,
+    round: (roundRow?.value as number | undefined) ?? -1,
+  }));
 }
 
 /** Queues a buffer commit's writes (read first with `readBufferCommit`), adding its class count changes to `deltas`. */
@@ -254,6 +262,10 @@ function queueBufferCommit(
   else if (tableRecord?.value) {
     writes.push(quiet(meta.put({ key: 'logits', value: logitsTableWithout(tableRecord.value as LogitsTable, putIds) })));
   }
-  if (change.pack) writes.push(quiet(meta.put({ key: 'pack', value: change.pack })));
-  else writes.push(quiet(meta.delete('pack')));
+  // The row of older code's pack goes whenever members change (cheap once it is gone).
+  writes.push(quiet(meta.delete('pack')));
+  if (change.pack) writes.push(quiet(meta.put({ key: 'memberPack', value: { ...change.pack, round: reads.round } })));
+  // A round moves the stored round on, which is what makes the pack stale (deleting a multi-megabyte row took a
+  // third of a round's commit); a plain buffer write does not, so it deletes it.
+  else if (op === 'bufferWrite') writes.push(quiet(meta.delete('memberPack')));
 }

@@ -291,7 +291,7 @@ export class ProjectStore {
       saveBufferState: (state) => this.setMeta('buffer', state),
       writeBufferChanges: (change) => this.writeBufferChanges(change),
       withQuotaRetry: (write) => this.withQuotaRetry(write, mem),
-    });
+    }, () => this.knownRound);
     let mem: IdbReplayMemory | null = null;
     mem = await IdbReplayMemory.load(persistence, options);
     this.memory = mem;

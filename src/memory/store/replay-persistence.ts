@@ -8,7 +8,7 @@ export interface BufferCommit {
   put: MemorySample[];
   delete: string[];
   state: ReplayMemoryState;
-  /** The memory's packed snapshot after these changes; absent: the stored pack is invalidated. */
+  /** The memory's packed snapshot after these changes (stored stamped with the round); absent: the stored pack is invalidated. */
   pack?: ReplayPack;
   /**
    * Every member's current logits after these changes (replaces the stored table). Absent: the stored table
@@ -23,7 +23,7 @@ export interface BufferCommit {
  * never sees the database and the store never reaches into the memory's internals.
  */
 export interface ReplayPersistence {
-  /** The members from the packed snapshot, when one is stored and matches the member count; null otherwise. */
+  /** The members from the packed snapshot, when one is stored for the committed round and holds exactly the members; null otherwise. */
   readPackedMembers(): Promise<MemorySample[] | null>;
   /** Every member row (current logits from the logits table folded in); stores a fresh packed snapshot for the next load. */
   readMemberRows(): Promise<MemorySample[]>;

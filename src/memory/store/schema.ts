@@ -66,6 +66,9 @@ export interface CheckpointRecord {
   metrics: unknown;
 }
 
+/** A packed snapshot of the replay memory and the committed round it reflects. */
+export type StampedPack = ReplayPack & { round: number };
+
 /** Key-value rows: schema and app version, the committed round, buffer policy state, RNG state, id counters. */
 export interface MetaValues {
   schema: { version: number; appVersion: string };
@@ -73,8 +76,17 @@ export interface MetaValues {
   buffer: ReplayMemoryState;
   rng: number;
   nextClassId: number;
-  /** Packed snapshot of the replay memory for fast loading (absent when stale). */
+  /**
+   * Before this key existed, the packed snapshot (only ever deleted now: a tab still running older code may read
+   * it, and its only check is the member count).
+   */
   pack: ReplayPack;
+  /**
+   * Packed snapshot of the replay memory for fast loading, stamped with the committed round it was taken at: a round
+   * makes it stale by moving the round on (deleting a multi-megabyte row was a third of a round's commit), other
+   * member changes delete it, and a load also checks its ids against the members' (see members.ts).
+   */
+  memberPack: StampedPack;
   /** The replay members' current stored logits (overrides a row's own logits where it has the id). */
   logits: LogitsTable;
 }

@@ -80,7 +80,7 @@ export function queueDeletes(tx: AnyTx, rows: readonly SampleRecord[], deltas: C
     addDelta(deltas, r.classId, -1, r.heldOut);
   }
   // Members deleted outside a buffer commit: the packed snapshot is stale.
-  if (rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('pack')));
+  if (rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('memberPack')), quiet(tx.objectStore('meta').delete('pack')));
 }
 
 /** Applies count changes to the class rows (each read, changed and written back inside `tx`). */

@@ -59,7 +59,7 @@ describe('a round on a full disk', () => {
     await prepareRound(store, SAFETY_FIXTURE, rng);
     await (await stageRound(store, memory, SAFETY_FIXTURE, rng))();
     await memory.packed();
-    await store.db.delete('meta', 'pack');
+    await store.db.delete('meta', 'memberPack');
     const ids = memory.all().map((s) => s.id).sort();
     store.close();
     filler.fillFrom(1);

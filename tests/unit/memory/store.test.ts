@@ -220,7 +220,7 @@ describe('IdbReplayMemory', () => {
     const { store, memory } = await projectWithRounds(2);
     // The round drops the pack and rewrites it just after (off the user's wait).
     await memory.packed();
-    const pack = await store.getMeta('pack');
+    const pack = await store.getMeta('memberPack');
     expect(pack!.count).toBe(memory.size());
     expect(pack!.ids.slice().sort()).toEqual(memory.all().map((s) => s.id).sort());
     const fromPack = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
@@ -232,12 +232,72 @@ describe('IdbReplayMemory', () => {
     }
     const victim = memory.all()[0].id!;
     await store.deleteSample(victim);
-    expect(await store.getMeta('pack')).toBeUndefined();
+    expect(await store.getMeta('memberPack')).toBeUndefined();
     const fromRows = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
     expect(fromRows.has(victim)).toBe(false);
     expect(fromRows.size()).toBe(memory.size() - 1);
     // The slow load wrote a fresh pack.
-    expect((await store.getMeta('pack'))!.count).toBe(fromRows.size());
+    expect((await store.getMeta('memberPack'))!.count).toBe(fromRows.size());
+  });
+
+  it('a round leaves the packed snapshot in place but stale: no load ever takes a pack of another round or other members', async () => {
+    const { store, memory, rng } = await projectWithRounds(2);
+    await memory.packed();
+    const round = await store.currentRound();
+    expect((await store.getMeta('memberPack'))!.round).toBe(round);
+    const reopen = () => store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
+    const sameMembers = (m: { all(): readonly { id?: string; x: Float32Array; label: number; task: number }[] }) =>
+      expect(m.all().map((s) => [s.id, s.label, s.task, Array.from(s.x).join()].join('|')).sort()).toEqual(
+        memory.all().map((s) => [s.id, s.label, s.task, Array.from(s.x).join()].join('|')).sort(),
+      );
+    // Another round: its commit deletes no pack (a multi-megabyte row); the stored one is of the round before.
+    const stale = (await store.getMeta('memberPack'))!;
+    await runRound(store, memory, FIX, rng);
+    expect((await store.getMeta('memberPack'))?.round).toBe(round);
+    expect(memory.all().some((s) => !stale.ids.includes(s.id!))).toBe(true);
+    // A load now reads the rows (and stores a pack of this round), whether or not the pack written after the round landed.
+    sameMembers(await reopen());
+    await memory.packed();
+    expect((await store.getMeta('memberPack'))!.round).toBe(round + 1);
+    sameMembers(await reopen());
+    // A pack of the right round whose ids are not the members' (a tab running older code deleted a member and only
+    // knew the old pack row): refused, the rows are read.
+    const current = (await store.getMeta('memberPack'))!;
+    const members = memory.all();
+    await store.db.put('meta', { key: 'memberPack', value: { ...current, ids: [...current.ids.slice(1), 'someone-else'] } });
+    sameMembers(await reopen());
+    expect(memory.all()).toHaveLength(members.length);
+    // A round that keeps the same members but refreshes their logits: the pack's ids still match, its round does not.
+    await memory.packed();
+    const ids = memory.all().map((s) => s.id!);
+    await memory.updateLogits(ids, ids.map((_, i) => Float32Array.from([i, 7, 7])));
+    await store.commitRound({ engineState: fakeEngineState(9, FIX.dim, 2), classToOutput: {}, bufferChanges: memory });
+    expect((await store.getMeta('memberPack'))!.ids.slice().sort()).toEqual(ids.slice().sort());
+    const refreshed = await reopen();
+    for (const [i, id] of ids.entries()) expect(Array.from(refreshed.get(id)!.logits!)).toEqual([i, 7, 7]);
+    // The row older code used is never read, and any change of members deletes it.
+    await store.db.put('meta', { key: 'pack', value: current });
+    await store.db.delete('meta', 'memberPack');
+    const viaRows = await reopen();
+    sameMembers(viaRows);
+    expect(await store.getMeta('pack')).toBeUndefined();
+  });
+
+  it('a tab whose round is behind the stored one writes no pack (its snapshot is of a round that is not the project\'s)', async () => {
+    const { store, memory, rng } = await projectWithRounds(1);
+    await memory.packed();
+    // A second tab on the same project: it loads, then the first tab commits another round.
+    const other = await ProjectStore.open({ name: store.name });
+    open.push(other);
+    await other.loadLatest();
+    const otherMemory = await other.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
+    await runRound(store, memory, FIX, rng);
+    await memory.packed();
+    const fresh = (await store.getMeta('memberPack'))!;
+    expect(fresh.round).toBe(await store.currentRound());
+    otherMemory.writePackSoon(0);
+    await otherMemory.packed();
+    expect(await store.getMeta('memberPack')).toEqual(fresh);
   });
 
   it('a round that refreshes every member\'s logits rewrites no old row: the logits table carries them, every load path and the export agree', async () => {
@@ -263,10 +323,10 @@ describe('IdbReplayMemory', () => {
     };
     // From the rows (pack dropped by the round and not yet rewritten, or deleted): the table wins.
     await memory.packed();
-    await store.db.delete('meta', 'pack');
+    await store.db.delete('meta', 'memberPack');
     expectCurrent(await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' }));
     // From the pack the slow load just wrote.
-    expect(await store.getMeta('pack')).toBeDefined();
+    expect(await store.getMeta('memberPack')).toBeDefined();
     expectCurrent(await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' }));
     // Export folds the table into the rows; the imported project has no table and the same logits.
     const file = await exportProject(store, { exportedAt: 0 });
@@ -284,7 +344,7 @@ describe('IdbReplayMemory', () => {
     expect((await store.getMeta('logits'))!.ids).toContain(a.id);
     await store.writeBufferChanges({ put: [{ ...a, logits: Float32Array.from([1, 2, 3]) }], delete: [], state: memory.exportState() });
     expect((await store.getMeta('logits'))!.ids).not.toContain(a.id);
-    await store.db.delete('meta', 'pack');
+    await store.db.delete('meta', 'memberPack');
     const reloaded = await store.openReplayMemory({ policy: 'class-balanced', perClass: 5, writeMode: 'deferred' });
     expect(Array.from(reloaded.get(a.id!)!.logits!)).toEqual([1, 2, 3]);
   });
