@@ -46,6 +46,11 @@ export interface EngineModel {
   denseHead?(): Promise<DenseHead>;
   learnTask(task: TaskData, options: TrainOptions): Promise<unknown>;
   predictProba(x: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Optional: `predictProba` of stored pictures' embeddings (arrays that never change), for a model that keeps
+   * per-picture work between calls (Exact projects each held-out picture once, not after every round).
+   */
+  predictProbaOfRows?(rows: readonly Float32Array[]): Promise<Float32Array>;
   predictLogits(x: Float32Array, n: number): Promise<Float32Array>;
   exportState(): Promise<EngineState>;
   dispose(): void;

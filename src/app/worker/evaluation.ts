@@ -15,10 +15,11 @@ export interface ClassTally {
   total: number;
 }
 
-/** Argmax over the columns of existing classes, for n embeddings. */
-async function predictLabels(model: EngineModel, view: ProjectView, x: Float32Array, n: number): Promise<number[]> {
+/** Argmax over the columns of existing classes, for stored pictures' embeddings (each `dim` wide). */
+async function predictLabels(model: EngineModel, view: ProjectView, rows: readonly Float32Array[], dim: number): Promise<number[]> {
+  const n = rows.length;
   if (n === 0) return [];
-  const probs = await model.predictProba(x, n);
+  const probs = model.predictProbaOfRows ? await model.predictProbaOfRows(rows) : await model.predictProba(embeddingsOf(rows.map((embedding) => ({ embedding })), dim), n);
   const k = model.numOutputs;
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -46,7 +47,7 @@ export async function evaluate(
 ): Promise<{ row: (number | null)[]; perClass: Map<number, ClassTally> }> {
   const trained = new Set(rounds.flatMap((r) => r.newLabels));
   const held = view.heldOutSamples(trained, model.numOutputs);
-  const predicted = await predictLabels(model, view, embeddingsOf(held, dim), held.length);
+  const predicted = await predictLabels(model, view, held.map((s) => s.embedding), dim);
   const perClass = new Map<number, ClassTally>();
   held.forEach((s, i) => {
     const e = perClass.get(s.classId) ?? { correct: 0, total: 0 };

@@ -80,6 +80,8 @@ export class ExactModel implements EngineModel {
   /** The score width before the learner is loaded (from the state's class list). */
   private outputsBeforeLoad = 0;
   private disposed = false;
+  /** Projected features of stored pictures, by their (never changing) embedding array: see `featuresOfRows`. */
+  private readonly projectedRows = new WeakMap<Float32Array, Float32Array>();
 
   private constructor(
     /** Width of an embedding. */
@@ -169,6 +171,26 @@ export class ExactModel implements EngineModel {
     return values;
   }
 
+  /**
+   * The learner's features of stored pictures' embeddings, each projected once for this model (the projection is
+   * fixed): the held-out pictures measured after every round are not sent through the backend again.
+   */
+  private async featuresOfRows(rows: readonly Float32Array[]): Promise<Float32Array> {
+    const join = (parts: readonly Float32Array[], width: number) => {
+      const out = new Float32Array(parts.length * width);
+      parts.forEach((p, i) => out.set(p, i * width));
+      return out;
+    };
+    if (!this.projection) return join(rows, this.inputDim);
+    const width = this.projection.shape[1];
+    const missing = [...new Set(rows.filter((r) => !this.projectedRows.has(r)))];
+    if (missing.length > 0) {
+      const projected = await this.features(join(missing, this.inputDim), missing.length);
+      missing.forEach((r, i) => this.projectedRows.set(r, projected.slice(i * width, (i + 1) * width)));
+    }
+    return join(rows.map((r) => this.projectedRows.get(r)!), width);
+  }
+
   /** Adds the round's embeddings to the statistics and solves (shrinkage chosen on a held-out part of them). */
   async learnTask(task: TaskData, options: TrainOptions): Promise<unknown> {
     const x = await this.features(task.x, task.y.length);
@@ -187,7 +209,12 @@ export class ExactModel implements EngineModel {
 
   /** Scaled ridge scores (n x numOutputs); classes not in the statistics score -Infinity. */
   async predictLogits(x: Float32Array, n: number): Promise<Float32Array> {
-    const scores = await (await this.ready()).predictLogits(await this.features(x, n), n);
+    return this.logitsOfFeatures(await this.features(x, n), n);
+  }
+
+  /** Scaled ridge scores of n rows of the learner's features. */
+  private async logitsOfFeatures(features: Float32Array, n: number): Promise<Float32Array> {
+    const scores = await (await this.ready()).predictLogits(features, n);
     for (let i = 0; i < scores.length; i++) scores[i] *= EXACT_LOGIT_SCALE;
     return scores;
   }
@@ -195,6 +222,13 @@ export class ExactModel implements EngineModel {
   /** Softmax of the logits per row (columns at -Infinity get 0). */
   async predictProba(x: Float32Array, n: number): Promise<Float32Array> {
     return softmaxRowsInPlace(await this.predictLogits(x, n), n, this.numOutputs);
+  }
+
+  /** `predictProba` of stored pictures' embeddings, each projected once for this model. */
+  async predictProbaOfRows(rows: readonly Float32Array[]): Promise<Float32Array> {
+    for (const r of rows) if (r.length !== this.inputDim) throw new Error(`Exact: an embedding of ${r.length} values is not ${this.inputDim} wide`);
+    const scores = await this.logitsOfFeatures(await this.featuresOfRows(rows), rows.length);
+    return softmaxRowsInPlace(scores, rows.length, this.numOutputs);
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EngineState } from '../../../src/memory/types';
 import type { LearnSettings } from '../../../src/app/protocol';
 import { PRESET_DEFAULTS } from '../../../src/app/worker/settings';
@@ -220,5 +220,29 @@ describe('the Exact model', () => {
     model.dispose();
     restored.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('predicts stored pictures as predictProba does, projecting each picture once across rounds', async () => {
+    const dim = 32;
+    const rows = Array.from({ length: 45 }, (_, i) => Float32Array.from({ length: dim }, (_, j) => Math.cos(i * 0.9 + j) * 0.3 + (j % 3 === i % 3 ? 1 : 0)));
+    const joined = (list: Float32Array[]) => Float32Array.from(list.flatMap((r) => [...r]));
+    const model = ExactModel.create(dim, { ...PRESET_DEFAULTS.exact, exactProjection: 16, exactShrinkage: '0.01' });
+    const train = rows.slice(0, 30);
+    await model.learnTask({ task: 0, x: joined(train.slice(0, 20)), y: Int32Array.from({ length: 20 }, (_, i) => i % 2), classes: [0, 1] }, {});
+    const probe = rows.slice(30);
+    const close = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
+    expect(close(await model.predictProbaOfRows(probe), await model.predictProba(joined(probe), probe.length))).toBe(true);
+    // A later round changes the weights; the cached projections still give predictProba's answer, and the probe
+    // pictures are not projected again (the backend projection runs for the round's own pictures only).
+    const projections = vi.spyOn(model as unknown as { features: (x: Float32Array, n: number) => Promise<Float32Array> }, 'features');
+    await model.learnTask({ task: 1, x: joined(train.slice(20)), y: Int32Array.from({ length: 10 }, () => 2), classes: [2] }, {});
+    expect(projections).toHaveBeenCalledTimes(1);
+    const cached = await model.predictProbaOfRows(probe);
+    expect(projections).toHaveBeenCalledTimes(1);
+    expect(cached.length).toBe(probe.length * 3);
+    expect(close(cached, await model.predictProba(joined(probe), probe.length))).toBe(true);
+    projections.mockRestore();
+    await expect(model.predictProbaOfRows([new Float32Array(3)])).rejects.toThrow(/not 32 wide/);
+    model.dispose();
   });
 });
