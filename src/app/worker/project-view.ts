@@ -27,6 +27,8 @@ export class ProjectView {
   readonly classes = new Map<number, ClassRecord>();
   /** Stored samples without thumbnails (embeddings for rounds and evaluation), by id. */
   readonly samples = new Map<string, SampleRecord>();
+  /** Each class's last variety and the ids of the pictures it was computed from (a sample's embedding never changes). */
+  private readonly varietyByClass = new Map<number, { key: string; variety: number | undefined }>();
 
   private constructor(
     /** The committed model, its settings and the round history. */
@@ -62,13 +64,20 @@ export class ProjectView {
     let count = 0;
     let pending = 0;
     const embeddings: Float32Array[] = [];
+    const ids: string[] = [];
     for (const s of this.samples.values()) {
       if (s.classId !== c.id) continue;
       count++;
       embeddings.push(s.embedding);
+      ids.push(s.id);
       if (!s.heldOut && s.replay === 0) pending++;
     }
-    const variety = embeddingVariety(embeddings);
+    // The variety reads every picture's embedding; the list is sent after every change (a round too), while a
+    // class's pictures rarely change: it is computed again only when they did.
+    const key = ids.join('|');
+    const cached = this.varietyByClass.get(c.id);
+    const variety = cached?.key === key ? cached.variety : embeddingVariety(embeddings);
+    if (cached?.key !== key) this.varietyByClass.set(c.id, { key, variety });
     return {
       id: String(c.id),
       name: c.name,
