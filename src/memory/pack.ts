@@ -4,9 +4,9 @@ import type { MemorySample } from './types';
 /**
  * A packed snapshot of the replay memory's members: a few large typed arrays instead of thousands of rows.
  * IndexedDB reads one large value far faster than 5,000 small ones, so the memory loads from the pack when it
- * is current. A round drops it and `IdbReplayMemory.writePackSoon()` rewrites it just after, in its own
- * transaction (and `flush()` writes it with the changes); every other change to the members deletes it, so a pack
- * that exists is always current.
+ * is current. `IdbReplayMemory.writePackSoon()` writes it just after a round, in its own transaction (and `flush()`
+ * writes it with the changes), stamped with the round (meta `memberPack`): the next round makes it stale by moving
+ * the round on, every other change to the members deletes it, and a load checks both (store/members.ts).
  */
 export interface ReplayPack {
   version: 1;

@@ -165,7 +165,7 @@ export async function writeRound(
   const keptIds = new Set(bufferChanges?.put.map((s) => s.id!) ?? []);
   const deletedIds = new Set(bufferChanges?.delete ?? []);
   const dropped = trainedRows.filter((r): r is SampleRecord => !!r && r.replay === 0 && !r.heldOut && !keptIds.has(r.id) && !deletedIds.has(r.id));
-  queueDeletes(tx, dropped, deltas, writes);
+  queueDeletes(tx, dropped, deltas, writes, true);
   // Each class row is read once and written once with its edit and all its count changes (two
   // read-modify-writes of one row in flight together would lose one of them).
   const classRows = new Map(classList.map((c) => [c.id, c] as const));
@@ -255,7 +255,7 @@ function queueBufferCommit(
   });
   const delRows = existingDel.filter((r): r is SampleRecord => !!r);
   for (let i = 0; i < delRows.length; i++) hook(op, step++);
-  queueDeletes(tx, delRows, deltas, writes);
+  queueDeletes(tx, delRows, deltas, writes, op === 'commitRound');
   hook(op, step);
   writes.push(quiet(meta.put({ key: 'buffer', value: change.state })));
   if (change.logits) writes.push(quiet(meta.put({ key: 'logits', value: change.logits })));

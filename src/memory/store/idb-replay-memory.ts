@@ -28,6 +28,8 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   /** Stored members' logits changed (written as the logits table, not as row rewrites). */
   private logitsDirty = false;
   private packWrite: Promise<void> = Promise.resolve();
+  /** Reloads begun so far: a pack write asked before one is dropped (see `writePackSoon`). */
+  private reloads = 0;
   /** The write mode chosen at open. */
   readonly writeMode: 'through' | 'deferred';
   private readonly evictRng = seededRandom(0x5eed);
@@ -49,6 +51,7 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
 
   /** Re-reads members and state from the database, dropping unsaved changes. */
   async reload(): Promise<void> {
+    this.reloads++;
     const samples = (await this.persistence.readPackedMembers()) ?? (await this.persistence.readMemberRows());
     // Canonical order (by id) whichever path loaded them: positions drive the policies' random choices, so a
     // reload continues identically from the pack or from the rows.
@@ -135,19 +138,22 @@ export class IdbReplayMemory extends InMemoryReplayMemory {
   }
 
   /**
-   * Writes the packed snapshot in its own transaction a little later (after a round that dropped it), off the
-   * user's wait: serialising megabytes blocks this thread for tens of milliseconds. The snapshot is taken when
-   * the transaction starts and only when nothing is pending: then the database holds exactly the members in RAM,
-   * and any later change is ordered after this write and drops the pack again. The transaction covers `meta`
-   * only, so reads of classes and samples never queue behind it. A failure (the store closed, a full disk) only
-   * means the next load reads the rows.
+   * Writes the packed snapshot in its own transaction a little later (after a round, which left the stored one
+   * stale), off the user's wait: serialising megabytes blocks this thread for tens of milliseconds. The snapshot is
+   * taken only when nothing is pending and no reload began since this was asked: then the database holds exactly
+   * the members in RAM, at the round the store knows, and any later change is ordered after this write and makes
+   * the pack stale again. The transaction covers `meta` only, so reads of classes and samples never queue behind
+   * it. A failure (the store closed, a full disk) only means the next load reads the rows.
    */
   writePackSoon(delayMs = 400): void {
+    const generation = this.reloads;
     this.packWrite = this.packWrite.then(
       () =>
         new Promise<void>((resolve) => {
           setTimeout(() => {
             try {
+              // A reload (an import, a failed round) began since: RAM and the store's round may be mid-change.
+              if (generation !== this.reloads) return resolve();
               const all = this.all();
               if (this.hasPendingChanges() || new Set(all.map((s) => s.x.length)).size > 1) return resolve();
               this.persistence.writePack(packSamples(all)).then(resolve, () => resolve());

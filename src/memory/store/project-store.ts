@@ -353,8 +353,8 @@ export class ProjectStore {
     const mem = changes instanceof IdbReplayMemory ? changes : null;
     try {
       // Each attempt takes the memory's pending changes afresh: a quota retry adds the policy's evictions.
-      // The packed snapshot (the whole memory, megabytes) is a load cache: it is dropped by the round and
-      // rewritten just after it, so the user's wait does not grow with the memory.
+      // The packed snapshot (the whole memory, megabytes) is a load cache: the round leaves it stale (stamped with
+      // the round before) and it is rewritten just after, so the user's wait does not grow with the memory.
       const committed = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)), mem);
       this.knownRound = committed.round;
       mem?.markCommitted();

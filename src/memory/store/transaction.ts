@@ -73,14 +73,18 @@ export function sampleReader(
   };
 }
 
-/** Queues the deletion of sample rows (and thumbnails) and adds their count changes to `deltas`. */
-export function queueDeletes(tx: AnyTx, rows: readonly SampleRecord[], deltas: CountDeltas, writes: Promise<unknown>[]): void {
+/**
+ * Queues the deletion of sample rows (and thumbnails) and adds their count changes to `deltas`. Deleted members
+ * make the packed snapshot stale: it is deleted, unless `roundMovesOn` (a round's commit: the new round already
+ * makes it stale, and deleting a multi-megabyte row would cost the round).
+ */
+export function queueDeletes(tx: AnyTx, rows: readonly SampleRecord[], deltas: CountDeltas, writes: Promise<unknown>[], roundMovesOn = false): void {
   for (const r of rows) {
     writes.push(quiet(tx.objectStore('samples').delete(r.id)), quiet(tx.objectStore('thumbnails').delete(r.id)));
     addDelta(deltas, r.classId, -1, r.heldOut);
   }
   // Members deleted outside a buffer commit: the packed snapshot is stale.
-  if (rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('memberPack')), quiet(tx.objectStore('meta').delete('pack')));
+  if (!roundMovesOn && rows.some((r) => r.replay === 1)) writes.push(quiet(tx.objectStore('meta').delete('memberPack')), quiet(tx.objectStore('meta').delete('pack')));
 }
 
 /** Applies count changes to the class rows (each read, changed and written back inside `tx`). */

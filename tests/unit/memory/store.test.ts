@@ -283,6 +283,25 @@ describe('IdbReplayMemory', () => {
     expect(await store.getMeta('pack')).toBeUndefined();
   });
 
+  it('a pack write asked before a reload is dropped (RAM and the store\'s round may be mid-change then)', async () => {
+    const { memory } = await projectWithRounds(1);
+    await memory.packed();
+    const persistence = (memory as unknown as { persistence: { writePack: (pack: unknown) => Promise<void> } }).persistence;
+    const writes = vi.spyOn(persistence, 'writePack');
+    try {
+      memory.writePackSoon(20);
+      await memory.reload();
+      await memory.packed();
+      expect(writes).not.toHaveBeenCalled();
+      // Asked after the reload: written.
+      memory.writePackSoon(0);
+      await memory.packed();
+      expect(writes).toHaveBeenCalledTimes(1);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
   it('a tab whose round is behind the stored one writes no pack (its snapshot is of a round that is not the project\'s)', async () => {
     const { store, memory, rng } = await projectWithRounds(1);
     await memory.packed();
