@@ -5,7 +5,7 @@
 import { averageMeasuredAccuracy, forgettingOfMeasured } from '../../metrics';
 import { t } from '../i18n';
 import type { MetricsView, Prediction } from '../protocol';
-import { embeddingsOf } from './embeddings';
+import { joinRows } from './embeddings';
 import type { EngineModel } from './engine-contract';
 import type { ProjectView } from './project-view';
 
@@ -19,7 +19,7 @@ export interface ClassTally {
 async function predictLabels(model: EngineModel, view: ProjectView, rows: readonly Float32Array[], dim: number): Promise<number[]> {
   const n = rows.length;
   if (n === 0) return [];
-  const probs = model.predictProbaOfRows ? await model.predictProbaOfRows(rows) : await model.predictProba(embeddingsOf(rows.map((embedding) => ({ embedding })), dim), n);
+  const probs = model.predictProbaOfRows ? await model.predictProbaOfRows(rows) : await model.predictProba(joinRows(rows, dim), n);
   const k = model.numOutputs;
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

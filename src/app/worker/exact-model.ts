@@ -11,6 +11,7 @@ import type { EngineState } from '../../memory/types';
 import type { AdvancedSettings } from '../protocol';
 import { exactShrinkages } from '../shared/settings';
 import type { DenseHead, EngineModel } from './engine-contract';
+import { joinRows } from './embeddings';
 import { softmaxRowsInPlace } from './softmax';
 
 /**
@@ -176,19 +177,14 @@ export class ExactModel implements EngineModel {
    * fixed): the held-out pictures measured after every round are not sent through the backend again.
    */
   private async featuresOfRows(rows: readonly Float32Array[]): Promise<Float32Array> {
-    const join = (parts: readonly Float32Array[], width: number) => {
-      const out = new Float32Array(parts.length * width);
-      parts.forEach((p, i) => out.set(p, i * width));
-      return out;
-    };
-    if (!this.projection) return join(rows, this.inputDim);
+    if (!this.projection) return joinRows(rows, this.inputDim);
     const width = this.projection.shape[1];
     const missing = [...new Set(rows.filter((r) => !this.projectedRows.has(r)))];
     if (missing.length > 0) {
-      const projected = await this.features(join(missing, this.inputDim), missing.length);
+      const projected = await this.features(joinRows(missing, this.inputDim), missing.length);
       missing.forEach((r, i) => this.projectedRows.set(r, projected.slice(i * width, (i + 1) * width)));
     }
-    return join(rows.map((r) => this.projectedRows.get(r)!), width);
+    return joinRows(rows.map((r) => this.projectedRows.get(r)!), width);
   }
 
   /** Adds the round's embeddings to the statistics and solves (shrinkage chosen on a held-out part of them). */

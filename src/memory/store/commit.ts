@@ -5,6 +5,7 @@ import { logitsTableWithout, type LogitsTable } from '../pack';
 import type { EngineState } from '../types';
 import { isFloat32Array } from '../validate';
 import type { IdbReplayMemory } from './idb-replay-memory';
+import { stamped } from './members';
 import type { BufferCommit } from './replay-persistence';
 import type { CheckpointRecord, ClassRecord, SampleRecord } from './schema';
 import { addDelta, applyCountDeltas, queueDeletes, quiet, sampleReader, type AnyTx, type CountDeltas, type WriteHook } from './transaction';
@@ -264,7 +265,7 @@ function queueBufferCommit(
   }
   // The row of older code's pack goes whenever members change (cheap once it is gone).
   writes.push(quiet(meta.delete('pack')));
-  if (change.pack) writes.push(quiet(meta.put({ key: 'memberPack', value: { ...change.pack, round: reads.round } })));
+  if (change.pack) writes.push(quiet(meta.put({ key: 'memberPack', value: stamped(change.pack, reads.round) })));
   // A round moves the stored round on, which is what makes the pack stale (deleting a multi-megabyte row took a
   // third of a round's commit); a plain buffer write does not, so it deletes it.
   else if (op === 'bufferWrite') writes.push(quiet(meta.delete('memberPack')));

@@ -28,8 +28,8 @@ export function replayPersistence(db: IDBPDatabase<RetainDB>, writes: StoreWrite
   };
 }
 
-/** A stamped pack for `round`. */
-function stamped(pack: ReplayPack, round: number): StampedPack {
+/** `pack` stamped with the committed round it reflects (what meta `memberPack` holds). */
+export function stamped(pack: ReplayPack, round: number): StampedPack {
   return { ...pack, round };
 }
 
