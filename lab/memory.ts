@@ -134,9 +134,10 @@ const lab = {
   /**
    * Crash trial, part 1: captures the next round (its own transactions), then stages the commit. Also computes
    * the digest the project must have if the commit completes, by replaying the same steps on a scratch copy
-   * (everything is deterministic). Returns both digests and how long the scratch commit took.
+   * (everything is deterministic). Returns both digests and how long the scratch commit took. With `lateMs`, the
+   * commit's checkpoint part comes that long after it began (an Exact round's `commitRoundLate`).
    */
-  async prepareCrash(name: string): Promise<{ before: number; after: number; commitMs: number; round: number }> {
+  async prepareCrash(name: string, lateMs?: number): Promise<{ before: number; after: number; commitMs: number; round: number }> {
     closeProject(name);
     const { store } = await openProject(name);
     const round = (await store.currentRound()) + 1;
@@ -151,13 +152,13 @@ const lab = {
     await importProject(scratch.store, await exportProject(real.store, { exportedAt: 0 }));
     closeProject(scratchName);
     const s2 = await openProject(scratchName);
-    const scratchCommit = await stageRound(s2.store, s2.memory, CRASH_FIX, seededRandom(3000 + round));
+    const scratchCommit = await stageRound(s2.store, s2.memory, CRASH_FIX, seededRandom(3000 + round), lateMs);
     const t0 = performance.now();
     await scratchCommit();
     const commitMs = performance.now() - t0;
     const after = await summarize(scratchName);
     await lab.deleteProject(scratchName);
-    stagedCommit = await stageRound(real.store, real.memory, CRASH_FIX, seededRandom(3000 + round));
+    stagedCommit = await stageRound(real.store, real.memory, CRASH_FIX, seededRandom(3000 + round), lateMs);
     return { before: before.digest, after: after.digest, commitMs, round };
   },
 

@@ -32,6 +32,11 @@ export interface TrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Read losses back every this many steps (readbacks stall the GPU). Default 10. */
   progressEvery?: number;
+  /**
+   * Awaited once the task's data are taken in and before the model is solved from them (the analytic learner:
+   * after its statistics, before its Cholesky solves); gradient learners ignore it.
+   */
+  beforeSolve?: () => Promise<void>;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Solving (A + shift I) X = B for a float64 symmetric positive-definite A: float64 host Cholesky when small, else float32 Cholesky plus float64 refinement. */
 import * as tf from '@tensorflow/tfjs';
+import { solveSpdWasm } from '../kernels/spd_host_wasm';
 import { CHOLESKY_BLOCK_SIZE, choleskyFactor, choleskySolve, disposeCholeskyFactor } from './cholesky';
 
 /** Options of solveSpd. */
@@ -115,69 +116,146 @@ export async function solveSpd(a: Float64Array, n: number, b: Float64Array, k: n
   }
 }
 
+/** Throws unless `s` is a usable pivot of row `i` (positive and finite). */
+function checkPivot(s: number, i: number): void {
+  if (!(s > 0) || !Number.isFinite(s)) throw new Error(`solveSpd: the matrix is not positive definite (pivot ${s} at row ${i}); raise the shift`);
+}
+
+/** One entry of L by its plain dot product: L[i][j] (i > j) or the diagonal L[i][i] (for the blocks' edges). */
+function choleskyEntry(a: Float64Array, l: Float64Array, n: number, shift: number, i: number, j: number): void {
+  const ri = i * n;
+  const rj = j * n;
+  let s = 0;
+  for (let p = 0; p < j; p++) s += l[ri + p] * l[rj + p];
+  if (i === j) {
+    const d = a[ri + i] + shift - s;
+    checkPivot(d, i);
+    l[ri + i] = Math.sqrt(d);
+  } else {
+    l[ri + j] = (a[ri + j] - s) / l[rj + j];
+  }
+}
+
 /**
- * The host path of solveSpd: Cholesky in float64 (row-oriented, inner loops over contiguous rows), then forward and
- * back substitution on all k columns at once. No refinement is needed: the factor is float64.
+ * Cholesky factor L (row-major, lower triangle) of A + shift I, in float64. Each entry is a dot product of two row
+ * prefixes (n^3/6 multiply-adds in all); they are computed two rows by two columns at a time, so each value read
+ * serves two products: V8's code runs ~1.9x faster than one entry at a time (`/tmp`-style microbench in Node:
+ * 1.5 ms against 2.6-4 ms at n = 256). The sums run in the same order as one at a time.
  */
-export function solveSpdHost(a: Float64Array, n: number, b: Float64Array, k: number, shift = 0, residual = true): SpdSolveResult {
-  if (!a.every(Number.isFinite)) throw new Error('solveSpd: A has non-finite values');
-  if (!b.every(Number.isFinite)) throw new Error('solveSpd: B has non-finite values');
-  // L row-major, lower triangle: L[i][j] = (A[i][j] - sum_p<j L[i][p] L[j][p]) / L[j][j], each sum a dot product of
-  // two row prefixes (contiguous), n^3/6 multiply-adds in all.
+export function choleskyHost(a: Float64Array, n: number, shift = 0): Float64Array {
   const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      // Four partial sums: independent multiply-adds let V8's code run ~2x faster than one running sum.
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    for (let j = 0; j + 1 < i; j += 2) {
+      const c0 = j * n;
+      const c1 = c0 + n;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let p = 0; p < j; p++) {
+        const x0 = l[r0 + p];
+        const x1 = l[r1 + p];
+        const y0 = l[c0 + p];
+        const y1 = l[c1 + p];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+      }
+      // Column j first; column j + 1's sums then take its last term, L[.][j] L[j+1][j].
+      const v00 = (a[r0 + j] - s00) / l[c0 + j];
+      const v10 = (a[r1 + j] - s10) / l[c0 + j];
+      l[r0 + j] = v00;
+      l[r1 + j] = v10;
+      const y1j = l[c1 + j];
+      l[r0 + j + 1] = (a[r0 + j + 1] - (s01 + v00 * y1j)) / l[c1 + j + 1];
+      l[r1 + j + 1] = (a[r1 + j + 1] - (s11 + v10 * y1j)) / l[c1 + j + 1];
+    }
+    // The 2 x 2 block on the diagonal.
+    choleskyEntry(a, l, n, shift, i, i);
+    choleskyEntry(a, l, n, shift, i + 1, i);
+    choleskyEntry(a, l, n, shift, i + 1, i + 1);
+  }
+  // An odd n leaves one row.
+  for (; i < n; i++) for (let j = 0; j <= i; j++) choleskyEntry(a, l, n, shift, i, j);
+  return l;
+}
+
+/**
+ * Solves L L^T X = B (L from choleskyHost, B n x k row-major) in float64. The right-hand sides are transposed so
+ * that each substitution step is a dot product of contiguous rows (L's for the forward pass, L^T's for the back
+ * pass), two right-hand sides at a time: ~2x faster in V8 than row-wise updates over the k columns.
+ */
+export function choleskySolveHost(l: Float64Array, n: number, b: Float64Array, k: number): Float64Array {
+  const z = new Float64Array(k * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) z[c * n + i] = b[i * k + c];
+  const u = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[j * n + i] = l[i * n + j];
+  // Forward (L z = b): row i of L against the solved prefix; back (L^T x = z): row i of U = L^T against the suffix.
+  substitute(l, n, z, k, true);
+  substitute(u, n, z, k, false);
+  const x = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) x[i * k + c] = z[c * n + i];
+  return x;
+}
+
+/** One triangular pass in place over the k transposed right-hand sides `z` (k x n): forward with L, or back with U. */
+function substitute(t: Float64Array, n: number, z: Float64Array, k: number, forward: boolean): void {
+  let c = 0;
+  for (; c < k; c += 2) {
+    const z0 = c * n;
+    // With an odd k the last pass pairs the last column with itself (the same sums twice, written twice).
+    const z1 = c + 1 < k ? z0 + n : z0;
+    for (let step = 0; step < n; step++) {
+      const i = forward ? step : n - 1 - step;
+      const ri = i * n;
+      const from = forward ? 0 : i + 1;
+      const to = forward ? i : n;
+      // Two partial sums per right-hand side (even and odd p): independent multiply-adds run faster.
       let s0 = 0;
       let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let p = 0;
-      for (; p + 3 < j; p += 4) {
-        s0 += l[ri + p] * l[rj + p];
-        s1 += l[ri + p + 1] * l[rj + p + 1];
-        s2 += l[ri + p + 2] * l[rj + p + 2];
-        s3 += l[ri + p + 3] * l[rj + p + 3];
+      let e0 = 0;
+      let e1 = 0;
+      let p = from;
+      for (; p + 1 < to; p += 2) {
+        const v = t[ri + p];
+        const w = t[ri + p + 1];
+        s0 += v * z[z0 + p];
+        e0 += w * z[z0 + p + 1];
+        s1 += v * z[z1 + p];
+        e1 += w * z[z1 + p + 1];
       }
-      for (; p < j; p++) s0 += l[ri + p] * l[rj + p];
-      const s = a[ri + j] + (i === j ? shift : 0) - (s0 + s1 + s2 + s3);
-      if (i === j) {
-        if (!(s > 0) || !Number.isFinite(s)) {
-          throw new Error(`solveSpd: the matrix is not positive definite (pivot ${s} at row ${i}); raise the shift`);
-        }
-        l[ri + i] = Math.sqrt(s);
-      } else {
-        l[ri + j] = s / l[rj + j];
+      if (p < to) {
+        const v = t[ri + p];
+        s0 += v * z[z0 + p];
+        s1 += v * z[z1 + p];
       }
+      const inv = 1 / t[ri + i];
+      const x0 = (z[z0 + i] - (s0 + e0)) * inv;
+      const x1 = (z[z1 + i] - (s1 + e1)) * inv;
+      z[z0 + i] = x0;
+      z[z1 + i] = x1;
     }
   }
-  // L z = B, then L^T x = z, row by row over the k right-hand sides.
-  const x = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const xi = i * k;
-    for (let c = 0; c < k; c++) x[xi + c] = b[xi + c];
-    for (let p = 0; p < i; p++) {
-      const lip = l[ri + p];
-      if (lip === 0) continue;
-      const xp = p * k;
-      for (let c = 0; c < k; c++) x[xi + c] -= lip * x[xp + c];
-    }
-    const inv = 1 / l[ri + i];
-    for (let c = 0; c < k; c++) x[xi + c] *= inv;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    const xi = i * k;
-    for (let p = i + 1; p < n; p++) {
-      const lpi = l[p * n + i];
-      if (lpi === 0) continue;
-      const xp = p * k;
-      for (let c = 0; c < k; c++) x[xi + c] -= lpi * x[xp + c];
-    }
-    const inv = 1 / l[i * n + i];
-    for (let c = 0; c < k; c++) x[xi + c] *= inv;
+}
+
+/**
+ * The host path of solveSpd: Cholesky in float64 (choleskyHost), then forward and back substitution on all k
+ * columns (choleskySolveHost). No refinement is needed: the factor is float64.
+ */
+export function solveSpdHost(a: Float64Array, n: number, b: Float64Array, k: number, shift = 0, residual = true): SpdSolveResult {
+  if (!b.every(Number.isFinite)) throw new Error('solveSpd: B has non-finite values');
+  let x: Float64Array;
+  try {
+    // The WebAssembly kernel where it runs (~3x faster in Chromium), else the same algorithm in JavaScript.
+    x = solveSpdWasm(a, n, b, k, shift) ?? choleskySolveHost(choleskyHost(a, n, shift), n, b, k);
+  } catch (e) {
+    // A non-finite entry of A's lower triangle (the one read) always fails a pivot: A is only scanned then.
+    if (!a.every(Number.isFinite)) throw new Error('solveSpd: A has non-finite values', { cause: e });
+    throw e;
   }
   if (!residual) {
     if (!x.every(Number.isFinite)) throw new Error('solveSpd: the solution is not finite');

@@ -16,8 +16,8 @@ const lab = (page: Page) => ({
   summarize: (name: string) => page.evaluate((n) => (window as any).memoryLab.summarize(n), name) as Promise<Summary>,
   thumbnails: (name: string) => page.evaluate((n) => (window as any).memoryLab.thumbnailDigests(n), name) as Promise<number[]>,
   storage: (name: string) => page.evaluate((n) => (window as any).memoryLab.storage(n), name) as Promise<{ persist: boolean; usage: number | null; quota: number | null }>,
-  prepareCrash: (name: string) =>
-    page.evaluate((n) => (window as any).memoryLab.prepareCrash(n), name) as Promise<{ before: number; after: number; commitMs: number; round: number }>,
+  prepareCrash: (name: string, lateMs?: number) =>
+    page.evaluate(([n, l]) => (window as any).memoryLab.prepareCrash(n, l), [name, lateMs] as const) as Promise<{ before: number; after: number; commitMs: number; round: number }>,
   startCommit: () => page.evaluate(() => (window as any).memoryLab.startCommit()),
   corruptImports: (name: string) =>
     page.evaluate((n) => (window as any).memoryLab.corruptImports(n), name) as Promise<{ tried: number; refused: number; unchanged: boolean; wrong: string[] }>,
@@ -66,7 +66,7 @@ test('the project survives a reload and a browser restart with the same profile'
   expect(more.problems).toEqual([]);
 });
 
-test('SIGKILL during a round commit leaves exactly the old or the new round (20 trials)', async ({ baseURL }) => {
+test('SIGKILL during a round commit leaves exactly the old or the new round (20 trials, half of them begun before the model is ready)', async ({ baseURL }) => {
   const TRIALS = 20;
   // Deterministic delays for the kills.
   const random = seededRng(20261128);
@@ -75,7 +75,9 @@ test('SIGKILL during a round commit leaves exactly the old or the new round (20 
   expect((await lab(page).seedRounds('crash', 1)).problems).toEqual([]);
   const outcomes: string[] = [];
   for (let t = 0; t < TRIALS; t++) {
-    const prep = await lab(page).prepareCrash('crash');
+    // Odd trials commit like an Exact round: the transaction opens and writes, then holds 40 ms for the model.
+    const late = t % 2 === 1 ? 40 : undefined;
+    const prep = await lab(page).prepareCrash('crash', late);
     expect(prep.before).not.toBe(prep.after);
     // Kill at a random moment from the commit's start to twice its (scratch-measured) duration.
     const delay = random() * prep.commitMs * 2;
@@ -86,7 +88,7 @@ test('SIGKILL during a round commit leaves exactly the old or the new round (20 
     page = await openLab(browser.context, baseURL!);
     const after = await lab(page).summarize('crash');
     const outcome = after.digest === prep.before ? 'old' : after.digest === prep.after ? 'new' : 'MIXED';
-    outcomes.push(`${outcome}@${Math.round(delay)}ms/${Math.round(prep.commitMs)}ms`);
+    outcomes.push(`${outcome}@${Math.round(delay)}ms/${Math.round(prep.commitMs)}ms${late ? ' (late)' : ''}`);
     expect(outcome, `trial ${t}: killed ${Math.round(delay)} ms into a ${Math.round(prep.commitMs)} ms commit`).not.toBe('MIXED');
     expect(after.problems, `trial ${t}`).toEqual([]);
     expect(after.round).toBe(outcome === 'new' ? prep.round : prep.round - 1);

@@ -190,7 +190,7 @@ export class ExactModel implements EngineModel {
   /** Adds the round's embeddings to the statistics and solves (shrinkage chosen on a held-out part of them). */
   async learnTask(task: TaskData, options: TrainOptions): Promise<unknown> {
     const x = await this.features(task.x, task.y.length);
-    const report = await (await this.ready()).learnTask({ ...task, x }, { signal: options.signal });
+    const report = await (await this.ready()).learnTask({ ...task, x }, { signal: options.signal, beforeSolve: options.beforeSolve });
     options.onProgress?.({ step: 1, totalSteps: 1, losses: {} } as Parameters<NonNullable<TrainOptions['onProgress']>>[0]);
     return report;
   }

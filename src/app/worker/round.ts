@@ -6,9 +6,10 @@
 import { t } from '../i18n';
 import { SeededRandom } from '../../cl/rng';
 import type { IdbReplayMemory } from '../../memory/store/idb-replay-memory';
+import type { CommittedRound, RoundCheckpointPart } from '../../memory/store/commit';
 import type { ProjectStore } from '../../memory/store/project-store';
 import type { ClassRecord, SampleRecord } from '../../memory/store/schema';
-import type { MemorySample } from '../../memory/types';
+import type { EngineState, MemorySample } from '../../memory/types';
 import { AppError, type AdvancedSettings, type AppEvent, type LearnSettings, type Preset, type RoundReport } from '../protocol';
 import { checkpointJson, type RoundRecord } from './checkpoint-format';
 import type { RoundTuning } from './engine-contract';
@@ -31,6 +32,17 @@ export interface RoundContext {
   emit: (event: AppEvent) => void;
   /** The replay memory for a round with these settings (the first round opens it with its budget and policy). */
   memoryFor(settings: AdvancedSettings): Promise<IdbReplayMemory>;
+}
+
+/** A promise with its resolve and reject at hand (the late part of a commit that has begun). */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /** After a failed or cancelled round: the memory and the model as last committed (or no model). */
@@ -89,8 +101,39 @@ export async function runRound(
   const losses: number[] = [];
   let steps = 0;
   let finalLoss = NaN;
+  const classEdits = labels.filter((l) => view.classes.has(l)).map((id) => ({ id }));
+  // Keep this round's samples in the replay memory under their own ids (their thumbnails stay), with the
+  // trained model's logits for distillation of stored outputs. The policy decides what stays.
+  const offer = async (logits: Float32Array | null, k: number): Promise<void> => {
+    const at = new Map(data.map((s, i) => [s.id, i]));
+    const offered: MemorySample[] = pending.map((s) => ({
+      id: s.id,
+      x: s.embedding,
+      label: s.classId,
+      task: roundIndex,
+      ...(logits ? { logits: logits.slice(at.get(s.id)! * k, (at.get(s.id)! + 1) * k) } : {}),
+    }));
+    await memory.add(offered, new SeededRandom(0x5eed + roundIndex).next);
+  };
+  // Exact stores no logits (its scores are not a gradient head's; it has nothing to distil), so what its memory
+  // keeps is known before its model: its commit begins at once and the storage process writes the round's
+  // pictures while the model is solved; the checkpoint follows when it is ready (commitRoundLate). A round that
+  // fails rejects `checkpoint`, which aborts that transaction: nothing is written.
+  const checkpoint = exact ? deferred<RoundCheckpointPart>() : null;
+  let committing: Promise<CommittedRound> | null = null;
+  let queued: Promise<void> | undefined;
+  const abandon = async (error: unknown): Promise<void> => {
+    checkpoint?.reject(error);
+    await committing?.catch(() => undefined);
+  };
 
   try {
+    if (exact) {
+      await offer(null, 0);
+      const writing = deferred<void>();
+      committing = ctx.store.commitRoundLate({ bufferChanges: memory, classes: classEdits, trainedRows: pending }, checkpoint!.promise, writing.resolve);
+      queued = Promise.race([writing.promise, committing.then(() => undefined, () => undefined)]);
+    }
     await model.learnTask(
       { task: roundIndex, x, y, classes: labels },
       {
@@ -105,23 +148,13 @@ export async function runRound(
           losses.push(finalLoss);
           ctx.emit({ type: 'progress', step: p.step, totalSteps: p.totalSteps, losses: p.losses });
         },
+        // Exact's solve holds this thread: the commit's reads are answered and its writes queued before it, so
+        // the storage process writes them meanwhile (the statistics are added while the reads are in flight).
+        ...(queued ? { beforeSolve: () => queued! } : {}),
       },
     );
     if (controller.signal.aborted) throw new Error('cancelled');
-    // Keep this round's samples in the replay memory under their own ids (their thumbnails stay), with the
-    // trained model's logits for distillation of stored outputs. The policy decides what stays.
-    // Exact stores no logits (its scores are not a gradient head's; it has nothing to distil).
-    const logits = exact ? null : await model.predictLogits(x, data.length);
-    const k = model.numOutputs;
-    const at = new Map(data.map((s, i) => [s.id, i]));
-    const offered: MemorySample[] = pending.map((s) => ({
-      id: s.id,
-      x: s.embedding,
-      label: s.classId,
-      task: roundIndex,
-      ...(logits ? { logits: logits.slice(at.get(s.id)! * k, (at.get(s.id)! + 1) * k) } : {}),
-    }));
-    await memory.add(offered, new SeededRandom(0x5eed + roundIndex).next);
+    if (!exact) await offer(await model.predictLogits(x, data.length), model.numOutputs);
     // Exact's statistics hold exactly the stored training pictures (so deleting a class subtracts all of it):
     // pictures the memory let go (a budget below the project's size) are subtracted too.
     if (exact && model instanceof ExactModel) {
@@ -130,6 +163,7 @@ export async function runRound(
     }
   } catch (error) {
     // Cancelled or failed mid-round: back to the last committed model and memory; nothing is stored.
+    await abandon(error);
     if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
     await rollback(ctx, memory, preset, settings);
     if (controller.signal.aborted) return { round: view.rounds.length, seconds: (performance.now() - started) / 1000, steps, cancelled: true, finalLoss };
@@ -137,37 +171,45 @@ export async function runRound(
   }
 
   const tTrained = performance.now();
-  const roundsSoFar = [...view.rounds.map((r) => ({ newLabels: r.newLabels })), { newLabels }];
-  const { row } = await evaluate(model, view, dim, roundsSoFar);
-  const names = newLabels.map((l) => view.classes.get(l)?.name ?? `class ${l}`);
-  const round: RoundRecord = {
-    round: roundIndex,
-    preset,
-    newLabels,
-    trainedPerLabel,
-    name: names.length ? names.join(', ') : `round ${roundIndex + 1} (more samples)`,
-    accuracyRow: row,
-    losses,
-    seconds: (performance.now() - started) / 1000,
-    steps: steps || iterations,
-  };
-  const tEvaluated = performance.now();
-  const engineState = await model.exportState();
-  const tExported = performance.now();
-  const rounds = [...view.rounds, round];
+  let tEvaluated: number;
+  let tExported: number;
+  let engineState: EngineState;
+  let rounds: RoundRecord[];
   let committedClasses: ClassRecord[];
+  let storing = false;
   try {
-    committedClasses = await ctx.store.commitRoundWithClasses({
+    const roundsSoFar = [...view.rounds.map((r) => ({ newLabels: r.newLabels })), { newLabels }];
+    const { row } = await evaluate(model, view, dim, roundsSoFar);
+    const names = newLabels.map((l) => view.classes.get(l)?.name ?? `class ${l}`);
+    const round: RoundRecord = {
+      round: roundIndex,
+      preset,
+      newLabels,
+      trainedPerLabel,
+      name: names.length ? names.join(', ') : `round ${roundIndex + 1} (more samples)`,
+      accuracyRow: row,
+      losses,
+      seconds: (performance.now() - started) / 1000,
+      steps: steps || iterations,
+    };
+    tEvaluated = performance.now();
+    engineState = await model.exportState();
+    tExported = performance.now();
+    rounds = [...view.rounds, round];
+    const part: RoundCheckpointPart = {
       engineState,
       classToOutput: Object.fromEntries([...view.classes.keys()].map((id) => [String(id), id])),
       ...checkpointJson(preset, settings, rounds),
-      bufferChanges: memory,
-      classes: labels.filter((l) => view.classes.has(l)).map((id) => ({ id })),
-      trainedRows: pending,
-    }).then((c) => c.classes);
+    };
+    if (checkpoint) checkpoint.resolve(part);
+    storing = true;
+    const committed = committing ?? ctx.store.commitRoundWithClasses({ ...part, bufferChanges: memory, classes: classEdits, trainedRows: pending });
+    committedClasses = (await committed).classes;
   } catch (error) {
+    await abandon(error);
     await rollback(ctx, memory, preset, settings);
-    throw storageError(error, 'saveRound');
+    if (storing) throw storageError(error, 'saveRound');
+    throw error instanceof AppError ? error : new AppError('internal', t('worker.learningFailed', { reason: (error as Error).message }));
   }
   const tStored = performance.now();
   view.commitRound({ engineState, settings, preset, rounds }, pending, memory);
@@ -182,7 +224,7 @@ export async function runRound(
     exportState: (tExported - tEvaluated) / 1000,
     store: (tStored - tExported) / 1000,
   };
-  return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: round.steps, cancelled: false, finalLoss, timings };
+  return { round: rounds.length, seconds: (tCommitted - started) / 1000, steps: rounds[rounds.length - 1].steps, cancelled: false, finalLoss, timings };
 }
 
 /** The settings and pictures of a requested round, checked: something new, and two classes for a first round. */

@@ -198,7 +198,7 @@ export class AnalyticLearner {
    * Learns a round: adds its statistics and re-solves. Labels are global class indices (Class-IL, Task-IL) or
    * the within-task labels (Domain-IL), as for the gradient Learner. The data are not kept.
    */
-  async learnTask(task: TaskData, options: { signal?: AbortSignal } = {}): Promise<AnalyticTaskReport> {
+  async learnTask(task: TaskData, options: { signal?: AbortSignal; beforeSolve?: () => Promise<void> } = {}): Promise<AnalyticTaskReport> {
     const started = performance.now();
     const n = task.y.length;
     if (n === 0) throw new Error(`analytic learner: task ${task.task} has no samples`);
@@ -254,6 +254,8 @@ export class AnalyticLearner {
           return { predicted, classifier: null };
         };
       }
+      // The statistics hold the round now; the solves below keep this thread busy for a while.
+      await options.beforeSolve?.();
       if (choosing) {
         let best = -1;
         for (const candidate of candidates) {

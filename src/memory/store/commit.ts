@@ -40,14 +40,31 @@ export interface CommitRoundInput {
   baseRound?: number;
 }
 
-/** A round's input after its checks: JSON parts cloned, class edits in stored form. */
-export interface CheckedRound {
-  input: CommitRoundInput;
+/** The parts of a round that need its trained model: they may arrive after its commit has begun (`commitRoundLate`). */
+export type RoundCheckpointPart = Pick<CommitRoundInput, 'engineState' | 'classToOutput' | 'strategy' | 'metrics' | 'created'>;
+
+/** The rest of a round: the memory's changes, the trained rows, class edits; known before its model is. */
+export type RoundRowsPart = Omit<CommitRoundInput, keyof RoundCheckpointPart>;
+
+/** A round's checkpoint part after its checks: JSON parts cloned. */
+export interface CheckedCheckpoint {
+  engineState: EngineState;
+  classToOutput: Record<string, number>;
   metrics: unknown;
   strategy: Record<string, unknown> | null;
+  created: number | undefined;
+}
+
+/** A round's input after its checks: class edits in stored form; the checkpoint part checked, or checked when it arrives. */
+export interface CheckedRound {
+  input: RoundRowsPart;
   classEdits: { id: number; name?: string; colour?: string }[];
   /** The stored round the commit must find (null: no check). */
   baseRound: number | null;
+  /** The checkpoint part, or its promise (a late part); a rejection (the round failed) aborts the commit, nothing written. */
+  checkpoint: CheckedCheckpoint | Promise<CheckedCheckpoint>;
+  /** Called once every write but the checkpoint's is queued (the storage process is writing them). */
+  onQueued?: () => void;
 }
 
 /** What a buffer commit reads before it writes: the rows it upserts and deletes, and the logits table if needed. */
@@ -82,14 +99,38 @@ export function validateEngineState(state: EngineState): void {
   }
 }
 
-/** Checks a round's input before any transaction opens (every refusal leaves the store unchanged); `baseRound`: the stored round the commit must find. */
-export function checkRoundInput(input: CommitRoundInput, baseRound: number | null = null): CheckedRound {
+/** Checks a round's checkpoint part (a refusal leaves the store unchanged): the engine state's shape, the output map, cloneable JSON. */
+export function checkCheckpointPart(part: RoundCheckpointPart): CheckedCheckpoint {
+  if (!part || typeof part !== 'object') throw new ProjectStoreError('bad-input', 'commitRound needs an input object');
+  validateEngineState(part.engineState);
+  if (!part.classToOutput || typeof part.classToOutput !== 'object') throw new ProjectStoreError('bad-input', 'classToOutput is required');
+  for (const [k, v] of Object.entries(part.classToOutput))
+    if (!Number.isInteger(Number(k)) || !Number.isInteger(v) || v < 0) throw new ProjectStoreError('bad-input', `classToOutput: bad entry ${k} -> ${v}`);
+  // JSON parts are cloned now so a non-serialisable value fails before anything is written.
+  try {
+    const metrics = structuredClone(part.metrics ?? null);
+    const strategy = structuredClone(part.strategy ?? null);
+    structuredClone(part.engineState.json);
+    return { engineState: part.engineState, classToOutput: { ...part.classToOutput }, metrics, strategy, created: part.created };
+  } catch (e) {
+    throw new ProjectStoreError('bad-input', `commitRound: metrics, strategy and engineState.json must be cloneable (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Checks a round's input before any transaction opens (every refusal leaves the store unchanged); `baseRound`: the
+ * stored round the commit must find. `checkpoint`: the checkpoint part when it comes later (checked on arrival).
+ */
+export function checkRoundInput(
+  input: RoundRowsPart | CommitRoundInput,
+  baseRound: number | null = null,
+  checkpoint: Promise<RoundCheckpointPart> | null = null,
+): CheckedRound {
   if (!input || typeof input !== 'object') throw new ProjectStoreError('bad-input', 'commitRound needs an input object');
   if (baseRound !== null && !Number.isInteger(baseRound)) throw new ProjectStoreError('bad-input', `baseRound must be an integer, not ${String(baseRound)}`);
-  validateEngineState(input.engineState);
-  if (!input.classToOutput || typeof input.classToOutput !== 'object') throw new ProjectStoreError('bad-input', 'classToOutput is required');
-  for (const [k, v] of Object.entries(input.classToOutput))
-    if (!Number.isInteger(Number(k)) || !Number.isInteger(v) || v < 0) throw new ProjectStoreError('bad-input', `classToOutput: bad entry ${k} -> ${v}`);
+  const checkedCheckpoint = checkpoint ? checkpoint.then(checkCheckpointPart) : checkCheckpointPart(input as CommitRoundInput);
+  // A late part that fails is reported by the commit; until then nothing may call it unhandled.
+  if (checkedCheckpoint instanceof Promise) checkedCheckpoint.catch(() => undefined);
   if (input.trainedRows !== undefined && (!Array.isArray(input.trainedRows) || input.trainedRows.some((r) => !r || typeof r.id !== 'string' || !Number.isInteger(r.round))))
     throw new ProjectStoreError('bad-input', 'trainedRows must be stored sample rows (an id and a round each)');
   const classEdits = (input.classes ?? []).map((c) => {
@@ -99,22 +140,32 @@ export function checkRoundInput(input: CommitRoundInput, baseRound: number | nul
     if (c.colour !== undefined) edit.colour = checkClassColour(c.colour);
     return edit;
   });
-  // JSON parts are cloned now so a non-serialisable value fails before the transaction opens.
-  try {
-    const metrics = structuredClone(input.metrics ?? null);
-    const strategy = structuredClone(input.strategy ?? null);
-    structuredClone(input.engineState.json);
-    return { input, metrics, strategy, classEdits, baseRound };
-  } catch (e) {
-    throw new ProjectStoreError('bad-input', `commitRound: metrics, strategy and engineState.json must be cloneable (${(e as Error).message})`);
-  }
+  return { input, classEdits, baseRound, checkpoint: checkedCheckpoint };
 }
 
 /**
- * Writes one round inside `tx` and returns its number: checkpoint, buffer changes, class edits and counts,
- * trained-sample clean-up, old checkpoints, meta (round, RNG). Every read is issued at once (one round trip to
- * the storage process), then every write is queued and awaited once: a round costs two round trips, not one
- * per dependent step. Returns the round and the class rows as they are after it.
+ * Waits for `value` inside `tx` without letting the transaction commit meanwhile: IndexedDB commits a transaction
+ * once no request is pending, so a cheap read stays pending until `value` settles. Resumes in a request's success
+ * callback, where the transaction is active again and can take the writes that depended on `value`.
+ */
+async function holdOpen<T>(tx: AnyTx, value: Promise<T>): Promise<T> {
+  let settled = false;
+  const watched = value.finally(() => {
+    settled = true;
+  });
+  watched.catch(() => undefined);
+  const meta = tx.objectStore('meta');
+  while (!settled) await meta.count('round');
+  return watched;
+}
+
+/**
+ * Writes one round inside `tx` and returns its number: buffer changes, class edits and counts, trained-sample
+ * clean-up, old checkpoints, meta (round, RNG), and the checkpoint. Every read is issued at once (one round trip
+ * to the storage process), then every write is queued and awaited once: a round costs two round trips, not one
+ * per dependent step. The checkpoint and the new round number are queued last, once `checked.checkpoint` has
+ * come: the storage process writes the rest meanwhile (the caller may still be training), and a failed
+ * checkpoint part aborts the whole transaction. Returns the round and the class rows as they are after it.
  */
 export async function writeRound(
   tx: AnyTx,
@@ -149,16 +200,7 @@ export async function writeRound(
   if (gone.length > 0) throw new ProjectStoreError('project-changed', `another tab deleted ${gone.length} of this round's pictures`);
   const round = stored + 1;
   let step = 0;
-  const checkpoint: CheckpointRecord = {
-    round,
-    created: input.created ?? Date.now(),
-    engineState: input.engineState,
-    classToOutput: { ...input.classToOutput },
-    strategy: checked.strategy,
-    metrics: checked.metrics,
-  };
-  hook('commitRound', step++);
-  const writes: Promise<unknown>[] = [quiet(checkpoints.put(checkpoint))];
+  const writes: Promise<unknown>[] = [];
   const deltas: CountDeltas = new Map();
   if (bufferChanges && bufferReads) queueBufferCommit(tx, bufferChanges, { ...bufferReads, round }, 'commitRound', deltas, writes, hook);
   // Trained but not kept by the memory: dropped (held-out samples are never trained, never dropped). The rows
@@ -190,6 +232,18 @@ export async function writeRound(
   // Keep the newest checkpoints only.
   for (const k of checkpointKeys) if ((k as number) <= round - keepOldCheckpoints - 1) writes.push(quiet(checkpoints.delete(k)));
   if (input.rngState !== undefined) writes.push(quiet(meta.put({ key: 'rng', value: input.rngState })));
+  checked.onQueued?.();
+  const part = checked.checkpoint instanceof Promise ? await holdOpen(tx, checked.checkpoint) : checked.checkpoint;
+  const checkpoint: CheckpointRecord = {
+    round,
+    created: part.created ?? Date.now(),
+    engineState: part.engineState,
+    classToOutput: part.classToOutput,
+    strategy: part.strategy,
+    metrics: part.metrics,
+  };
+  hook('commitRound', step++);
+  writes.push(quiet(checkpoints.put(checkpoint)));
   hook('commitRound', step);
   writes.push(quiet(meta.put({ key: 'round', value: round })));
   await Promise.all(writes);

@@ -5,7 +5,7 @@ import { isQuotaError, ProjectStoreError, StorageFullError } from '../errors';
 import { ChangeFeed, type ProjectChange, type ProjectChangeKind } from './change-feed';
 import { deleteProjectDatabase, openProjectDatabase, type VersionChangeReason } from './connection';
 import { deleteClassRows, insertClass, recolourClassRow, renameClassRow, type NewClass } from './classes';
-import { checkRoundInput, writeBufferCommit, writeRound, type CommitRoundInput, type CommittedRound } from './commit';
+import { checkRoundInput, writeBufferCommit, writeRound, type CommitRoundInput, type CommittedRound, type RoundCheckpointPart, type RoundRowsPart } from './commit';
 import { IdbReplayMemory, type IdbReplayMemoryOptions } from './idb-replay-memory';
 import { replayPersistence } from './members';
 import type { BufferCommit } from './replay-persistence';
@@ -340,8 +340,20 @@ export class ProjectStore {
 
   /** `commitRound`, also answering every class row as stored after the round (what a view shows next, unread). */
   async commitRoundWithClasses(input: CommitRoundInput): Promise<CommittedRound> {
+    return this.commitRoundLate(input, null);
+  }
+
+  /**
+   * `commitRoundWithClasses` begun before the round's model is ready: the transaction opens, reads, checks and
+   * writes the memory's changes, class edits and clean-up now, and waits (holding it open) for `checkpoint`, the
+   * parts that need the trained model; then it writes those and commits. A rejected `checkpoint` (the round failed
+   * or was cancelled) aborts it: nothing is written. The memory's changes must be final when this is called.
+   * `onQueued` is called once those first writes are queued: a caller about to compute for a while waits for it,
+   * since the transaction only moves on when this thread is free to hear its reads.
+   */
+  async commitRoundLate(input: RoundRowsPart, checkpoint: Promise<RoundCheckpointPart> | null, onQueued?: () => void): Promise<CommittedRound> {
     this.ensureOpen();
-    const checked = checkRoundInput(input, input?.baseRound ?? this.knownRound);
+    const checked = { ...checkRoundInput(input, input?.baseRound ?? this.knownRound, checkpoint), onQueued };
     const keep = this.options.keepOldCheckpoints ?? 1;
     // A round holds derived data only (model, strategy state, which samples the memory keeps), so it needs
     // atomicity, not a flush: 'relaxed' durability skips the fsync. A crash or power cut after the commit event

@@ -68,6 +68,16 @@ describe('solveSpd on WASM (float32 blocked Cholesky + float64 refinement)', () 
     }
   });
 
+  it('the host path pairs rows and right-hand sides: odd and even sizes and widths all solve to float64 accuracy', async () => {
+    for (const m of [1, 2, 3, 64, 65, 129]) {
+      for (const width of [1, 2, 3, 7]) {
+        const { g, c, k, shift } = await gramProblem(m, width, 31 * m + width);
+        const host = await solveSpd(g, m, c, k, { shift, path: 'host' });
+        expect(relativeResidual(g, m, shift, host.x, c, k)).toBeLessThan(1e-10);
+      }
+    }
+  });
+
   it('factor and solve agree with a float64 reference on a small matrix, for block sizes that split it unevenly', async () => {
     const m = 37;
     const { g, c, k, shift } = await gramProblem(m, 3, 11);

@@ -550,6 +550,86 @@ describe('commitRound', () => {
   });
 });
 
+describe('a round committed before its model is ready (commitRoundLate)', () => {
+  /** A project with one round and a second staged: its pending rows offered to the memory, as an Exact round does first. */
+  async function staged() {
+    const { store, memory, rng } = await projectWithRounds(1);
+    await prepareRound(store, FIX, rng);
+    const pending = await store.pendingSamples();
+    const round = (await store.currentRound()) + 1;
+    await memory.add(pending.map((r) => ({ id: r.id, x: r.embedding, label: r.classId, task: round })), rng);
+    const classes = await store.listClasses();
+    const rowsPart = { bufferChanges: memory, classes: classes.map((c) => ({ id: c.id })), trainedRows: pending };
+    const checkpointPart = { engineState: fakeEngineState(round, FIX.dim, classes.length), classToOutput: Object.fromEntries(classes.map((c, i) => [String(c.id), i])) };
+    return { store, memory, pending, round, rowsPart, checkpointPart };
+  }
+  const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('holds its transaction open while the model is computed, then writes the whole round; other writes wait for it', async () => {
+    const { store, memory, pending, round, rowsPart, checkpointPart } = await staged();
+    let resolve!: (part: typeof checkpointPart) => void;
+    let queued = false;
+    const committing = store.commitRoundLate(rowsPart, new Promise((r) => (resolve = r)), () => (queued = true));
+    // Another write from this tab, asked while the round is open: it must not land in the middle of it.
+    const other = store.addClass({ name: 'asked meanwhile' });
+    let otherDone = false;
+    void other.then(() => (otherDone = true));
+    // Real waits (timers, not microtasks), longer than any auto-commit would take.
+    for (let i = 0; i < 10 && !queued; i++) await tick(10);
+    expect(queued).toBe(true);
+    await tick(60);
+    expect(otherDone).toBe(false);
+    resolve(checkpointPart);
+    const committed = await committing;
+    expect(committed.round).toBe(round);
+    expect(await store.currentRound()).toBe(round);
+    expect((await store.db.get('checkpoints', round))?.engineState).toEqual(checkpointPart.engineState);
+    const rows = await store.db.getAll('samples');
+    // The memory keeps 5 a class: the rest of the round's pictures live on in the model only, as in any round.
+    for (const r of pending) {
+      if (memory.has(r.id)) expect(rows.find((s) => s.id === r.id)).toMatchObject({ replay: 1, round });
+      else expect(rows.find((s) => s.id === r.id)).toBeUndefined();
+    }
+    expect(pending.some((r) => memory.has(r.id))).toBe(true);
+    expect(rows.filter((r) => r.replay === 1).length).toBe(memory.size());
+    await other;
+    expect((await store.listClasses()).some((c) => c.name === 'asked meanwhile')).toBe(true);
+  });
+
+  it('a model that fails (its checkpoint part rejected) aborts the round: nothing written, the memory back in sync', async () => {
+    const { store, memory, rowsPart } = await staged();
+    const before = await dump(store);
+    let reject!: (e: Error) => void;
+    let queued = false;
+    const committing = store.commitRoundLate(rowsPart, new Promise((_r, rej) => (reject = rej)), () => (queued = true));
+    for (let i = 0; i < 10 && !queued; i++) await tick(10);
+    expect(queued).toBe(true);
+    await tick(30);
+    reject(new Error('the solve failed'));
+    await expect(committing).rejects.toThrow('the solve failed');
+    expect(sameBytes(await dump(store), before)).toBe(true);
+    const members = (await store.db.getAll('samples')).filter((r) => r.replay === 1).map((r) => r.id).sort();
+    expect(memory.all().map((s) => s.id).sort()).toEqual(members);
+  });
+
+  it('a bad checkpoint part that arrives late is refused like an eager one, and nothing is written', async () => {
+    const { store, rowsPart, checkpointPart } = await staged();
+    const before = await dump(store);
+    const late = tick(20).then(() => ({ ...checkpointPart, metrics: { f: () => 1 } }));
+    await expect(store.commitRoundLate(rowsPart, late)).rejects.toMatchObject({ code: 'bad-input' });
+    expect(sameBytes(await dump(store), before)).toBe(true);
+  });
+
+  it('refuses at once when another tab changed the project, without waiting for the model', async () => {
+    const { store, pending, rowsPart } = await staged();
+    await store.db.delete('samples', pending[0].id);
+    const before = await dump(store);
+    // The checkpoint part never comes: the refusal must not wait for it.
+    await expect(store.commitRoundLate(rowsPart, new Promise(() => undefined))).rejects.toMatchObject({ code: 'project-changed' });
+    expect(sameBytes(await dump(store), before)).toBe(true);
+  });
+});
+
 describe('quota', () => {
   function quotaError(): Error {
     const e = new Error('The quota has been exceeded.');
