@@ -145,18 +145,31 @@ export function checkRoundInput(
 
 /**
  * Waits for `value` inside `tx` without letting the transaction commit meanwhile: IndexedDB commits a transaction
- * once no request is pending, so a cheap read stays pending until `value` settles. Resumes in a request's success
- * callback, where the transaction is active again and can take the writes that depended on `value`.
+ * once no request is pending, so a cheap read stays pending until `value` settles. Resumes in the first request
+ * callback after that (one of `pending`'s writes as they complete, or the read), where the transaction is active
+ * again and can take the writes that depended on `value`, queued behind the writes still in flight.
  */
-async function holdOpen<T>(tx: AnyTx, value: Promise<T>): Promise<T> {
+function holdOpen<T>(tx: AnyTx, value: Promise<T>, pending: readonly Promise<unknown>[]): Promise<T> {
   let settled = false;
-  const watched = value.finally(() => {
-    settled = true;
+  value.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return new Promise<T>((resolve, reject) => {
+    let resumed = false;
+    // Called in request callbacks only (the transaction is active there and in their microtasks).
+    const resume = (): boolean => {
+      if (resumed || !settled) return resumed;
+      resumed = true;
+      value.then(resolve, reject);
+      return true;
+    };
+    for (const p of pending) p.then(resume, () => undefined);
+    const meta = tx.objectStore('meta');
+    void (async () => {
+      while (!resume()) await meta.count('round');
+    })().catch(reject);
   });
-  watched.catch(() => undefined);
-  const meta = tx.objectStore('meta');
-  while (!settled) await meta.count('round');
-  return watched;
 }
 
 /**
@@ -233,7 +246,7 @@ export async function writeRound(
   for (const k of checkpointKeys) if ((k as number) <= round - keepOldCheckpoints - 1) writes.push(quiet(checkpoints.delete(k)));
   if (input.rngState !== undefined) writes.push(quiet(meta.put({ key: 'rng', value: input.rngState })));
   checked.onQueued?.();
-  const part = checked.checkpoint instanceof Promise ? await holdOpen(tx, checked.checkpoint) : checked.checkpoint;
+  const part = checked.checkpoint instanceof Promise ? await holdOpen(tx, checked.checkpoint, writes) : checked.checkpoint;
   const checkpoint: CheckpointRecord = {
     round,
     created: part.created ?? Date.now(),
