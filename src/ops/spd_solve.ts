@@ -244,7 +244,8 @@ function substitute(t: Float64Array, n: number, z: Float64Array, k: number, forw
 
 /**
  * The host path of solveSpd: Cholesky in float64 (choleskyHost), then forward and back substitution on all k
- * columns (choleskySolveHost). No refinement is needed: the factor is float64.
+ * columns (choleskySolveHost). No refinement is needed: the factor is float64. A is symmetric by contract and only
+ * its lower triangle is read: a non-finite value there fails a pivot (then reported as A's), one above is not seen.
  */
 export function solveSpdHost(a: Float64Array, n: number, b: Float64Array, k: number, shift = 0, residual = true): SpdSolveResult {
   if (!b.every(Number.isFinite)) throw new Error('solveSpd: B has non-finite values');

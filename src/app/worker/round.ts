@@ -120,18 +120,26 @@ export async function runRound(
   // pictures while the model is solved; the checkpoint follows when it is ready (commitRoundLate). A round that
   // fails rejects `checkpoint`, which aborts that transaction: nothing is written.
   const checkpoint = exact ? deferred<RoundCheckpointPart>() : null;
+  // The commit reports a rejected part itself; until then nothing may call it unhandled.
+  checkpoint?.promise.catch(() => undefined);
   let committing: Promise<CommittedRound> | null = null;
   let queued: Promise<void> | undefined;
+  /** Why the commit failed on its own (another tab, a full disk), if it has: that is what the user is told. */
+  let commitFailure: unknown = null;
   const abandon = async (error: unknown): Promise<void> => {
     checkpoint?.reject(error);
     await committing?.catch(() => undefined);
   };
+  // A cancel (or a lost device) rejects the part at once, so the open transaction and its writer lock end now.
+  const onAbort = () => checkpoint?.reject(controller.signal.reason ?? new Error('cancelled'));
+  if (checkpoint) controller.signal.addEventListener('abort', onAbort, { once: true });
 
   try {
     if (exact) {
       await offer(null, 0);
       const writing = deferred<void>();
       committing = ctx.store.commitRoundLate({ bufferChanges: memory, classes: classEdits, trainedRows: pending }, checkpoint!.promise, writing.resolve);
+      committing.catch((e) => (commitFailure ??= e));
       queued = Promise.race([writing.promise, committing.then(() => undefined, () => undefined)]);
     }
     await model.learnTask(
@@ -206,10 +214,16 @@ export async function runRound(
     const committed = committing ?? ctx.store.commitRoundWithClasses({ ...part, bufferChanges: memory, classes: classEdits, trainedRows: pending });
     committedClasses = (await committed).classes;
   } catch (error) {
+    const failedCommit = commitFailure;
     await abandon(error);
+    if (controller.signal.reason instanceof AppError) throw controller.signal.reason; // device lost: switchBackend restores
     await rollback(ctx, memory, preset, settings);
-    if (storing) throw storageError(error, 'saveRound');
+    // Cancelled after training: an Exact round's commit was still waiting for its model, and nothing was stored.
+    if (controller.signal.aborted && (exact || !storing)) return { round: view.rounds.length, seconds: (performance.now() - started) / 1000, steps, cancelled: true, finalLoss };
+    if (failedCommit || storing) throw storageError(failedCommit ?? error, 'saveRound');
     throw error instanceof AppError ? error : new AppError('internal', t('worker.learningFailed', { reason: (error as Error).message }));
+  } finally {
+    controller.signal.removeEventListener('abort', onAbort);
   }
   const tStored = performance.now();
   view.commitRound({ engineState, settings, preset, rounds }, pending, memory);

@@ -159,6 +159,9 @@ export class ProjectStore {
         }
         await tx.done.catch(() => undefined);
         if (!isQuotaError(e) && isQuotaError(tx.error)) throw tx.error;
+        // A request that failed aborts the transaction: the requests after it (a round's keep-alive read) fail
+        // with AbortError, which says nothing; the transaction's own error says what went wrong.
+        if ((e as { name?: string } | null)?.name === 'AbortError' && tx.error) throw tx.error;
         throw e;
       }
     });

@@ -170,6 +170,36 @@ describe('the Exact preset in the app', () => {
     expect((await again.service.predict(picture('blue', 902))).top).toBe(blue.id);
   });
 
+  it('a round cancelled or failing after its commit began (while its model is measured) writes nothing; the next round learns the pictures', async () => {
+    const { service, name } = await start();
+    await teach(service, [['red', 'green']]);
+    const stats = await statistics(service);
+    const before = await predictions(service);
+    const rounds = (await service.metrics()).rounds;
+    const blue = await service.addClass('blue');
+    await capture(service, blue.id, 'blue', 10, 400);
+    // The commit has begun (the memory's rows are being written) when the model is measured: cancel there.
+    const measure = ExactModel.prototype.predictProbaOfRows;
+    const spy = vi.spyOn(ExactModel.prototype, 'predictProbaOfRows').mockImplementationOnce(function (this: ExactModel, rows) {
+      service.cancelLearn();
+      return measure.call(this, rows);
+    });
+    expect((await service.learn(EXACT)).cancelled).toBe(true);
+    // Then the measuring fails outright: the learning error is reported, not a storage one.
+    spy.mockImplementationOnce(() => Promise.reject(new Error('measuring broke')));
+    await expect(service.learn(EXACT)).rejects.toThrow(/measuring broke/);
+    spy.mockRestore();
+    for (const s of [service, (await start(name)).service]) {
+      expect(await statistics(s)).toEqual(stats);
+      expect(await predictions(s)).toEqual(before);
+      expect((await s.metrics()).rounds).toBe(rounds);
+      expect(rounds).toBe(1);
+    }
+    const again = open[open.length - 1];
+    expect((await again.learn(EXACT)).cancelled).toBe(false);
+    expect((await again.predict(picture('blue', 902))).top).toBe(blue.id);
+  });
+
   it('switching presets: Balanced to Exact rebuilds from every stored picture; Exact to Balanced trains a fresh head', async () => {
     const { service } = await start();
     const ids = await teach(service, [['red', 'green']], BALANCED);
