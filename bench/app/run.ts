@@ -27,11 +27,11 @@ const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 30);
 // Epochs of the later (incremental) rounds; unset: the Balanced preset's `laterEpochs`.
 const INCREMENTAL_EPOCHS = process.env.BENCH_INCREMENTAL_EPOCHS ? Number(process.env.BENCH_INCREMENTAL_EPOCHS) : undefined;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-// Exact's rounds last 0.03-0.06 s, so one scheduler hiccup on a shared machine moves a median of 3, and the first
-// two or three rounds after the untimed one still run code the JavaScript engine has not optimised yet (0.05-0.06 s
-// against 0.034-0.036 s, 2026-12-02): both sides (the rounds and the full retrain beside them) are timed this many
-// times, so the median is a round in its steady state; every run's time is in the JSON.
+// Exact's rounds last 0.03-0.06 s on this shared machine, so one scheduler hiccup moves a median of 3: both sides
+// (the rounds and the full retrain beside them) are timed this many times; every run's time is in the JSON.
 const EXACT_REPEATS = Number(process.env.BENCH_EXACT_REPEATS ?? 9);
+// Untimed one-class Exact rounds before those (exact-row.ts says why); their times are reported.
+const EXACT_WARMUP = Number(process.env.BENCH_EXACT_WARMUP ?? 3);
 const backend = process.env.BENCH_BACKEND as BackendName | undefined; // unset: the app's own choice
 // "Not sure": classes never taught (scene kinds 40..) and pictures per class, known and unknown alike.
 const OPEN_SET_UNKNOWN_CLASSES = Number(process.env.BENCH_OPEN_SET_UNKNOWN ?? 10);
@@ -226,6 +226,7 @@ try {
     oldClasses: OLD_CLASSES,
     perClass: SAMPLES_PER_CLASS,
     repeats: EXACT_REPEATS,
+    warmupRounds: EXACT_WARMUP,
     epochs: EPOCHS,
     openSetUnknown: OPEN_SET_UNKNOWN_CLASSES,
     openSetPerClass: OPEN_SET_PER_CLASS,
