@@ -352,7 +352,8 @@ export class ProjectStore {
    * parts that need the trained model; then it writes those and commits. A rejected `checkpoint` (the round failed
    * or was cancelled) aborts it: nothing is written. The memory's changes must be final when this is called.
    * `onQueued` is called once those first writes are queued: a caller about to compute for a while waits for it,
-   * since the transaction only moves on when this thread is free to hear its reads.
+   * since the transaction only moves on when this thread is free to hear its reads. A full disk is not met by
+   * evicting members here (the late part was computed from them): it throws `StorageFullError`, nothing written.
    */
   async commitRoundLate(input: RoundRowsPart, checkpoint: Promise<RoundCheckpointPart> | null, onQueued?: () => void): Promise<CommittedRound> {
     this.ensureOpen();
@@ -370,7 +371,10 @@ export class ProjectStore {
       // Each attempt takes the memory's pending changes afresh: a quota retry adds the policy's evictions.
       // The packed snapshot (the whole memory, megabytes) is a load cache: the round leaves it stale (stamped with
       // the round before) and it is rewritten just after, so the user's wait does not grow with the memory.
-      const committed = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)), mem);
+      // A late checkpoint part (an Exact model's statistics) was computed from exactly the memory's members: a
+      // quota retry must not evict any of them behind its back, so a full disk fails the round instead.
+      const evictable = checkpoint ? null : mem;
+      const committed = await this.withQuotaRetry(() => run(mem ? mem.pendingChanges(false) : (changes as BufferCommit | null | undefined)), evictable);
       this.knownRound = committed.round;
       mem?.markCommitted();
       mem?.writePackSoon();

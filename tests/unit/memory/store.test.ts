@@ -676,6 +676,28 @@ describe('quota', () => {
     expect(await (await stageRound(store, memory, FIX, rng))()).toBe(1);
   });
 
+  it('a round begun before its model (commitRoundLate) does not evict on a full disk: it fails, nothing written, the memory as it was', async () => {
+    // One full-disk failure: an eager round would evict and commit on its retry (the test above).
+    let failures = 0;
+    const { store, memory, rng } = await projectWithRounds(1, {
+      beforeWrite(op, step) {
+        if (op === 'commitRound' && step === 0 && failures > 0) {
+          failures--;
+          throw quotaError();
+        }
+      },
+    });
+    await prepareRound(store, FIX, rng);
+    const before = await dump(store);
+    const members = memory.all().map((s) => s.id).sort();
+    failures = 1;
+    const err = await (await stageRound(store, memory, FIX, rng, 5))().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect(sameBytes(await dump(store), before)).toBe(true);
+    expect(memory.all().map((s) => s.id).sort()).toEqual(members);
+    expect(await (await stageRound(store, memory, FIX, rng, 5))()).toBe(1);
+  });
+
   it('a capture on a full disk stores nothing and evicts nothing', async () => {
     let failing = false;
     const { store, memory } = await projectWithRounds(1, {
