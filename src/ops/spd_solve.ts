@@ -139,8 +139,8 @@ function choleskyEntry(a: Float64Array, l: Float64Array, n: number, shift: numbe
 /**
  * Cholesky factor L (row-major, lower triangle) of A + shift I, in float64. Each entry is a dot product of two row
  * prefixes (n^3/6 multiply-adds in all); they are computed two rows by two columns at a time, so each value read
- * serves two products: V8's code runs ~1.9x faster than one entry at a time (`/tmp`-style microbench in Node:
- * 1.5 ms against 2.6-4 ms at n = 256). The sums run in the same order as one at a time.
+ * serves two products: V8's code runs ~1.9x faster than one entry at a time (an ad-hoc microbenchmark in Node:
+ * 1.5 ms against 2.6-4 ms at n = 256). Each dot product still sums its terms in order, as one at a time does.
  */
 export function choleskyHost(a: Float64Array, n: number, shift = 0): Float64Array {
   const l = new Float64Array(n * n);
@@ -204,8 +204,7 @@ export function choleskySolveHost(l: Float64Array, n: number, b: Float64Array, k
 
 /** One triangular pass in place over the k transposed right-hand sides `z` (k x n): forward with L, or back with U. */
 function substitute(t: Float64Array, n: number, z: Float64Array, k: number, forward: boolean): void {
-  let c = 0;
-  for (; c < k; c += 2) {
+  for (let c = 0; c < k; c += 2) {
     const z0 = c * n;
     // With an odd k the last pass pairs the last column with itself (the same sums twice, written twice).
     const z1 = c + 1 < k ? z0 + n : z0;

@@ -318,7 +318,7 @@ export class ProjectStore {
     } catch (e) {
       if (!isQuotaError(e)) throw e;
       const freed = memory ? memory.evictForSpace() : 0;
-      if (freed === 0) throw new StorageFullError('storage is full and the replay memory has nothing to evict; nothing was written');
+      if (freed === 0) throw new StorageFullError(`storage is full${memory ? ' and the replay memory has nothing to evict' : ''}; nothing was written`);
       try {
         return await write();
       } catch (e2) {

@@ -637,21 +637,27 @@ describe('quota', () => {
     return e;
   }
 
-  it('a round on QuotaExceededError evicts by the policy inside its own retried transaction', async () => {
-    let failures = 0;
-    const { store, memory, rng } = await projectWithRounds(2, {
+  /** A project of `rounds` rounds whose next `failures.left` round commits each fail once with QuotaExceededError. */
+  async function projectFailingCommits(rounds: number) {
+    const failures = { left: 0 };
+    const project = await projectWithRounds(rounds, {
       beforeWrite(op, step) {
-        if (op === 'commitRound' && step === 0 && failures > 0) {
-          failures--;
+        if (op === 'commitRound' && step === 0 && failures.left > 0) {
+          failures.left--;
           throw quotaError();
         }
       },
     });
+    return { ...project, failures };
+  }
+
+  it('a round on QuotaExceededError evicts by the policy inside its own retried transaction', async () => {
+    const { store, memory, rng, failures } = await projectFailingCommits(2);
     await prepareRound(store, FIX, rng);
     const commit = await stageRound(store, memory, FIX, rng);
-    failures = 1;
+    failures.left = 1;
     expect(await commit()).toBe(2);
-    expect(failures).toBe(0);
+    expect(failures.left).toBe(0);
     // What the retry evicted is gone from RAM and from the rows, in the round's own transaction.
     expect(await store.db.countFromIndex('samples', 'by-replay', 1)).toBe(memory.size());
     expect((await store.loadLatest()).buffer).toEqual(memory.exportState());
@@ -677,20 +683,12 @@ describe('quota', () => {
   });
 
   it('a round begun before its model (commitRoundLate) does not evict on a full disk: it fails, nothing written, the memory as it was', async () => {
-    // One full-disk failure: an eager round would evict and commit on its retry (the test above).
-    let failures = 0;
-    const { store, memory, rng } = await projectWithRounds(1, {
-      beforeWrite(op, step) {
-        if (op === 'commitRound' && step === 0 && failures > 0) {
-          failures--;
-          throw quotaError();
-        }
-      },
-    });
+    // One full-disk failure: an eager round would evict and commit on its retry (the first test here).
+    const { store, memory, rng, failures } = await projectFailingCommits(1);
     await prepareRound(store, FIX, rng);
     const before = await dump(store);
     const members = memory.all().map((s) => s.id).sort();
-    failures = 1;
+    failures.left = 1;
     const err = await (await stageRound(store, memory, FIX, rng, 5))().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StorageFullError);
     expect(sameBytes(await dump(store), before)).toBe(true);
